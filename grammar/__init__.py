@@ -1,0 +1,84 @@
+"""English -> tree: the grammar of the book's language, its tree and its errors.
+
+``parse_script`` reads a whole script, ``parse_filter`` what follows ``whose``
+and ``parse_name`` a procedure's English name. Each returns an immutable tree
+whose ``str`` is canonical English that parses back to an equal tree. Every
+problem raises ``EnglishSyntaxError`` with the line, the column and a hint.
+This package imports nothing else of the project.
+"""
+
+from grammar.errors import BookError, EnglishSyntaxError
+from grammar.parser import parse_filter, parse_name, parse_script
+from grammar.render import operator_words, render
+from grammar.tree import (
+    And,
+    Argument,
+    Assignment,
+    Call,
+    Comparison,
+    Date,
+    DateTime,
+    Determiner,
+    Each,
+    Filter,
+    If,
+    Node,
+    Not,
+    NounPhrase,
+    Number,
+    Op,
+    Or,
+    ProcedureName,
+    Reference,
+    Relative,
+    Say,
+    Script,
+    Span,
+    Statement,
+    Target,
+    Text,
+    Unit,
+    Use,
+    Value,
+    When,
+)
+
+__all__ = [
+    "And",
+    "Argument",
+    "Assignment",
+    "BookError",
+    "Call",
+    "Comparison",
+    "Date",
+    "DateTime",
+    "Determiner",
+    "Each",
+    "EnglishSyntaxError",
+    "Filter",
+    "If",
+    "Node",
+    "Not",
+    "NounPhrase",
+    "Number",
+    "Op",
+    "Or",
+    "ProcedureName",
+    "Reference",
+    "Relative",
+    "Say",
+    "Script",
+    "Span",
+    "Statement",
+    "Target",
+    "Text",
+    "Unit",
+    "Use",
+    "Value",
+    "When",
+    "operator_words",
+    "parse_filter",
+    "parse_name",
+    "parse_script",
+    "render",
+]

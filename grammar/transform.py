@@ -1,0 +1,347 @@
+"""Builds tree nodes from the parser's matches, with their spans.
+
+The parser calls these methods directly as it reduces each rule of
+english.lark (no intermediate lark tree is built). Each method gets the rule's
+children, tokens and already built nodes, and returns a node of grammar/tree.py.
+Literal values are checked here: a date that is not in the calendar, a bad
+escape in text or ``the first 0`` raise ``EnglishSyntaxError`` at the value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from lark import Token
+
+from grammar.errors import EnglishSyntaxError
+from grammar.node import Record
+from grammar.tree import (
+    And,
+    Argument,
+    Assignment,
+    Call,
+    Comparison,
+    Date,
+    DateTime,
+    Determiner,
+    Each,
+    Filter,
+    If,
+    Not,
+    NounPhrase,
+    Number,
+    Op,
+    Or,
+    ProcedureName,
+    Reference,
+    Relative,
+    Say,
+    Script,
+    Span,
+    Statement,
+    Target,
+    Text,
+    Unit,
+    Use,
+    Value,
+    When,
+)
+
+__all__ = ["Transformer"]
+
+_DETERMINERS = {
+    "A": Determiner.A,
+    "AN": Determiner.AN,
+    "THE": Determiner.THE,
+    "SOME": Determiner.SOME,
+    "ALL": Determiner.ALL,
+}
+_UNITS = {
+    "MINUTE": Unit.MINUTE, "MINUTES": Unit.MINUTE, "HOUR": Unit.HOUR, "HOURS": Unit.HOUR,
+    "DAY": Unit.DAY, "DAYS": Unit.DAY, "WEEK": Unit.WEEK, "WEEKS": Unit.WEEK,
+}  # fmt: skip
+_WHEN = {"NOW": When.NOW, "TODAY": When.TODAY, "YESTERDAY": When.YESTERDAY, "TOMORROW": When.TOMORROW}
+
+
+def token_span(token: Token) -> Span:
+    """The span of one token."""
+    return Span(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)  # type: ignore[arg-type]
+
+
+def _edge(item: Any, end: bool) -> tuple[int, int, int] | None:
+    """(line, column, offset) where ``item`` starts, or ends when ``end`` is set."""
+    if isinstance(item, Token):
+        if item.line is None:
+            return None
+        if end:
+            return (item.end_line, item.end_column, item.end_pos)  # type: ignore[return-value]
+        return (item.line, item.column, item.start_pos)  # type: ignore[return-value]
+    span: Span | None = getattr(item, "span", None)
+    if span is None:
+        return None
+    return (span.end_line, span.end_column, span.end) if end else (span.line, span.column, span.start)
+
+
+def span_of(items: list[Any]) -> Span | None:
+    """The span from the first to the last item that has a place in the source."""
+    first = next((edge for item in items if (edge := _edge(item, False)) is not None), None)
+    last = next((edge for item in reversed(items) if (edge := _edge(item, True)) is not None), None)
+    if first is None or last is None:
+        return None
+    return Span(first[0], first[1], last[0], last[1], first[2], last[2])
+
+
+def _error(message: str, token: Token, hint: str | None = None) -> EnglishSyntaxError:
+    return EnglishSyntaxError(message, span=token_span(token), hint=hint)
+
+
+def _whole(token: Token, what: str) -> int:
+    if not token.value.isdigit():
+        raise _error(f"{what} must be a whole number, not {token.value}", token)
+    return int(token.value)
+
+
+class _Predicate(Record):
+    """The operator and values of a comparison, before its subject is known."""
+
+    op: Op
+    values: tuple[Value, ...]
+    negated: bool
+    span: Span | None
+
+
+class _Output(Record):
+    """A noun phrase in parentheses in a procedure name: the output concept."""
+
+    noun: NounPhrase
+    span: Span | None
+
+
+class _Target(Record):
+    """What a call acts on, before the call is assembled."""
+
+    determiner: Determiner
+    first: int | None
+    noun: NounPhrase
+    value: Value | None
+    span: Span | None
+
+
+def _predicate(op: Op) -> Callable[[Any, list[Any]], _Predicate]:
+    def build(self: Any, children: list[Any]) -> _Predicate:
+        values = tuple(child for child in children if isinstance(child, Value))
+        negated = any(isinstance(child, Token) and child.type == "NOT" for child in children)
+        return _Predicate(op, values, negated, span_of(children))
+
+    return build
+
+
+def _nodes(children: list[Any], kind: type[Any]) -> list[Any]:
+    return [child for child in children if isinstance(child, kind)]
+
+
+class Transformer:
+    """Callbacks named after the rules and aliases of english.lark."""
+
+    # ------------------------------------------------------------ values
+
+    def text(self, children: list[Token]) -> Text:
+        (token,) = children
+        raw = str(token)
+        if raw.startswith("\u201c"):
+            return Text(raw[1:-1], span=token_span(token))
+        try:
+            value = json.loads(raw, strict=False)
+        except json.JSONDecodeError as exc:
+            raise _error(
+                "this text has an escape that is not understood",
+                token,
+                'Inside quotes, write \\" for a quote, \\\\ for a backslash and \\n for a new line.',
+            ) from exc
+        return Text(value, span=token_span(token))
+
+    def number(self, children: list[Token]) -> Number:
+        (token,) = children
+        return Number(Decimal(str(token)), span=token_span(token))
+
+    def date(self, children: list[Token]) -> Date:
+        (token,) = children
+        try:
+            value = dt.date.fromisoformat(str(token))
+        except ValueError as exc:
+            raise _error(
+                f"{token} is not a date in the calendar", token, "Write dates as YYYY-MM-DD."
+            ) from exc
+        return Date(value, span=token_span(token))
+
+    def datetime(self, children: list[Token]) -> DateTime:
+        (token,) = children
+        try:
+            value = dt.datetime.fromisoformat(str(token).upper())
+        except ValueError as exc:
+            raise _error(
+                f"{token} is not a date and time in the calendar",
+                token,
+                "Write a date and time as 2024-03-01T15:00:00Z, or with an offset such as +02:00.",
+            ) from exc
+        return DateTime(value, span=token_span(token))
+
+    def relative(self, children: list[Token]) -> Relative:
+        span = span_of(children)
+        if len(children) == 1:
+            return Relative(_WHEN[children[0].type], span=span)
+        if children[0].type == "IN":
+            amount, unit = children[1], children[2]
+            when = When.AHEAD
+        else:
+            amount, unit = children[0], children[1]
+            when = When.AGO
+        return Relative(
+            when, _whole(amount, "the number of " + unit.value.lower()), _UNITS[unit.type], span=span
+        )
+
+    def noun_phrase(self, children: list[Token]) -> NounPhrase:
+        return NounPhrase(tuple(str(token) for token in children), span=span_of(children))
+
+    def reference(self, children: list[Any]) -> Reference:
+        return Reference(tuple(_nodes(children, NounPhrase)), span=span_of(children))
+
+    # ----------------------------------------------------------- filters
+
+    is_value = _predicate(Op.IS)
+    one_of = _predicate(Op.ONE_OF)
+    on_or_after = _predicate(Op.ON_OR_AFTER)
+    on_or_before = _predicate(Op.ON_OR_BEFORE)
+    after = _predicate(Op.AFTER)
+    before = _predicate(Op.BEFORE)
+    between = _predicate(Op.BETWEEN)
+    greater = _predicate(Op.GREATER)
+    less = _predicate(Op.LESS)
+    at_least = _predicate(Op.AT_LEAST)
+    at_most = _predicate(Op.AT_MOST)
+    empty = _predicate(Op.EMPTY)
+    contains = _predicate(Op.CONTAINS)
+    starts_with = _predicate(Op.STARTS_WITH)
+    ends_with = _predicate(Op.ENDS_WITH)
+
+    def comparison(self, children: list[Any]) -> Comparison:
+        subject, predicate = children
+        return Comparison(
+            subject, predicate.op, predicate.values, predicate.negated, span=span_of([subject, predicate])
+        )
+
+    ccomparison = comparison
+
+    def filter(self, children: list[Any]) -> Or:
+        return Or(tuple(_nodes(children, Filter)), span=span_of(children))
+
+    condition = filter
+
+    def conjunction(self, children: list[Any]) -> And:
+        return And(tuple(_nodes(children, Filter)), span=span_of(children))
+
+    cconjunction = conjunction
+
+    def negation(self, children: list[Any]) -> Not:
+        return Not(children[-1], span=span_of(children))
+
+    cnegation = negation
+
+    def group(self, children: list[Any]) -> Filter:
+        inner: Filter = children[1]
+        return inner
+
+    # -------------------------------------------------------- statements
+
+    def script(self, children: list[Statement]) -> Script:
+        return Script(tuple(children), span=span_of(children))
+
+    def block(self, children: list[Statement]) -> tuple[Statement, ...]:
+        return tuple(children)
+
+    def assignment(self, children: list[Any]) -> Assignment:
+        return Assignment(children[1], children[3], span=span_of(children))
+
+    def use(self, children: list[Any]) -> Use:
+        return Use(children[1], children[4], span=span_of(children))
+
+    def say(self, children: list[Any]) -> Say:
+        return Say(children[1], span=span_of(children))
+
+    def each(self, children: list[Any]) -> Each:
+        (noun,) = _nodes(children, NounPhrase)
+        (body,) = _nodes(children, tuple)
+        return Each(noun, body, span=span_of(children[:-1] + list(body)))
+
+    def conditional(self, children: list[Any]) -> If:
+        condition: Filter = children[1]
+        blocks = _nodes(children, tuple)
+        otherwise: tuple[Statement, ...] = blocks[1] if len(blocks) > 1 else ()
+        if isinstance(children[-1], If):
+            otherwise = (children[-1],)
+        last = list(otherwise or blocks[0])
+        return If(condition, blocks[0], otherwise, span=span_of(children[:3] + last))
+
+    def verb(self, children: list[Token]) -> Token:
+        return children[0]
+
+    def determiner(self, children: list[Token]) -> tuple[Determiner, int | None]:
+        first = _whole(children[-1], "N in 'the first N'") if len(children) == 3 else None
+        if first == 0:
+            raise _error("'the first N' needs N of 1 or more", children[-1])
+        return _DETERMINERS[children[0].type], first
+
+    def target(self, children: list[Any]) -> _Target:
+        determiner, first = self.determiner(children[:-1])
+        return _Target(determiner, first, children[-1], None, span_of(children))
+
+    def converted(self, children: list[Any]) -> _Target:
+        value, _, (determiner, first), noun = children
+        return _Target(determiner, first, noun, value, span_of(children))
+
+    def argument(self, children: list[Any]) -> Argument:
+        return Argument(children[1], children[3], span=span_of(children))
+
+    def call(self, children: list[Any]) -> Call:
+        verb: Token = children[0]
+        target: _Target = children[1]
+        filters = _nodes(children, Filter)
+        return Call(
+            verb.value.lower(),
+            target.determiner,
+            target.noun,
+            first=target.first,
+            value=target.value,
+            filter=filters[0] if filters else None,
+            arguments=tuple(_nodes(children, Argument)),
+            span=span_of(children),
+        )
+
+    call_block = call
+
+    # --------------------------------------------------- procedure names
+
+    def name_determiner(self, children: list[Token]) -> tuple[Determiner, None]:
+        return _DETERMINERS[children[0].type], None
+
+    def output(self, children: list[Any]) -> _Output:
+        return _Output(children[1], span_of(children))
+
+    def name(self, children: list[Any]) -> ProcedureName:
+        verb: Token = children[1]
+        parts: list[Target] = []
+        determiner: Determiner | None = None
+        for child in children[2:]:
+            if isinstance(child, tuple):
+                determiner = child[0]
+            elif isinstance(child, (NounPhrase, _Output)):
+                noun, output = (child.noun, True) if isinstance(child, _Output) else (child, False)
+                parts.append(Target(determiner, noun, output, span=child.span))
+                determiner = None
+        return ProcedureName(
+            verb.value.lower(), parts[0], parts[1] if len(parts) > 1 else None, span=span_of(children)
+        )

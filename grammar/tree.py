@@ -1,0 +1,437 @@
+"""The tree of the English: one immutable node type per idea.
+
+Every node is an immutable record (see node.py). Where it came from in the source travels in
+``span``, which takes no part in equality, so two sentences that mean the same
+thing give equal trees. ``str(node)`` is canonical English (see render.py) that
+parses back to an equal node; ``repr(node)`` shows the structure.
+
+>>> from grammar import parse_filter
+>>> tree = parse_filter('sender number is "+15005550006" and price is less than -0.5')
+>>> tree.parts[1]
+Comparison(subject=NounPhrase(words=('price',)), op=<Op.LESS: 'less'>, values=(Number(value=Decimal('-0.5')),), negated=False)
+>>> str(tree)
+'sender number is "+15005550006" and price is less than -0.5'
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from decimal import Decimal
+from enum import Enum
+
+from grammar.node import Record, attribute
+
+__all__ = [
+    "And",
+    "Argument",
+    "Assignment",
+    "Call",
+    "Comparison",
+    "Date",
+    "DateTime",
+    "Determiner",
+    "Each",
+    "Filter",
+    "If",
+    "Node",
+    "Not",
+    "NounPhrase",
+    "Number",
+    "Op",
+    "Or",
+    "ProcedureName",
+    "Reference",
+    "Relative",
+    "Say",
+    "Script",
+    "Span",
+    "Statement",
+    "Target",
+    "Text",
+    "Unit",
+    "Use",
+    "Value",
+    "When",
+]
+
+_WORD = re.compile(r"[^\W\d_][\w-]*|\*[^\W\d_][\w-]*\*")
+
+
+class Span(Record):
+    """Where a node stands in its source.
+
+    Lines and columns count from 1, like Python's own SyntaxError; ``start`` and
+    ``end`` are 0-based offsets into the source, ``end`` and ``end_column``
+    pointing just past the last character.
+    """
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    start: int
+    end: int
+
+    def to(self, other: Span) -> Span:
+        """The span from the start of this one to the end of ``other``."""
+        return Span(self.line, self.column, other.end_line, other.end_column, self.start, other.end)
+
+
+class Node(Record):
+    """A node of the tree; ``span`` says where it was written, if it was parsed."""
+
+    span: Span | None = attribute(default=None, kw_only=True, compare=False)
+
+    def __str__(self) -> str:
+        from grammar.render import render
+
+        return render(self)
+
+
+# ------------------------------------------------------------------- words
+
+
+class NounPhrase(Node):
+    """Words naming a thing: ``SMS message``, ``sender number``, ``*SMS* messages``.
+
+    Words keep the case they were written in; a word written between asterisks
+    (``*SMS*``) is a proper noun and keeps its asterisks here. The last word is
+    the head, earlier words modify it.
+    """
+
+    words: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        if not self.words:
+            raise ValueError("a noun phrase needs at least one word")
+        for word in self.words:
+            if not _WORD.fullmatch(word):
+                raise ValueError(f"{word!r} is not a word of a noun phrase")
+
+    @classmethod
+    def of(cls, text: str) -> NounPhrase:
+        """The noun phrase of space-separated words: ``NounPhrase.of("sender number")``."""
+        return cls(tuple(text.split()))
+
+    @property
+    def head(self) -> str:
+        """The last word, which names the kind of thing."""
+        return self.words[-1]
+
+
+# ------------------------------------------------------------------ values
+
+
+class Value(Node):
+    """A value written in the English: a literal, a relative time or a reference."""
+
+
+class Text(Value):
+    """Quoted text, kept exactly as written (escapes decoded)."""
+
+    value: str
+
+
+class Number(Value):
+    """A number, kept exact: ``3``, ``-0.0075``."""
+
+    value: Decimal
+
+    def __post_init__(self) -> None:
+        if not self.value.is_finite():
+            raise ValueError("a number must be finite")
+
+
+class Date(Value):
+    """A calendar date; it denotes a whole day in the book's time zone."""
+
+    value: dt.date
+
+    def __post_init__(self) -> None:
+        if isinstance(self.value, dt.datetime):
+            raise TypeError("a Date holds a date; use DateTime for a date and a time")
+
+
+class DateTime(Value):
+    """An instant; without an offset it is read in the book's time zone."""
+
+    value: dt.datetime
+
+
+class When(Enum):
+    """The kinds of relative time."""
+
+    NOW = "now"
+    TODAY = "today"
+    YESTERDAY = "yesterday"
+    TOMORROW = "tomorrow"
+    AGO = "ago"
+    AHEAD = "in"
+
+    @property
+    def is_day(self) -> bool:
+        """True for the kinds that denote a whole day rather than an instant."""
+        return self in (When.TODAY, When.YESTERDAY, When.TOMORROW)
+
+
+class Unit(Enum):
+    """Units of ``N units ago`` and ``in N units``."""
+
+    MINUTE = "minute"
+    HOUR = "hour"
+    DAY = "day"
+    WEEK = "week"
+
+    @property
+    def seconds(self) -> int:
+        """How many seconds one unit lasts."""
+        return {"minute": 60, "hour": 3600, "day": 86400, "week": 604800}[self.value]
+
+
+class Relative(Value):
+    """A time relative to the moment a run starts.
+
+    ``now``, ``today``, ``yesterday`` and ``tomorrow`` have no amount;
+    ``3 days ago`` is ``Relative(When.AGO, 3, Unit.DAY)`` and ``in 2 hours`` is
+    ``Relative(When.AHEAD, 2, Unit.HOUR)``.
+    """
+
+    when: When
+    amount: int = 0
+    unit: Unit | None = None
+
+    def __post_init__(self) -> None:
+        counted = self.when in (When.AGO, When.AHEAD)
+        if counted != (self.unit is not None):
+            raise ValueError(f"'{self.when.value}' {'needs' if counted else 'takes no'} unit")
+        if self.amount < 0 or (not counted and self.amount):
+            raise ValueError("a relative time has a whole, non-negative amount")
+
+
+class Reference(Value):
+    """A reference to something known: ``the start date``, ``the above``, or a
+    possessive chain such as ``the SMS message's sender number``."""
+
+    path: tuple[NounPhrase, ...]
+
+    def __post_init__(self) -> None:
+        if not self.path:
+            raise ValueError("a reference names at least one thing")
+
+    @classmethod
+    def of(cls, *nouns: str) -> Reference:
+        """``Reference.of("SMS message", "sender number")``."""
+        return cls(tuple(NounPhrase.of(noun) for noun in nouns))
+
+    @property
+    def noun(self) -> NounPhrase:
+        """What the reference starts from: ``SMS message`` in ``the SMS message's body``."""
+        return self.path[0]
+
+
+# ----------------------------------------------------------------- filters
+
+
+class Op(Enum):
+    """The operators of a comparison, each with the number of values it takes."""
+
+    IS = "is"
+    ONE_OF = "one of"
+    AFTER = "after"
+    BEFORE = "before"
+    ON_OR_AFTER = "on or after"
+    ON_OR_BEFORE = "on or before"
+    BETWEEN = "between"
+    GREATER = "greater"
+    LESS = "less"
+    AT_LEAST = "at least"
+    AT_MOST = "at most"
+    CONTAINS = "contains"
+    STARTS_WITH = "starts with"
+    ENDS_WITH = "ends with"
+    EMPTY = "empty"
+
+    @property
+    def arity(self) -> tuple[int, int | None]:
+        """The least and most number of values (None: no most)."""
+        if self is Op.EMPTY:
+            return (0, 0)
+        if self is Op.BETWEEN:
+            return (2, 2)
+        if self is Op.ONE_OF:
+            return (2, None)
+        return (1, 1)
+
+
+class Filter(Node):
+    """A filter or condition: a comparison, or and/or/not of filters."""
+
+
+class Comparison(Filter):
+    """``SUBJECT OPERATOR VALUES``: the subject is a field (a noun phrase) in a
+    ``whose`` filter and a value in an ``if`` condition.
+
+    ``negated`` is the negated operator (``is not``, ``does not contain``):
+    like every comparison it is false when the subject is missing, which makes
+    it differ from ``not`` around the positive comparison.
+    """
+
+    subject: NounPhrase | Value
+    op: Op
+    values: tuple[Value, ...]
+    negated: bool = False
+
+    def __post_init__(self) -> None:
+        least, most = self.op.arity
+        if len(self.values) < least or (most is not None and len(self.values) > most):
+            raise ValueError(f"'{self.op.value}' takes {least}{'' if most == least else ' or more'} values")
+
+
+class And(Filter):
+    """All parts hold."""
+
+    parts: tuple[Filter, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.parts) < 2:
+            raise ValueError("'and' joins at least two parts")
+
+
+class Or(Filter):
+    """At least one part holds."""
+
+    parts: tuple[Filter, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.parts) < 2:
+            raise ValueError("'or' joins at least two parts")
+
+
+class Not(Filter):
+    """The part does not hold (plain negation)."""
+
+    part: Filter
+
+
+# -------------------------------------------------------------- statements
+
+
+class Determiner(Enum):
+    """The word before a noun phrase in a call or a procedure name."""
+
+    A = "a"
+    AN = "an"
+    THE = "the"
+    SOME = "some"
+    ALL = "all"
+
+
+class Statement(Node):
+    """One statement of a script."""
+
+
+class Assignment(Statement):
+    """``the X is VALUE``: names a value."""
+
+    name: NounPhrase
+    value: Value
+
+
+class Use(Statement):
+    """``use VALUE as the X``: names a value, typically ``the above``."""
+
+    value: Value
+    name: NounPhrase
+
+
+class Say(Statement):
+    """``say VALUE``: prints a line and records it in the run's output."""
+
+    value: Value
+
+
+class Argument(Node):
+    """``the X is VALUE`` under a call's ``where`` or ``with``."""
+
+    name: NounPhrase
+    value: Value
+
+
+class Call(Statement):
+    """``VERB DETERMINER NOUN [whose FILTER] [where ARGUMENTS]``, or
+    ``VERB VALUE to DETERMINER NOUN`` when ``value`` is set.
+
+    ``first`` is N in ``the first N``. The grammar knows only the shape; the
+    registry finds the procedure.
+    """
+
+    verb: str
+    determiner: Determiner
+    noun: NounPhrase
+    first: int | None = None
+    value: Value | None = None
+    filter: Filter | None = None
+    arguments: tuple[Argument, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.first is not None and (self.determiner is not Determiner.THE or self.first < 1):
+            raise ValueError("'the first N' needs the determiner 'the' and N of 1 or more")
+        _check_verb(self.verb)
+
+
+class Each(Statement):
+    """``process each X as follows`` and its block."""
+
+    noun: NounPhrase
+    body: tuple[Statement, ...]
+
+    def __post_init__(self) -> None:
+        if not self.body:
+            raise ValueError("a block holds at least one statement")
+
+
+class If(Statement):
+    """``if CONDITION then`` and its block, with an optional ``else`` block."""
+
+    condition: Filter
+    then: tuple[Statement, ...]
+    otherwise: tuple[Statement, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.then:
+            raise ValueError("a block holds at least one statement")
+
+
+class Script(Node):
+    """A whole script: its statements in order."""
+
+    statements: tuple[Statement, ...]
+
+
+def _check_verb(verb: str) -> None:
+    if not _WORD.fullmatch(verb) or verb.startswith("*") or verb != verb.lower():
+        raise ValueError(f"{verb!r} is not a verb: one word, in lower case")
+
+
+# --------------------------------------------------------- procedure names
+
+
+class Target(Node):
+    """One noun part of a procedure name: ``an *SMS* message`` or ``some (*SMS* messages)``;
+    ``output`` is set when the noun is in parentheses, the procedure's output concept."""
+
+    determiner: Determiner | None
+    noun: NounPhrase
+    output: bool = False
+
+
+class ProcedureName(Node):
+    """A procedure's English name: ``to VERB TARGET [to TARGET]``."""
+
+    verb: str
+    target: Target
+    result: Target | None = None
+
+    def __post_init__(self) -> None:
+        _check_verb(self.verb)

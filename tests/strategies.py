@@ -1,0 +1,154 @@
+"""Hypothesis strategies that generate trees of the English (not strings).
+
+Generating trees and rendering them tests the printer and the parser together:
+whatever tree can be built must print as English that parses back to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+from hypothesis import strategies as st
+
+from grammar import (
+    And,
+    Argument,
+    Assignment,
+    Call,
+    Comparison,
+    Date,
+    DateTime,
+    Determiner,
+    Each,
+    Filter,
+    If,
+    Not,
+    NounPhrase,
+    Number,
+    Op,
+    Or,
+    ProcedureName,
+    Reference,
+    Relative,
+    Say,
+    Script,
+    Statement,
+    Target,
+    Text,
+    Unit,
+    Use,
+    Value,
+    When,
+)
+
+_GRAMMAR = (Path(__file__).parent.parent / "grammar" / "english.lark").read_text(encoding="utf-8")
+KEYWORDS = sorted(set(re.findall(r'^[A-Z_]+: "([a-z]+)"i$', _GRAMMAR, re.MULTILINE)))
+_WORD = re.compile(r"[^\W\d_][\w-]*")
+
+
+def _is_keyword(word: str) -> bool:
+    return any(re.fullmatch(keyword, word, re.IGNORECASE) for keyword in KEYWORDS)
+
+
+_first = st.characters(categories=("Lu", "Ll", "Lo"))
+_rest = st.characters(categories=("Lu", "Ll", "Lo", "Nd"), include_characters="-_")
+words = (
+    st.tuples(_first, st.text(_rest, max_size=8))
+    .map("".join)
+    .filter(lambda word: bool(_WORD.fullmatch(word)) and not _is_keyword(word))
+)
+ascii_words = st.from_regex(r"[a-z][a-z-]{0,7}", fullmatch=True).filter(lambda word: not _is_keyword(word))
+proper_words = words.map(lambda word: f"*{word}*")
+noun_phrases = st.lists(st.one_of(words, words, proper_words), min_size=1, max_size=3).map(
+    lambda items: NounPhrase(tuple(items))
+)
+verbs = ascii_words
+
+_offsets = st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59).map(
+    lambda minutes: dt.timezone(dt.timedelta(minutes=minutes))
+)
+texts = st.text().map(Text)
+numbers = st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**12), max_value=10**12).map(
+    Number
+)
+dates = st.dates().map(Date)
+datetimes = st.datetimes(timezones=st.none() | st.just(dt.UTC) | _offsets).map(DateTime)
+relatives = st.one_of(
+    st.sampled_from([When.NOW, When.TODAY, When.YESTERDAY, When.TOMORROW]).map(Relative),
+    st.builds(
+        Relative, st.sampled_from([When.AGO, When.AHEAD]), st.integers(0, 10_000), st.sampled_from(list(Unit))
+    ),
+)
+literals: st.SearchStrategy[Value] = st.one_of(texts, numbers, dates, datetimes, relatives)
+references = st.lists(noun_phrases, min_size=1, max_size=3).map(lambda path: Reference(tuple(path)))
+values: st.SearchStrategy[Value] = st.one_of(literals, references)
+
+
+def _comparisons(subjects: st.SearchStrategy[NounPhrase | Value]) -> st.SearchStrategy[Comparison]:
+    @st.composite
+    def build(draw: st.DrawFn) -> Comparison:
+        op = draw(st.sampled_from(list(Op)))
+        least, most = op.arity
+        count = draw(st.integers(least, most if most is not None else least + 3))
+        return Comparison(
+            draw(subjects), op, tuple(draw(values) for _ in range(count)), negated=draw(st.booleans())
+        )
+
+    return build()
+
+
+def _boolean(leaves: st.SearchStrategy[Comparison]) -> st.SearchStrategy[Filter]:
+    return st.recursive(
+        leaves,
+        lambda children: st.one_of(
+            st.lists(children, min_size=2, max_size=4).map(lambda parts: And(tuple(parts))),
+            st.lists(children, min_size=2, max_size=4).map(lambda parts: Or(tuple(parts))),
+            children.map(Not),
+        ),
+        max_leaves=8,
+    )
+
+
+filters = _boolean(_comparisons(noun_phrases))
+conditions = _boolean(_comparisons(values))
+arguments = st.builds(Argument, noun_phrases, values)
+
+
+@st.composite
+def calls(draw: st.DrawFn) -> Call:
+    determiner = draw(st.sampled_from(list(Determiner)))
+    first = draw(st.none() | st.integers(1, 10_000)) if determiner is Determiner.THE else None
+    return Call(
+        draw(verbs),
+        determiner,
+        draw(noun_phrases),
+        first=first,
+        value=draw(st.none() | values),
+        filter=draw(st.none() | filters),
+        arguments=tuple(draw(st.lists(arguments, max_size=3))),
+    )
+
+
+def _statements(depth: int) -> st.SearchStrategy[Statement]:
+    simple: st.SearchStrategy[Statement] = st.one_of(
+        st.builds(Assignment, noun_phrases, values),
+        st.builds(Use, values, noun_phrases),
+        st.builds(Say, values),
+        calls(),
+    )
+    if depth == 0:
+        return simple
+    block = st.lists(_statements(depth - 1), min_size=1, max_size=3).map(tuple)
+    return st.one_of(
+        simple,
+        st.builds(Each, noun_phrases, block),
+        st.builds(If, conditions, block, st.just(()) | block),
+    )
+
+
+statements = _statements(2)
+scripts = st.lists(statements, max_size=5).map(lambda items: Script(tuple(items)))
+targets = st.builds(Target, st.none() | st.sampled_from(list(Determiner)), noun_phrases, st.booleans())
+names = st.builds(ProcedureName, verbs, targets, st.none() | targets)

@@ -1,0 +1,78 @@
+"""Syntax errors: where they point, what they say, and that nothing of lark leaks.
+
+The known mistakes live in grammar/mistakes.tsv, one case a line.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from grammar import BookError, EnglishSyntaxError, parse_filter, parse_script
+
+TABLE = Path(__file__).parent.parent / "grammar" / "mistakes.tsv"
+
+
+def _mistakes() -> list[object]:
+    cases = []
+    for number, line in enumerate(TABLE.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        sentence, place, words = line.split("\t")
+        row, column = (int(part) for part in place.split(":"))
+        cases.append(pytest.param(sentence.replace("⏎", "\n"), row, column, words, id=f"line{number}"))
+    return cases
+
+
+@pytest.mark.parametrize(("sentence", "line", "column", "words"), _mistakes())
+def test_known_mistake_is_explained(sentence: str, line: int, column: int, words: str) -> None:
+    with pytest.raises(EnglishSyntaxError) as caught:
+        parse_script(sentence)
+    error = caught.value
+    assert (error.line, error.column) == (line, column), str(error)
+    assert words in str(error)
+    # The message quotes the line and puts a caret under the offending word.
+    quoted, carets = str(error).split("\n")[1:3]
+    assert quoted == "  " + sentence.split("\n")[line - 1]
+    assert carets.index("^") == column + 1
+
+
+def test_error_is_the_projects_and_hides_lark() -> None:
+    with pytest.raises(EnglishSyntaxError) as caught:
+        parse_filter("body contains refund")
+    error = caught.value
+    assert isinstance(error, BookError)
+    assert type(error).__module__ == "grammar.errors"
+    assert error.word == "refund"
+    assert "lark" not in str(error).lower()
+    assert "Token" not in str(error)
+
+
+def test_error_is_json_ready_for_agents() -> None:
+    with pytest.raises(EnglishSyntaxError) as caught:
+        parse_script('say "hi"\nread some SMS messages whose body contains refund')
+    data = json.loads(json.dumps(caught.value.to_dict()))
+    assert data["kind"] == "syntax"
+    assert (data["line"], data["column"], data["word"]) == (2, 44, "refund")
+    assert data["hint"] == 'Put text in double quotes: "refund".'
+    assert data["message"].startswith("expected a value")
+
+
+def test_glued_words_are_rejected() -> None:
+    with pytest.raises(EnglishSyntaxError):
+        parse_script('read some SMS messages whosesender number is "x"')
+    with pytest.raises(EnglishSyntaxError):
+        parse_filter('sender number is"x"andbody contains "y"')
+
+
+def test_a_filter_stays_on_one_line() -> None:
+    with pytest.raises(EnglishSyntaxError) as caught:
+        parse_filter('body contains "a"\nand status is "sent"')
+    assert caught.value.line == 1
+
+
+def test_non_text_input_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="expected English text"):
+        parse_script(b"say 1")  # type: ignore[arg-type]
