@@ -88,11 +88,17 @@ def _edge(item: Any, end: bool) -> tuple[int, int, int] | None:
 
 def span_of(items: list[Any]) -> Span | None:
     """The span from the first to the last item that has a place in the source."""
-    first = next((edge for item in items if (edge := _edge(item, False)) is not None), None)
-    last = next((edge for item in reversed(items) if (edge := _edge(item, True)) is not None), None)
-    if first is None or last is None:
+    for item in items:
+        first = _edge(item, False)
+        if first is not None:
+            break
+    else:
         return None
-    return Span(first[0], first[1], last[0], last[1], first[2], last[2])
+    for item in reversed(items):
+        last = _edge(item, True)
+        if last is not None:
+            return Span(first[0], first[1], last[0], last[1], first[2], last[2])
+    return None  # unreachable: the item that gave ``first`` gives an end too
 
 
 def _error(message: str, token: Token, hint: str | None = None) -> EnglishSyntaxError:
@@ -152,7 +158,7 @@ class Transformer:
     def text(self, children: list[Token]) -> Text:
         (token,) = children
         raw = str(token)
-        if raw.startswith("\u201c"):
+        if raw.startswith("\u201c") or "\\" not in raw:
             return Text(raw[1:-1], span=token_span(token))
         try:
             value = json.loads(raw, strict=False)
