@@ -1,5 +1,80 @@
 """The procedure registry and the runtime that runs English scripts.
 
-It knows English (the ``grammar`` package) and procedures, and nothing of
-Twilio. Its registry and runtime are the subject of the next piece of work.
+It knows English (the ``grammar`` package) and procedures, and nothing of Twilio:
+a book declares concepts (``Concept``) and registers procedures under English
+names (``@procedure("to send an *SMS* message")``); a ``Session`` runs English
+against them, a script or one step at a time, and the reference evaluator
+(``holds``) says exactly which things a filter selects.
 """
+
+from procedures.binding import Binder
+from procedures.clock import Clock, FixedClock, SystemClock
+from procedures.concepts import Concept, Field, field_of, fields_of, refers_to
+from procedures.core import core
+from procedures.errors import (
+    RegistrationError,
+    ResolutionError,
+    RunError,
+    UnknownArgumentError,
+    UnknownCallError,
+    UnknownFieldError,
+    UnknownReferenceError,
+    ValueTypeError,
+)
+from procedures.evaluate import OPERATORS, compare, day_start, holds, literal, python
+from procedures.kinds import Choices, Kind, Phone, PhoneNumber, Type, normalise_phone, type_of
+from procedures.registry import Input, Procedure, Registry, procedure, registry
+from procedures.runtime import Context, LoopError, Scope, describe
+from procedures.session import Result, Session, jsonable, timezone_named
+from procedures.vocabulary import vocabulary, vocabulary_markdown
+
+registry.merge(core)
+
+__all__ = [
+    "OPERATORS",
+    "Binder",
+    "Choices",
+    "Clock",
+    "Concept",
+    "Context",
+    "Field",
+    "FixedClock",
+    "Input",
+    "Kind",
+    "LoopError",
+    "Phone",
+    "PhoneNumber",
+    "Procedure",
+    "RegistrationError",
+    "Registry",
+    "ResolutionError",
+    "Result",
+    "RunError",
+    "Scope",
+    "Session",
+    "SystemClock",
+    "Type",
+    "UnknownArgumentError",
+    "UnknownCallError",
+    "UnknownFieldError",
+    "UnknownReferenceError",
+    "ValueTypeError",
+    "compare",
+    "core",
+    "day_start",
+    "describe",
+    "field_of",
+    "fields_of",
+    "holds",
+    "jsonable",
+    "literal",
+    "normalise_phone",
+    "procedure",
+    "python",
+    "refers_to",
+    "registry",
+    "timezone_named",
+    "type_of",
+    "vocabulary",
+    "vocabulary_markdown",
+]

@@ -1,0 +1,251 @@
+"""Binding: from the English as written to values checked against the fields they meet.
+
+A parsed filter names fields as the user wrote them and holds references and
+relative times. Binding it for a concept gives a *bound* filter: each subject
+is the field's English name, each value a literal of the field's kind
+(phone numbers in E.164, choices as declared, dates and aware date-times), and
+each operator one that applies to the field. A value of the wrong kind is a
+``ValueTypeError`` at the value, before anything runs. The bound filter is
+still a tree, so it prints as English.
+
+Conditions (after ``if``) compare values instead of fields; ``Binder.check``
+evaluates one directly.
+
+>>> from grammar import Relative, When, Unit
+>>> binder = Binder(now=dt.datetime(2024, 3, 1, 12, tzinfo=dt.UTC), timezone=dt.UTC, resolve=None)
+>>> binder.value(Relative(When.YESTERDAY)), binder.value(Relative(When.AGO, 2, Unit.HOUR)).isoformat()
+(datetime.date(2024, 2, 29), '2024-03-01T10:00:00+00:00')
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from grammar import (
+    And,
+    Comparison,
+    Date,
+    DateTime,
+    Filter,
+    Not,
+    NounPhrase,
+    Number,
+    Op,
+    Or,
+    Reference,
+    Relative,
+    Text,
+    Value,
+    When,
+    operator_words,
+)
+from procedures.concepts import Concept, field_of
+from procedures.errors import RunError, ValueTypeError
+from procedures.evaluate import OPERATORS, compare, kind_of_value, literal
+from procedures.kinds import Kind, Type, normalise_phone
+from procedures.names import closest
+
+__all__ = ["Binder", "Resolver"]
+
+# Resolves a reference to its value and, when known, its declared type.
+Resolver = Callable[[Reference], "tuple[Any, Type | None]"]
+
+_DAYS = {When.TODAY: 0, When.YESTERDAY: -1, When.TOMORROW: 1}
+
+
+def _kind_words(value: Any) -> str:
+    if isinstance(value, str):
+        return f'the text "{value}"'
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+        return f"the number {value}"
+    if isinstance(value, dt.datetime):
+        return f"the date and time {value.isoformat()}"
+    if isinstance(value, dt.date):
+        return f"the date {value.isoformat()}"
+    if isinstance(value, (list, tuple)):
+        return f"a list of {len(value)}"
+    return f"a {getattr(value, 'english', type(value).__name__)}"
+
+
+class Binder:
+    """Binds filters and checks conditions for one run: one ``now``, one time zone."""
+
+    def __init__(self, *, now: dt.datetime, timezone: dt.tzinfo, resolve: Resolver | None) -> None:
+        self.now = now
+        self.timezone = timezone
+        self._resolve = resolve
+
+    # ------------------------------------------------------------ values
+
+    def value(self, node: Value) -> Any:
+        """The Python value of any value node: references resolved, relative
+        times turned into a date (today) or an aware instant (now, 3 days ago)."""
+        if isinstance(node, (Text, Number, Date)):
+            return node.value
+        if isinstance(node, DateTime):
+            moment = node.value
+            return moment if moment.tzinfo else moment.replace(tzinfo=self.timezone)
+        if isinstance(node, Relative):
+            if node.when.is_day:
+                return self.now.astimezone(self.timezone).date() + dt.timedelta(days=_DAYS[node.when])
+            if node.unit is None:
+                return self.now
+            delta = dt.timedelta(seconds=node.amount * node.unit.seconds)
+            return self.now - delta if node.when is When.AGO else self.now + delta
+        if isinstance(node, Reference):
+            return self.typed(node)[0]
+        raise TypeError(f"{type(node).__name__} is not a value")
+
+    def typed(self, node: Value) -> tuple[Any, Type | None]:
+        """A value and its declared type (known for a concept's field, else None)."""
+        if isinstance(node, Reference):
+            if self._resolve is None:
+                raise RunError(f"'{node}' cannot be resolved here", span=node.span)
+            return self._resolve(node)
+        return self.value(node), None
+
+    def fit(self, node: Value, type: Type, what: str) -> Any:
+        """The value of ``node`` checked and normalised for ``type``; ``what`` names
+        the place (``'date sent'``) in the error when it does not fit."""
+        value = self.value(node)
+        if value is None:
+            raise RunError(f"{node} is empty: there is nothing to compare {what} with", span=node.span)
+        kind = type.kind
+        if kind is Kind.ANY:
+            return value
+        if kind in (Kind.TEXT, Kind.PHONE):
+            if not isinstance(value, str):
+                raise self._mismatch(node, value, type, what, hint=f'Put text in double quotes: "{value}".')
+            if kind is Kind.PHONE:
+                try:
+                    return normalise_phone(value)
+                except ValueError as exc:
+                    raise ValueTypeError(str(exc), span=node.span) from exc
+            return value
+        if kind is Kind.NUMBER:
+            if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
+                raise self._mismatch(
+                    node, value, type, what, hint="Write numbers without quotes: 3, -0.0075."
+                )
+            return value
+        if kind is Kind.TIME:
+            if not isinstance(value, dt.date):
+                raise self._mismatch(
+                    node,
+                    value,
+                    type,
+                    what,
+                    hint="Write a date such as 2024-03-01, a date and time such as 2024-03-01T15:00:00Z, "
+                    "or a relative time such as yesterday or 3 days ago.",
+                )
+            return value
+        if kind is Kind.DATE:
+            if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+                raise self._mismatch(node, value, type, what, hint="Write a date such as 2024-03-01.")
+            return value
+        if kind is Kind.FLAG:
+            if not isinstance(value, bool):
+                raise self._mismatch(node, value, type, what)
+            return value
+        if kind is Kind.LIST:
+            if isinstance(value, (list, tuple)):
+                return list(value)
+            item = type.item or Type(Kind.ANY)
+            return [self.fit(node, item, what)]
+        if kind is Kind.CONCEPT:
+            if type.concept is not None and not isinstance(value, type.concept):
+                raise self._mismatch(node, value, type, what)
+            return value
+        raise TypeError(f"unknown kind {kind}")
+
+    def _mismatch(
+        self, node: Value, value: Any, type: Type, what: str, hint: str | None = None
+    ) -> ValueTypeError:
+        return ValueTypeError(
+            f"{what} takes {type.describe()}, not {_kind_words(value)}", span=node.span, hint=hint
+        )
+
+    def _choice(self, node: Value, value: str, type: Type, what: str) -> str:
+        for choice in type.choices:
+            if choice.casefold() == value.casefold():
+                return choice
+        close = closest(value.lower(), type.choices)
+        raise ValueTypeError(
+            f'{what} is never "{value}": it is {type.describe()}',
+            span=node.span,
+            hint=f'Did you mean "{close[0]}"?' if close else None,
+            suggestions=close,
+        )
+
+    # ----------------------------------------------------------- filters
+
+    def _operator(self, comparison: Comparison, type: Type, what: str) -> None:
+        if comparison.op not in OPERATORS[type.kind]:
+            usable = sorted(OPERATORS[type.kind], key=list(Op).index)
+            words = ", ".join(f"'{operator_words(op)}'" for op in usable)
+            raise ValueTypeError(
+                f"'{operator_words(comparison.op, comparison.negated)}' does not apply to {what}, "
+                f"which is {type.describe()}",
+                span=comparison.span,
+                hint=f"For {type.describe()} use {words}.",
+            )
+
+    def _values(self, comparison: Comparison, type: Type, what: str) -> tuple[Any, ...]:
+        """The comparison's values checked for the subject's type: a list's items
+        for a list; text as written for a part of a phone number."""
+        if type.kind is Kind.LIST:
+            type = type.item or Type(Kind.ANY)
+        elif type.kind is Kind.PHONE and comparison.op not in (Op.IS, Op.ONE_OF):
+            type = Type(Kind.TEXT)
+        values = []
+        for node in comparison.values:
+            value = self.fit(node, type, what)
+            if type.choices and comparison.op in (Op.IS, Op.ONE_OF):
+                value = self._choice(node, value, type, what)
+            values.append(value)
+        return tuple(values)
+
+    def filter(self, tree: Filter, concept: type[Concept]) -> Filter:
+        """The bound filter for ``concept`` (see the module's docstring)."""
+        if isinstance(tree, Comparison):
+            if not isinstance(tree.subject, NounPhrase):
+                raise TypeError("a filter compares fields")
+            field = field_of(concept, tree.subject)
+            what = f"'{field.english}'"
+            self._operator(tree, field.type, what)
+            values = self._values(tree, field.type, what)
+            bound = tuple(
+                literal(value).replace(span=node.span)
+                for value, node in zip(values, tree.values, strict=True)
+            )
+            subject = NounPhrase.of(field.english).replace(span=tree.subject.span)
+            return tree.replace(subject=subject, values=bound)
+        if isinstance(tree, And):
+            return tree.replace(parts=tuple(self.filter(part, concept) for part in tree.parts))
+        if isinstance(tree, Or):
+            return tree.replace(parts=tuple(self.filter(part, concept) for part in tree.parts))
+        if isinstance(tree, Not):
+            return tree.replace(part=self.filter(tree.part, concept))
+        raise TypeError(f"{type(tree).__name__} is not a filter")
+
+    def check(self, tree: Filter) -> bool:
+        """Whether a condition holds now."""
+        if isinstance(tree, Comparison):
+            if isinstance(tree.subject, NounPhrase):
+                raise TypeError("a condition compares values")
+            actual, declared = self.typed(tree.subject)
+            expected = declared or Type(kind_of_value(actual) if actual is not None else Kind.ANY)
+            what = f"'{tree.subject}'"
+            self._operator(tree, expected, what)
+            values = self._values(tree, expected, what) if tree.op is not Op.EMPTY else ()
+            return compare(actual, expected, tree.op, values, tree.negated, self.timezone)
+        if isinstance(tree, And):
+            return all(self.check(part) for part in tree.parts)
+        if isinstance(tree, Or):
+            return any(self.check(part) for part in tree.parts)
+        if isinstance(tree, Not):
+            return not self.check(tree.part)
+        raise TypeError(f"{type(tree).__name__} is not a condition")

@@ -1,0 +1,81 @@
+"""The errors of registering procedures and of running English.
+
+Every one is a ``grammar.BookError``, so it carries a position (when the English
+had one), a hint and close suggestions, prints with a caret under the offending
+words, and turns into JSON with ``to_dict()``::
+
+    BookError
+    ├── RegistrationError        a procedure or concept is declared wrongly (at import)
+    ├── ResolutionError          English that names nothing known
+    │   ├── UnknownCallError         no procedure for this verb and noun
+    │   ├── UnknownFieldError        no such field on the concept
+    │   ├── UnknownReferenceError    no such named value, item or result
+    │   └── UnknownArgumentError     the procedure takes no such input
+    ├── ValueTypeError           a value of the wrong kind, or an impossible one
+    └── RunError                 a step could not be done (no result where one was needed, ...)
+"""
+
+from __future__ import annotations
+
+from grammar import BookError
+
+__all__ = [
+    "RegistrationError",
+    "ResolutionError",
+    "RunError",
+    "UnknownArgumentError",
+    "UnknownCallError",
+    "UnknownFieldError",
+    "UnknownReferenceError",
+    "ValueTypeError",
+]
+
+
+class RegistrationError(BookError):
+    """A procedure or concept is declared wrongly; raised when its module is imported."""
+
+    kind = "registration"
+
+
+class ResolutionError(BookError):
+    """English that names nothing known; ``suggestions`` holds the closest known names."""
+
+    kind = "resolution"
+
+
+class UnknownCallError(ResolutionError):
+    """No registered procedure answers to this verb and noun."""
+
+    kind = "unknown procedure"
+
+
+class UnknownFieldError(ResolutionError):
+    """The concept has no field of this name."""
+
+    kind = "unknown field"
+
+
+class UnknownReferenceError(ResolutionError):
+    """``the X`` names no value, current item or result known at this point."""
+
+    kind = "unknown reference"
+
+
+class UnknownArgumentError(ResolutionError):
+    """An argument under ``where`` names no input of the procedure."""
+
+    kind = "unknown argument"
+
+
+class ValueTypeError(BookError):
+    """A value does not fit where it is used: text where a date is expected, an
+    impossible phone number, an operator that does not apply to the field."""
+
+    kind = "value"
+
+
+class RunError(BookError):
+    """A step could not be done: no result where exactly one was needed, a
+    missing input, a procedure that failed."""
+
+    kind = "run"

@@ -1,0 +1,349 @@
+"""The procedure registry: English names -> Python functions, and calls -> procedures.
+
+``@procedure("to send an *SMS* message")`` registers a function under its English
+name, read the way Kognitos reads it: ``to``, a verb, then a noun phrase after
+an optional determiner; ``some`` means the procedure yields a list; ``( )`` marks
+the output concept (a result with no output concept is "the answer"); ``*...*``
+marks a proper noun. A name may end in ``to`` and a second noun phrase, for
+procedures that turn a value into something: ``to convert a *text* to a (date)``.
+
+Parameters map to input concepts by name (``sender_number`` is "the sender
+number") and must be documented under ``Input Concepts`` in the docstring. A few
+parameters are special: one typed ``Filter`` makes the procedure filter-capable
+(it must then return a list), ``limit`` lets it take ``the first N``, one named
+after the procedure's noun (``sms_message`` for "an *SMS* message") receives the
+thing a call such as ``redact the SMS message`` refers to, and one typed
+``Context`` receives the run's context. Mistakes are caught when the decorator
+runs, that is when the module is imported.
+
+>>> registry = Registry()
+>>> @registry.procedure("to greet a person")
+... def greet(name: str) -> str:
+...     '''Greets someone.
+...
+...     Input Concepts:
+...         the name: Who to greet.
+...     '''
+...     return f"Hello, {name}"
+>>> registry.find("greet a person").english
+'to greet a person'
+"""
+
+from __future__ import annotations
+
+import inspect
+import typing
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+from grammar import Call, Determiner, EnglishSyntaxError, Filter, NounPhrase, ProcedureName, parse_name
+from grammar.node import Record
+from procedures.concepts import Concept
+from procedures.docstrings import Docstring, read_docstring
+from procedures.errors import RegistrationError, UnknownArgumentError, UnknownCallError
+from procedures.kinds import Kind, Type, type_of
+from procedures.names import closest, noun_key, same_noun, words_of
+
+__all__ = ["Input", "Procedure", "Registry", "procedure", "registry"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Input(Record):
+    """An input concept of a procedure: ``the sender number`` for ``sender_number``."""
+
+    english: str
+    parameter: str
+    type: Type
+    required: bool
+    description: str
+
+
+class Procedure(Record):
+    """A registered procedure: its English name, what it takes and what it gives."""
+
+    english: str
+    name: ProcedureName
+    function: Callable[..., Any]
+    noun: NounPhrase  # what calls name: the target, or the result of a conversion
+    plural: bool  # yields a list ("some")
+    output: bool  # the noun is the output concept ("( )"); else the result is "the answer"
+    inputs: tuple[Input, ...]
+    returns: Type
+    doc: Docstring
+    value: Input | None = None  # the value a conversion converts
+    subject: Input | None = None  # the thing "VERB the X" refers to
+    filter: str | None = None  # the filter parameter
+    limit: str | None = None  # the limit parameter
+    context: str | None = None  # the context parameter
+    asynchronous: bool = False
+
+    @property
+    def concept(self) -> type[Concept] | None:
+        """The concept of what the procedure yields (of its items, for a list)."""
+        returned = self.returns.item if self.returns.kind is Kind.LIST else self.returns
+        return returned.concept if returned is not None else None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        """(verb, noun key): what calls are matched on."""
+        return (self.name.verb, noun_key(self.noun))
+
+    @property
+    def shape(self) -> tuple[bool, bool, bool]:
+        """(conversion, takes a subject, filter-capable): procedures with the same
+        key must differ in shape, or calls could not tell them apart."""
+        return (self.value is not None, self.subject is not None, self.filter is not None)
+
+    def input(self, noun: NounPhrase) -> Input:
+        """The input a noun phrase names, or ``UnknownArgumentError`` with the closest inputs."""
+        wanted = words_of(noun)
+        for candidate in self.inputs:
+            if words_of(candidate.english) == wanted:
+                return candidate
+        known = [candidate.english for candidate in self.inputs]
+        close = closest(" ".join(wanted), known)
+        raise UnknownArgumentError(
+            f"'{self.english}' takes no '{noun}'; it takes "
+            + (", ".join(f"the {name}" for name in known) or "nothing"),
+            span=noun.span,
+            hint=f"Did you mean 'the {close[0]}'?" if close else None,
+            suggestions=close,
+        )
+
+    def __repr__(self) -> str:
+        return f"Procedure({self.english!r})"
+
+
+def _is_filter(annotation: Any) -> bool:
+    members = typing.get_args(annotation) if typing.get_origin(annotation) is not None else (annotation,)
+    return any(isinstance(member, type) and issubclass(member, Filter) for member in members)
+
+
+def _is_context(annotation: Any) -> bool:
+    from procedures.runtime import Context
+
+    return annotation is Context
+
+
+def _parameter_key(name: str) -> str:
+    return noun_key(name.replace("_", " "))
+
+
+def build(function: Callable[..., Any], english: str) -> Procedure:
+    """Read a function and its English name into a ``Procedure`` (``RegistrationError`` when wrong)."""
+    where = f"{function.__module__}.{function.__qualname__}"
+
+    def fail(message: str, hint: str | None = None) -> RegistrationError:
+        return RegistrationError(f"procedure '{english}' ({where}): {message}", hint=hint)
+
+    if not english.lower().startswith("to "):
+        raise fail("an English name starts with 'to', as in 'to send an *SMS* message'")
+    try:
+        name = parse_name(english)
+    except EnglishSyntaxError as exc:
+        raise fail(f"the name does not parse: {exc.message}", hint=exc.hint) from exc
+    matched = name.result or name.target
+    plural = matched.determiner is Determiner.SOME
+    try:
+        hints = typing.get_type_hints(function, include_extras=True)
+    except Exception as exc:
+        raise fail(f"its annotations cannot be resolved: {exc}") from exc
+    if "return" not in hints:
+        raise fail("it needs a return annotation, so the English knows what it gives")
+    try:
+        returns = (
+            type_of(hints["return"]) if hints["return"] is not type(None) else Type(Kind.ANY, optional=True)
+        )
+    except TypeError as exc:
+        raise fail(f"its return type: {exc}") from exc
+    doc = read_docstring(function.__doc__)
+
+    inputs: list[Input] = []
+    specials: dict[str, Any] = {}
+    target_key = noun_key(name.target.noun)
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD, parameter.POSITIONAL_ONLY):
+            raise fail(f"parameter {parameter.name!r} must be an ordinary (keyword) parameter")
+        annotation = hints.get(parameter.name)
+        if annotation is None:
+            raise fail(f"parameter {parameter.name!r} needs a type annotation")
+        if _is_context(annotation):
+            specials["context"] = parameter.name
+            continue
+        if _is_filter(annotation):
+            specials["filter"] = parameter.name
+            continue
+        if parameter.name == "limit":
+            specials["limit"] = parameter.name
+            continue
+        try:
+            kind = type_of(annotation)
+        except TypeError as exc:
+            raise fail(f"parameter {parameter.name!r}: {exc}") from exc
+        required = parameter.default is inspect.Parameter.empty
+        english_name = parameter.name.replace("_", " ")
+        entry = Input(english_name, parameter.name, kind, required, doc.inputs.get(english_name, ""))
+        if _parameter_key(parameter.name) == target_key and name.target is not matched:
+            specials["value"] = entry
+        elif _parameter_key(parameter.name) == target_key and name.result is None:
+            specials["subject"] = entry
+        elif english_name not in doc.inputs:
+            raise fail(
+                f"parameter {parameter.name!r} matches no input concept",
+                hint=f"Document it under 'Input Concepts:' as 'the {english_name}: ...', "
+                "or rename it after one that is documented.",
+            )
+        else:
+            inputs.append(entry)
+    for documented in doc.inputs:
+        if documented.replace(" ", "_") not in inspect.signature(function).parameters:
+            raise fail(
+                f"its docstring documents 'the {documented}', but it has no parameter {documented.replace(' ', '_')!r}"
+            )
+    if name.result is not None and "value" not in specials:
+        raise fail(
+            f"it converts {name.target}, so it needs a parameter named {'_'.join(words_of(name.target.noun))!r}"
+        )
+    if ("filter" in specials or plural) and returns.kind is not Kind.LIST:
+        what = "a filter-capable procedure" if "filter" in specials else "a procedure of 'some' things"
+        raise fail(f"{what} must return a list", hint="Annotate the return type as list[...].")
+    if "filter" in specials and (returns.item is None or returns.item.concept is None):
+        raise fail(
+            "a filter-capable procedure must return a list of a concept, whose fields the filter names"
+        )
+    return Procedure(
+        english,
+        name,
+        function,
+        matched.noun,
+        plural,
+        matched.output,
+        tuple(inputs),
+        returns,
+        doc,
+        value=specials.get("value"),
+        subject=specials.get("subject"),
+        filter=specials.get("filter"),
+        limit=specials.get("limit"),
+        context=specials.get("context"),
+        asynchronous=inspect.iscoroutinefunction(function),
+    )
+
+
+class Registry:
+    """A vocabulary of procedures, looked up by English name or matched to calls."""
+
+    def __init__(self) -> None:
+        self._by_name: dict[str, Procedure] = {}
+
+    def procedure(self, english: str) -> Callable[[F], F]:
+        """Register the decorated function under ``english`` (see the module's docstring)."""
+
+        def register(function: F) -> F:
+            self.add(build(function, english))
+            return function
+
+        return register
+
+    def add(self, entry: Procedure) -> Procedure:
+        """Add a built procedure; ``RegistrationError`` when its name or its key and shape are taken."""
+        previous = self._by_name.get(entry.english)
+        if previous is not None and not _same_function(previous.function, entry.function):
+            raise RegistrationError(
+                f"the English name '{entry.english}' is registered twice: by "
+                f"{_where(previous.function)} and by {_where(entry.function)}"
+            )
+        for other in self._by_name.values():
+            if other.english != entry.english and other.key == entry.key and other.shape == entry.shape:
+                raise RegistrationError(
+                    f"'{entry.english}' and '{other.english}' would answer the same calls",
+                    hint="Give one of them another verb or noun.",
+                )
+        self._by_name[entry.english] = entry
+        return entry
+
+    def merge(self, other: Registry) -> Registry:
+        """Add every procedure of ``other``."""
+        for entry in other:
+            self.add(entry)
+        return self
+
+    def __iter__(self) -> Iterator[Procedure]:
+        return iter(sorted(self._by_name.values(), key=lambda entry: entry.english))
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __contains__(self, english: object) -> bool:
+        return english in self._by_name
+
+    def __getitem__(self, english: str) -> Procedure:
+        return self._by_name[english]
+
+    def find(self, sentence: str) -> Procedure:
+        """The procedure a one-line call resolves to: ``registry.find("read some SMS messages")``."""
+        from grammar import parse_script
+
+        (call,) = parse_script(sentence).statements
+        if not isinstance(call, Call):
+            raise TypeError(f"{sentence!r} is not a call")
+        return self.resolve(call)
+
+    def resolve(self, call: Call) -> Procedure:
+        """The procedure a call names, by verb and noun (singular or plural), and,
+        among procedures of the same verb and noun, by the call's shape: a filter
+        needs a filter-capable procedure, ``the X`` prefers one that takes the X,
+        a value before ``to`` needs a conversion."""
+        candidates = [
+            entry
+            for entry in self._by_name.values()
+            if entry.name.verb == call.verb
+            and same_noun(entry.noun, call.noun)
+            and (entry.value is not None) == (call.value is not None)
+        ]
+        if call.filter is not None:
+            candidates = [entry for entry in candidates if entry.filter is not None]
+        if candidates:
+            wants_subject = call.determiner is Determiner.THE and call.first is None and call.filter is None
+            candidates.sort(key=lambda entry: (entry.subject is None) == wants_subject)
+            return candidates[0]
+        raise self._unknown(call)
+
+    def _unknown(self, call: Call) -> UnknownCallError:
+        said = f"{call.verb} {call.noun}" if call.value is None else f"{call.verb} ... to {call.noun}"
+        names = {f"{entry.name.verb} {' '.join(words_of(entry.noun))}": entry.english for entry in self}
+        suggestions = [names[key] for key in closest(" ".join([call.verb, *words_of(call.noun)]), names)]
+        takers = [entry.english for entry in self if entry.key == (call.verb, noun_key(call.noun))]
+        if takers and call.filter is not None:
+            message = f"'{said}' cannot take a 'whose' filter: {', '.join(takers)} takes none"
+        elif takers:
+            message = f"'{said}' does not fit {', '.join(takers)}"
+        else:
+            message = f"no procedure answers to '{said}'"
+        suggestions = suggestions or takers
+        return UnknownCallError(
+            message,
+            span=call.span,
+            hint=f"Did you mean '{suggestions[0]}'?"
+            if suggestions
+            else "Known procedures: " + ", ".join(entry.english for entry in list(self)[:8]),
+            suggestions=suggestions,
+        )
+
+
+def _where(function: Callable[..., Any]) -> str:
+    return f"{function.__module__}.{function.__qualname__}"
+
+
+def _same_function(one: Callable[..., Any], other: Callable[..., Any]) -> bool:
+    """The same function, possibly from a reloaded module."""
+    return one is other or _where(one) == _where(other)
+
+
+registry = Registry()
+
+
+def procedure(english: str) -> Callable[[F], F]:
+    """Register the decorated function in the default registry (see ``Registry.procedure``)."""
+    return registry.procedure(english)

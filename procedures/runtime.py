@@ -1,0 +1,514 @@
+"""The runtime: runs the statements of a script against a registry of procedures.
+
+What a script can refer to lives in a ``Scope``: named values (``the start
+date is ...``), ``the above`` (the last statement's result), ``the answer`` (the
+last result of a procedure with no output concept), the results of procedures
+with an output concept (``the SMS messages`` after a read), and inside
+``process each X`` the current X. A loop's block runs once per item, in a scope
+of its own; when every procedure it calls is asynchronous, the items run
+concurrently (up to a bound) and what they say is still printed in order.
+Every item is attempted; if some fail, the loop then fails with an error that
+lists each failed item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import inspect
+from collections.abc import Callable, Iterable
+from decimal import Decimal
+from itertools import islice
+from typing import Any, TypeVar
+
+from grammar import (
+    Assignment,
+    BookError,
+    Call,
+    Determiner,
+    Each,
+    If,
+    NounPhrase,
+    Reference,
+    Say,
+    Span,
+    Statement,
+    Use,
+    Value,
+)
+from procedures.binding import Binder
+from procedures.concepts import Concept, field_of, refers_to
+from procedures.errors import RunError, UnknownReferenceError, ValueTypeError
+from procedures.kinds import Kind, Type
+from procedures.names import closest, same_noun, singular_words, words_of
+from procedures.registry import Procedure, Registry
+
+__all__ = ["Context", "LoopError", "Runner", "Scope", "describe"]
+
+T = TypeVar("T")
+_NOTHING: Any = object()
+
+
+class LoopError(RunError):
+    """Some items of a ``process each`` loop failed; ``failures`` pairs each failed
+    item's position (from 1) with its error."""
+
+    def __init__(self, message: str, failures: list[tuple[int, Exception]], **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.failures = failures
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["failures"] = [
+            {"item": position, **(error.to_dict() if hasattr(error, "to_dict") else {"message": str(error)})}
+            for position, error in self.failures
+        ]
+        return data
+
+
+class Context:
+    """What a procedure can ask for with a parameter typed ``Context``: the run's
+    ``now`` and time zone, the session's resources and a way to say things."""
+
+    def __init__(
+        self,
+        *,
+        now: dt.datetime,
+        timezone: dt.tzinfo,
+        resources: dict[type, Any],
+        say: Callable[[str], None],
+        binder: Binder,
+    ) -> None:
+        self.now = now
+        self.timezone = timezone
+        self._resources = resources
+        self._say = say
+        self.binder = binder
+
+    def resource(self, kind: type[T]) -> T:
+        """The session's resource of this type (a connection, settings, ...)."""
+        found = self._resources.get(kind)
+        if found is None:
+            for value in self._resources.values():
+                if isinstance(value, kind):
+                    return value
+            raise RunError(f"this session has no {kind.__name__}")
+        return found  # type: ignore[no-any-return]
+
+    def say(self, text: str) -> None:
+        """Print a line and record it in the run's output, as ``say`` does."""
+        self._say(text)
+
+
+def describe(value: Any) -> str:
+    """How ``say`` prints a value."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, Concept):
+        return value.describe() if hasattr(value, "describe") else repr(value)
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(item, (str, int, Decimal)) for item in value):
+            return ", ".join(describe(item) for item in value)
+        kinds = {getattr(item, "english", type(item).__name__) for item in value}
+        noun = kinds.pop() if len(kinds) == 1 else "item"
+        return f"{len(value)} {noun}{'' if len(value) == 1 else 's'}"
+    return str(value)
+
+
+class Scope:
+    """What the English can refer to at one point of a run (see the module's docstring)."""
+
+    def __init__(self, parent: Scope | None = None, item: tuple[NounPhrase, Any] | None = None) -> None:
+        self.parent = parent
+        self.item = item
+        self.names: dict[tuple[str, ...], tuple[NounPhrase, Any, Type | None]] = {}
+        self.results: list[tuple[NounPhrase, Any]] = []
+        self.above: Any = _NOTHING
+        self.answer: Any = _NOTHING
+
+    def chain(self) -> Iterable[Scope]:
+        scope: Scope | None = self
+        while scope is not None:
+            yield scope
+            scope = scope.parent
+
+    def name(self, noun: NounPhrase, value: Any, declared: Type | None = None) -> None:
+        """Name a value: ``the X is VALUE``."""
+        self.names[singular_words(noun)] = (noun, value, declared)
+
+    def special(self, attribute: str) -> Any:
+        for scope in self.chain():
+            value = getattr(scope, attribute)
+            if value is not _NOTHING:
+                return value
+        return _NOTHING
+
+    def known(self) -> list[str]:
+        """Everything ``the X`` could name here, for error messages."""
+        found: list[str] = []
+        for scope in self.chain():
+            if scope.item is not None:
+                found.append(f"{scope.item[0]} (the current item)")
+            found += [str(noun) for noun, _, _ in scope.names.values()]
+            found += [str(noun) for noun, _ in reversed(scope.results)]
+        if self.special("above") is not _NOTHING:
+            found.append("above")
+        if self.special("answer") is not _NOTHING:
+            found.append("answer")
+        return list(dict.fromkeys(found))
+
+    def lookup(
+        self, noun: NounPhrase, many: bool = False, span: Span | None = None
+    ) -> tuple[Any, Type | None]:
+        """The value ``the X`` names and its declared type; ``UnknownReferenceError`` if none.
+
+        A result holding several things is a list for a plural noun (or when
+        ``many`` is set), and must hold exactly one for a singular noun. Errors
+        point at ``span`` (the whole reference), else at the noun."""
+        span = span or noun.span
+        words = words_of(noun)
+        if words in (("above",), ("answer",)):
+            value = self.special(words[0])
+            if value is _NOTHING:
+                message = (
+                    "nothing has been done yet" if words[0] == "above" else "no procedure has answered yet"
+                )
+                raise UnknownReferenceError(f"'the {words[0]}' has no value: {message}", span=span)
+            return value, None
+        plural = many or singular_words(noun) != words
+        for scope in self.chain():
+            if scope.item is not None and same_noun(scope.item[0], noun):
+                return scope.item[1], _declared(scope.item[1])
+            for key in (words, singular_words(noun)):
+                if key in scope.names:
+                    _, value, declared = scope.names[key]
+                    return value, declared
+            for result_noun, value in reversed(scope.results):
+                if same_noun(result_noun, noun) or _refers(value, noun):
+                    return _number(value, noun, plural, span), None
+        known = self.known()
+        close = closest(" ".join(words), known)
+        raise UnknownReferenceError(
+            f"'the {noun}' names nothing known here; known: "
+            + (", ".join(f"the {name}" for name in known) or "nothing yet"),
+            span=span,
+            hint=f"Did you mean 'the {close[0]}'?" if close else None,
+            suggestions=close,
+        )
+
+
+def _declared(value: Any) -> Type | None:
+    return Type(Kind.CONCEPT, concept=type(value)) if isinstance(value, Concept) else None
+
+
+def _refers(value: Any, noun: NounPhrase) -> bool:
+    sample = value[0] if isinstance(value, list) and value else value
+    return isinstance(sample, Concept) and refers_to(noun, type(sample))
+
+
+def _number(value: Any, noun: NounPhrase, plural: bool, span: Span | None) -> Any:
+    """A result as the reference needs it: a list for a plural noun, one item for a singular one."""
+    if not isinstance(value, list):
+        return [value] if plural else value
+    if plural:
+        return value
+    if len(value) == 1:
+        return value[0]
+    raise RunError(
+        f"'the {noun}' is ambiguous: the latest result holds {len(value)} of them",
+        span=span,
+        hint=f"Use 'process each {noun} as follows', or ask for exactly one with 'a'/'an'.",
+    )
+
+
+class Runner:
+    """Runs statements for a session: one ``now``, one list of things said."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        scope: Scope,
+        *,
+        now: dt.datetime,
+        timezone: dt.tzinfo,
+        resources: dict[type, Any],
+        concurrency: int,
+        say: Callable[[str], None],
+    ) -> None:
+        self.registry = registry
+        self.scope = scope
+        self.now = now
+        self.timezone = timezone
+        self.resources = resources
+        self.concurrency = concurrency
+        self.say = say
+        self.binder = Binder(now=now, timezone=timezone, resolve=self.resolve)
+
+    def _with(self, scope: Scope, say: Callable[[str], None]) -> Runner:
+        return Runner(
+            self.registry,
+            scope,
+            now=self.now,
+            timezone=self.timezone,
+            resources=self.resources,
+            concurrency=self.concurrency,
+            say=say,
+        )
+
+    # --------------------------------------------------------- references
+
+    def resolve(self, reference: Reference) -> tuple[Any, Type | None]:
+        """The value of ``the X`` or ``the X's Y's Z`` and, when known, its type."""
+        value, declared = self.scope.lookup(reference.noun, span=reference.span)
+        owner = reference.noun
+        for noun in reference.path[1:]:
+            if isinstance(value, Concept):
+                field = field_of(type(value), noun)
+                value, declared = getattr(value, field.name), field.type
+            elif isinstance(value, dict) and " ".join(words_of(noun)) in value:
+                value, declared = value[" ".join(words_of(noun))], None
+            else:
+                raise ValueTypeError(
+                    f"'the {owner}' is {describe(value) if isinstance(value, str) else 'not a thing with fields'}"
+                    f", so it has no '{noun}'",
+                    span=noun.span,
+                )
+            owner = noun
+        return value, declared
+
+    # --------------------------------------------------------- statements
+
+    async def run(self, statements: Iterable[Statement]) -> Any:
+        """Run statements in order; the value of the last one that has a value."""
+        value: Any = None
+        for statement in statements:
+            value = await self.statement(statement)
+        return value
+
+    async def statement(self, statement: Statement) -> Any:
+        if isinstance(statement, (Assignment, Use)):
+            node: Value = statement.value
+            value, declared = (
+                self.binder.typed(node) if isinstance(node, Reference) else (self.binder.value(node), None)
+            )
+            self.scope.name(statement.name, value, declared)
+            self.scope.above = value
+            return value
+        if isinstance(statement, Say):
+            text = describe(self.binder.value(statement.value))
+            self.say(text)
+            return text
+        if isinstance(statement, Call):
+            value = await self.call(statement)
+            self.scope.above = value
+            return value
+        if isinstance(statement, If):
+            block = statement.then if self.binder.check(statement.condition) else statement.otherwise
+            return await self.run(block)
+        if isinstance(statement, Each):
+            value = await self.each(statement)
+            self.scope.above = value
+            return value
+        raise TypeError(f"{type(statement).__name__} is not a statement")
+
+    async def each(self, statement: Each) -> list[Any]:
+        items, _ = self.scope.lookup(statement.noun, many=True)
+        if not isinstance(items, list):
+            items = [items]
+        singular = NounPhrase((*statement.noun.words[:-1], singular_words(statement.noun)[-1]))
+        concurrent = self._concurrent(statement.body)
+        limit = asyncio.Semaphore(self.concurrency if concurrent else 1)
+        said: list[list[str]] = [[] for _ in items]
+
+        async def one(position: int, item: Any) -> Any:
+            async with limit:
+                runner = self._with(Scope(self.scope, (singular, item)), said[position].append)
+                return await runner.run(statement.body)
+
+        if concurrent:
+            outcomes = await asyncio.gather(
+                *(one(position, item) for position, item in enumerate(items)), return_exceptions=True
+            )
+        else:
+            outcomes = []
+            for position, item in enumerate(items):
+                try:
+                    outcomes.append(await one(position, item))
+                except Exception as error:  # noqa: BLE001 - every item is attempted; failures are reported below
+                    outcomes.append(error)
+        for lines in said:
+            for line in lines:
+                self.say(line)
+        failures = [
+            (position + 1, outcome)
+            for position, outcome in enumerate(outcomes)
+            if isinstance(outcome, Exception)
+        ]
+        if failures:
+            if len(items) == 1:
+                raise failures[0][1]
+            first = failures[0][1]
+            raise LoopError(
+                f"{len(failures)} of {len(items)} {statement.noun} failed; the first, item {failures[0][0]}: "
+                + getattr(first, "message", str(first)),
+                failures,
+                span=getattr(first, "span", None) or statement.span,
+            )
+        return list(outcomes)
+
+    def _concurrent(self, body: Iterable[Statement]) -> bool:
+        """Whether a block may run for several items at once: it calls procedures,
+        and every one of them is asynchronous."""
+        calls = list(_calls(body))
+        return bool(calls) and all(self.registry.resolve(call).asynchronous for call in calls)
+
+    # ------------------------------------------------------------- calls
+
+    async def call(self, call: Call) -> Any:
+        entry = self.registry.resolve(call)
+        arguments = self._arguments(entry, call)
+        single = entry.plural and call.determiner in (Determiner.A, Determiner.AN)
+        if call.first is not None and not entry.plural:
+            raise RunError(
+                f"'{entry.english}' gives one thing; 'the first {call.first}' needs a list", span=call.span
+            )
+        if (
+            not entry.plural
+            and call.determiner in (Determiner.SOME, Determiner.ALL)
+            and entry.subject is None
+        ):
+            raise RunError(
+                f"'{entry.english}' gives one thing at a time; write '{call.verb} a ...' or '{call.verb} an ...'",
+                span=call.span,
+            )
+        limit = call.first if call.first is not None else (2 if single else None)
+        if entry.limit is not None:
+            arguments[entry.limit] = limit
+        if entry.subject is not None and call.filter is None and call.determiner is Determiner.THE:
+            subject, _ = self.scope.lookup(call.noun)
+            if isinstance(subject, list) and entry.subject.type.kind is not Kind.LIST:
+                results = [
+                    await self._invoke(entry, {**arguments, entry.subject.parameter: item}, call)
+                    for item in subject
+                ]
+                return self._store(entry, results)
+            arguments[entry.subject.parameter] = self.binder.fit(
+                Reference((call.noun,), span=call.noun.span), entry.subject.type, f"'{entry.english}'"
+            )
+        elif entry.subject is not None and entry.subject.required:
+            raise RunError(
+                f"'{entry.english}' acts on the {entry.subject.english}: write '{call.verb} the {call.noun}' "
+                "where that names one",
+                span=call.span,
+            )
+        result = await self._invoke(entry, arguments, call)
+        if entry.plural:
+            items = result if isinstance(result, list) else list(islice(result, limit) if limit else result)
+            if limit is not None:
+                items = items[:limit]
+            if single:
+                if len(items) != 1:
+                    found = "none" if not items else "more than one"
+                    raise RunError(
+                        f"'{call}' needs exactly one {singular_noun(entry.noun)}, but found {found}",
+                        span=call.span,
+                        hint="Narrow the filter, or ask for 'some' of them, or 'the first 1'.",
+                    )
+                return self._store(entry, items[0])
+            result = items
+        return self._store(entry, result)
+
+    def _store(self, entry: Procedure, value: Any) -> Any:
+        if entry.output:
+            self.scope.results.append((entry.noun, value))
+        else:
+            self.scope.answer = value
+        return value
+
+    async def _invoke(self, entry: Procedure, arguments: dict[str, Any], call: Call) -> Any:
+        """Call the procedure; its errors get the call's place, others become a ``RunError``."""
+        if entry.context is not None:
+            arguments[entry.context] = Context(
+                now=self.now,
+                timezone=self.timezone,
+                resources=self.resources,
+                say=self.say,
+                binder=self.binder,
+            )
+        try:
+            result = entry.function(**arguments)
+            if inspect.isawaitable(result):
+                result = await result
+        except BookError as error:
+            if error.span is None:
+                error.span = (
+                    call.value.span if entry.value is not None and call.value is not None else call.span
+                )
+            raise
+        except Exception as exc:
+            raise RunError(f"'{entry.english}' failed: {type(exc).__name__}: {exc}", span=call.span) from exc
+        return result
+
+    def _arguments(self, entry: Procedure, call: Call) -> dict[str, Any]:
+        arguments: dict[str, Any] = {}
+        given = set()
+        for argument in call.arguments:
+            wanted = entry.input(argument.name)
+            if wanted.parameter in given:
+                raise RunError(f"the {wanted.english} is given twice", span=argument.span)
+            given.add(wanted.parameter)
+            arguments[wanted.parameter] = self.binder.fit(
+                argument.value, wanted.type, f"the {wanted.english}"
+            )
+        for wanted in entry.inputs:
+            if wanted.parameter in given:
+                continue
+            noun = NounPhrase.of(wanted.english)
+            try:
+                self.scope.lookup(noun)
+            except (UnknownReferenceError, RunError):
+                if wanted.required:
+                    raise RunError(
+                        f"'{entry.english}' needs the {wanted.english}",
+                        span=call.span,
+                        hint=f"Add 'the {wanted.english} is ...' under 'where', or name it before the call.",
+                    ) from None
+                continue
+            arguments[wanted.parameter] = self.binder.fit(
+                Reference((noun,), span=call.span), wanted.type, f"the {wanted.english}"
+            )
+        if entry.value is not None and call.value is not None:
+            arguments[entry.value.parameter] = self.binder.fit(
+                call.value, entry.value.type, f"'{entry.english}'"
+            )
+        if entry.filter is not None:
+            concept = entry.concept
+            assert concept is not None  # checked at registration
+            arguments[entry.filter] = (
+                None if call.filter is None else self.binder.filter(call.filter, concept)
+            )
+        return arguments
+
+
+def singular_noun(noun: NounPhrase) -> str:
+    """A noun phrase with its head in the singular, as written otherwise: ``SMS message``."""
+    return " ".join((*noun.words[:-1], singular_words(noun)[-1])).replace("*", "")
+
+
+def _calls(body: Iterable[Statement]) -> Iterable[Call]:
+    for statement in body:
+        if isinstance(statement, Call):
+            yield statement
+        elif isinstance(statement, If):
+            yield from _calls(statement.then)
+            yield from _calls(statement.otherwise)
+        elif isinstance(statement, Each):
+            yield from _calls(statement.body)

@@ -1,0 +1,308 @@
+"""Registering procedures: names read the Kognitos way, and each declaration mistake
+caught when the module is imported, with a clear message."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+import textwrap
+from pathlib import Path
+
+import library
+import pytest
+
+from grammar import Filter, Reference
+from procedures import (
+    Concept,
+    Context,
+    Kind,
+    RegistrationError,
+    Registry,
+    UnknownCallError,
+    registry,
+)
+
+
+def test_names_are_read_the_kognitos_way() -> None:
+    find = library.books["to find some (books)"]
+    assert (find.name.verb, str(find.noun), find.plural, find.output) == ("find", "books", True, True)
+    assert (find.filter, find.limit, find.context) == ("filter", "limit", "context")
+    assert find.concept is library.LibraryBook
+    add = library.books["to add a *library* book"]
+    assert (str(add.noun), add.plural, add.output) == ("*library* book", False, False)
+    assert [item.english for item in add.inputs] == ["title", "author", "isbn", "year", "price"]
+    assert [item.required for item in add.inputs] == [True, True, True, False, False]
+    assert add.inputs[0].description == "The book's title."
+    lend = library.books["to lend a book"]
+    assert lend.subject is not None and lend.subject.parameter == "book"
+    assert lend.subject.type.kind is Kind.CONCEPT
+    convert = registry["to convert a *text* to a (datetime)"]
+    assert convert.value is not None and convert.value.parameter == "text"
+    assert str(convert.noun) == "datetime" and convert.output
+    assert library.books["to notify a borrower"].asynchronous
+
+
+def test_calls_resolve_by_verb_and_noun_in_singular_or_plural() -> None:
+    books = library.books
+    assert books.find("find some books").english == "to find some (books)"
+    assert books.find("find a book").english == "to find some (books)"
+    assert books.find('FIND the first 3 Books whose title is "x"').english == "to find some (books)"
+    assert books.find("add a Library Book").english == "to add a *library* book"
+    assert books.find("add a *library* book").english == "to add a *library* book"
+    assert books.find("lend the book").english == "to lend a book"
+    assert registry.find('convert "2024-03-01" to a date').english == "to convert a *text* to a (date)"
+
+
+def test_unknown_call_suggests_the_closest_procedures() -> None:
+    with pytest.raises(UnknownCallError) as caught:
+        library.books.find("find some bokos")
+    assert caught.value.suggestions[0] == "to find some (books)"
+    assert caught.value.hint == "Did you mean 'to find some (books)'?"
+    with pytest.raises(UnknownCallError, match="cannot take a 'whose' filter"):
+        library.books.find('add a library book whose title is "x"')
+
+
+def _register(source: str) -> None:
+    """Register the procedures defined in ``source`` in a fresh registry."""
+    scope = {
+        "Registry": Registry,
+        "Filter": Filter,
+        "Context": Context,
+        "Concept": Concept,
+        "LibraryBook": library.LibraryBook,
+        "fresh": Registry(),
+        "Reference": Reference,
+    }
+    exec(textwrap.dedent(source), scope)
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        pytest.param(
+            '''
+            @fresh.procedure("to add a *library* book")
+            def one(title: str) -> str:
+                """Input Concepts:
+                    the title: A title."""
+                return title
+            @fresh.procedure("to add a *library* book")
+            def two(title: str) -> str:
+                """Input Concepts:
+                    the title: A title."""
+                return title
+            ''',
+            "the English name 'to add a *library* book' is registered twice",
+            id="same name twice",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to greet a person")
+            def greet(nickname: str) -> str:
+                """Says hello."""
+                return nickname
+            ''',
+            "parameter 'nickname' matches no input concept",
+            id="parameter matching no concept",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to find some (books)")
+            def find(filter: Filter | None) -> LibraryBook:
+                """Finds."""
+                raise NotImplementedError
+            ''',
+            "a filter-capable procedure must return a list",
+            id="filter-capable not returning a list",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to find a (book)")
+            def find(filter: Filter | None) -> list[str]:
+                """Finds."""
+                return []
+            ''',
+            "must return a list of a concept",
+            id="filter-capable returning plain values",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to list some (books)")
+            def find() -> LibraryBook:
+                """Lists."""
+                raise NotImplementedError
+            ''',
+            "a procedure of 'some' things must return a list",
+            id="some without a list",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("send an SMS message")
+            def send() -> str:
+                """Sends."""
+                return ""
+            ''',
+            "an English name starts with 'to'",
+            id="name without to",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to send an SMS message whose")
+            def send() -> str:
+                """Sends."""
+                return ""
+            ''',
+            "the name does not parse",
+            id="malformed name",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to send (an SMS message")
+            def send() -> str:
+                """Sends."""
+                return ""
+            ''',
+            "the name does not parse",
+            id="unclosed output parenthesis",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to greet a person")
+            def greet(name) -> str:
+                """Input Concepts:
+                    the name: Who."""
+                return name
+            ''',
+            "parameter 'name' needs a type annotation",
+            id="parameter without annotation",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to greet a person")
+            def greet(name: str):
+                """Input Concepts:
+                    the name: Who."""
+                return name
+            ''',
+            "it needs a return annotation",
+            id="no return annotation",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to greet a person")
+            def greet(name: str) -> str:
+                """Input Concepts:
+                    the name: Who.
+                    the mood: How."""
+                return name
+            ''',
+            "documents 'the mood', but it has no parameter 'mood'",
+            id="documented input without parameter",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to greet a person")
+            def greet(name: set[int]) -> str:
+                """Input Concepts:
+                    the name: Who."""
+                return ""
+            ''',
+            "is not a type the English can use",
+            id="parameter of an unusable type",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to greet a person")
+            def greet(*names: str) -> str:
+                """Greets."""
+                return ""
+            ''',
+            "must be an ordinary (keyword) parameter",
+            id="variadic parameter",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to greet a person")
+            def one() -> str:
+                """Greets."""
+                return ""
+            @fresh.procedure("to greet some persons")
+            def two() -> list[str]:
+                """Greets."""
+                return []
+            ''',
+            "would answer the same calls",
+            id="two procedures for the same calls",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to convert a *text* to a (colour)")
+            def convert(words: str) -> str:
+                """Input Concepts:
+                    the words: Text."""
+                return words
+            ''',
+            "needs a parameter named 'text'",
+            id="conversion without its value",
+        ),
+        pytest.param(
+            """
+            class Thing(Concept):
+                english = "thing"
+                parts: set[int]
+            """,
+            "field 'parts' of concept 'thing'",
+            id="concept field of an unusable type",
+        ),
+        pytest.param(
+            """
+            class Thing(Concept):
+                size: int
+            """,
+            "concept Thing needs an English name",
+            id="concept without an English name",
+        ),
+    ],
+)
+def test_registration_mistake(source: str, message: str) -> None:
+    with pytest.raises(RegistrationError) as caught:
+        _register(source)
+    assert message in str(caught.value)
+    assert caught.value.kind == "registration"
+
+
+def test_mistakes_are_caught_when_the_module_is_imported(tmp_path: Path) -> None:
+    module = tmp_path / "broken_book.py"
+    module.write_text(
+        textwrap.dedent(
+            '''
+            from procedures import Registry
+
+            vocabulary = Registry()
+
+            @vocabulary.procedure("to greet a person")
+            def greet(nickname: str) -> str:
+                """Says hello."""
+                return nickname
+            '''
+        )
+    )
+    spec = importlib.util.spec_from_file_location("broken_book", module)
+    assert spec is not None and spec.loader is not None
+    with pytest.raises(RegistrationError, match="'nickname' matches no input concept") as caught:
+        spec.loader.exec_module(importlib.util.module_from_spec(spec))
+    assert "broken_book.greet" in str(caught.value)
+    assert "broken_book" not in sys.modules
+
+
+def test_registering_the_same_function_again_replaces_it() -> None:
+    fresh = Registry()
+
+    def greet(name: str) -> str:
+        """Input Concepts:
+        the name: Who."""
+        return name
+
+    fresh.procedure("to greet a person")(greet)
+    fresh.procedure("to greet a person")(greet)
+    assert len(fresh) == 1
