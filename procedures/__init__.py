@@ -22,7 +22,7 @@ from procedures.errors import (
     ValueTypeError,
 )
 from procedures.evaluate import OPERATORS, compare, day_start, holds, literal, python
-from procedures.kinds import Choices, Kind, Phone, PhoneNumber, Type, normalise_phone, type_of
+from procedures.kinds import Choices, Hidden, Kind, Phone, PhoneNumber, Type, normalise_phone, type_of
 from procedures.registry import Input, Procedure, Registry, procedure, registry
 from procedures.runtime import Context, LoopError, Scope, describe
 from procedures.session import Result, Session, jsonable, timezone_named
@@ -39,6 +39,7 @@ __all__ = [
     "Context",
     "Field",
     "FixedClock",
+    "Hidden",
     "Input",
     "Kind",
     "LoopError",

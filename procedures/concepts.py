@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict
 from grammar import NounPhrase
 from grammar.node import Record
 from procedures.errors import RegistrationError, UnknownFieldError
-from procedures.kinds import Type, type_of
+from procedures.kinds import Hidden, Type, type_of
 from procedures.names import closest, singular_words, words_of
 
 __all__ = ["Concept", "Field", "field_of", "fields_of", "refers_to"]
@@ -57,6 +57,8 @@ class Concept(BaseModel):
         found: dict[str, Field] = {}
         for name, info in cls.model_fields.items():
             annotation: Any = info.annotation
+            if any(isinstance(marker, Hidden) for marker in info.metadata):
+                continue
             if info.metadata:  # pydantic keeps Annotated's markers apart; put them back
                 annotation = Annotated[(annotation, *info.metadata)]
             try:
@@ -72,7 +74,7 @@ class Concept(BaseModel):
 
 
 def fields_of(concept: type[Concept]) -> list[Field]:
-    """The fields of a concept, in declaration order."""
+    """The fields of a concept the English can name, in declaration order."""
     return list(concept._fields.values())
 
 

@@ -31,6 +31,7 @@ from grammar.node import Record
 
 __all__ = [
     "Choices",
+    "Hidden",
     "Kind",
     "Phone",
     "PhoneNumber",
@@ -59,6 +60,16 @@ class Phone:
 
     def __repr__(self) -> str:
         return "Phone()"
+
+
+class Hidden:
+    """Keeps a concept's field out of the English: ``Annotated[dict[str, str], Hidden()]``.
+
+    The field is part of the record (its equality, its copies) but no filter,
+    possessive or vocabulary names it: for what only the machinery needs."""
+
+    def __repr__(self) -> str:
+        return "Hidden()"
 
 
 class Choices:

@@ -28,7 +28,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from grammar import BookError, Script, parse_script
 from grammar.node import Record
 from procedures.clock import Clock, SystemClock
-from procedures.concepts import Concept
+from procedures.concepts import Concept, fields_of
 from procedures.registry import Registry
 from procedures.registry import registry as default_registry
 from procedures.runtime import Runner, Scope
@@ -53,7 +53,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Concept):
-        return {name: jsonable(getattr(value, name)) for name in type(value).model_fields}
+        return {field.name: jsonable(getattr(value, field.name)) for field in fields_of(type(value))}
     if isinstance(value, dict):
         return {str(key): jsonable(item) for key, item in value.items()}
     if isinstance(value, Iterable):

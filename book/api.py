@@ -1,0 +1,334 @@
+"""Twilio's Messages API without input or output: requests built, responses read.
+
+The sync and async clients (client.py) are thin shells that send what this
+module builds and hand back what they receive; everything else (paths,
+form encoding, list parameters, paging, error bodies) happens here, in plain
+functions that tests call directly.
+
+>>> api = MessagesApi("https://api.twilio.com", "AC" + "a" * 32)
+>>> request = api.list({"To": "+14155550100", "DateSent>": "2024-03-01"}, page_size=5)
+>>> request.method, request.path
+('GET', '/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages.json?To=%2B14155550100&DateSent%3E=2024-03-01&PageSize=5')
+>>> api.create(CreateMessage(to="+14155550100", from_="+15005550006", body="Hi")).form
+(('To', '+14155550100'), ('From', '+15005550006'), ('Body', 'Hi'))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from pydantic import ValidationError
+
+from book.errors import ApiError, InvalidRequestError, UnexpectedResponseError
+from book.wire import API_VERSION, WireMessage, WirePage
+from grammar.node import Record
+
+__all__ = [
+    "FILTERS",
+    "MAX_PAGE_SIZE",
+    "CreateMessage",
+    "MessagesApi",
+    "Request",
+    "Response",
+    "Safety",
+    "read_deleted",
+    "read_message",
+    "read_page",
+]
+
+FILTERS = ("To", "From", "DateSent", "DateSent<", "DateSent>")
+MAX_PAGE_SIZE = 1000
+MAX_MEDIA = 10
+MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
+MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
+
+
+class Safety(Enum):
+    """How safe a request is to send again (retry.py decides by it)."""
+
+    READ = "read"  # GET: no effect
+    IDEMPOTENT = "idempotent"  # update, delete: the same effect however often
+    CREATE = "create"  # a new message each time: never sent twice without a clear answer
+
+
+class Request(Record):
+    """A request to send: method, absolute URL, form fields and safety class (no credentials)."""
+
+    method: str
+    url: str
+    form: tuple[tuple[str, str], ...]
+    safety: Safety
+
+    @property
+    def path(self) -> str:
+        """The URL without scheme and host, as Twilio's ``uri`` fields write it."""
+        parts = urlsplit(self.url)
+        return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+class Response(Record):
+    """A response as received: status, headers (lower-case names) and body."""
+
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            raise InvalidRequestError("a date and time sent to Twilio must be time-zone aware")
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+# CreateMessage field -> Twilio's form field, in the order Twilio documents them.
+_CREATE_FIELDS = {
+    "to": "To",
+    "from_": "From",
+    "messaging_service_sid": "MessagingServiceSid",
+    "body": "Body",
+    "media_urls": "MediaUrl",
+    "content_sid": "ContentSid",
+    "content_variables": "ContentVariables",
+    "status_callback": "StatusCallback",
+    "application_sid": "ApplicationSid",
+    "max_price": "MaxPrice",
+    "provide_feedback": "ProvideFeedback",
+    "attempt": "Attempt",
+    "validity_period": "ValidityPeriod",
+    "force_delivery": "ForceDelivery",
+    "content_retention": "ContentRetention",
+    "address_retention": "AddressRetention",
+    "smart_encoded": "SmartEncoded",
+    "persistent_action": "PersistentAction",
+    "traffic_type": "TrafficType",
+    "shorten_urls": "ShortenUrls",
+    "schedule_type": "ScheduleType",
+    "send_at": "SendAt",
+    "send_as_mms": "SendAsMms",
+    "risk_check": "RiskCheck",
+    "fallback_from": "FallbackFrom",
+}
+
+
+class CreateMessage(Record):
+    """What to send: every documented field of Twilio's create-message request.
+
+    ``to`` is required; then ``from_`` or ``messaging_service_sid``; then ``body``,
+    ``media_urls`` (at most 10) or ``content_sid``. A scheduled send gives
+    ``send_at`` (aware) and ``schedule_type="fixed"`` with a Messaging Service.
+    """
+
+    to: str
+    from_: str | None = None
+    messaging_service_sid: str | None = None
+    body: str | None = None
+    media_urls: tuple[str, ...] = ()
+    content_sid: str | None = None
+    content_variables: str | None = None
+    status_callback: str | None = None
+    application_sid: str | None = None
+    max_price: Decimal | None = None
+    provide_feedback: bool | None = None
+    attempt: int | None = None
+    validity_period: int | None = None
+    force_delivery: bool | None = None
+    content_retention: str | None = None
+    address_retention: str | None = None
+    smart_encoded: bool | None = None
+    persistent_action: tuple[str, ...] = ()
+    traffic_type: str | None = None
+    shorten_urls: bool | None = None
+    schedule_type: str | None = None
+    send_at: dt.datetime | None = None
+    send_as_mms: bool | None = None
+    risk_check: str | None = None
+    fallback_from: str | None = None
+
+    def check(self) -> None:
+        """``InvalidRequestError`` for what Twilio would refuse on its face."""
+        if not self.to:
+            raise InvalidRequestError("a message needs a recipient (To)", hint="Give the recipient number.")
+        if not self.from_ and not self.messaging_service_sid:
+            raise InvalidRequestError(
+                "a message needs a sender (From) or a Messaging Service (MessagingServiceSid)"
+            )
+        if self.messaging_service_sid and not MESSAGING_SERVICE_SID.fullmatch(self.messaging_service_sid):
+            raise InvalidRequestError("a Messaging Service SID is MG followed by 32 hexadecimal digits")
+        if self.body is None and not self.media_urls and not self.content_sid:
+            raise InvalidRequestError("a message needs a body, a media url or a content sid")
+        if len(self.media_urls) > MAX_MEDIA:
+            raise InvalidRequestError(
+                f"a message takes at most {MAX_MEDIA} media urls, not {len(self.media_urls)}"
+            )
+        if self.send_at is not None:
+            if self.send_at.tzinfo is None:
+                raise InvalidRequestError("the send time must be time-zone aware")
+            if self.schedule_type != "fixed" or not self.messaging_service_sid:
+                raise InvalidRequestError(
+                    "a scheduled send needs ScheduleType fixed and a Messaging Service",
+                    hint="Give the messaging service sid with the send time.",
+                )
+
+    def form(self) -> tuple[tuple[str, str], ...]:
+        """The form fields, with Twilio's names; lists as repeated fields."""
+        pairs: list[tuple[str, str]] = []
+        for field, name in _CREATE_FIELDS.items():
+            value = getattr(self, field)
+            if isinstance(value, tuple):
+                pairs += [(name, _text(item)) for item in value]
+            elif value is not None:
+                pairs.append((name, _text(value)))
+        return tuple(pairs)
+
+
+class MessagesApi:
+    """Builds the requests of one account's Messages resource on one host."""
+
+    def __init__(self, base_url: str, account_sid: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.account_sid = account_sid
+        self.collection = f"/{API_VERSION}/Accounts/{account_sid}/Messages.json"
+
+    def _one(self, sid: str) -> str:
+        if not MESSAGE_SID.fullmatch(sid):
+            raise InvalidRequestError(
+                f"{sid!r} is not a message sid: SM or MM followed by 32 hexadecimal digits"
+            )
+        return f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json"
+
+    def create(self, message: CreateMessage) -> Request:
+        """POST Messages.json, form-encoded."""
+        message.check()
+        return Request("POST", self.base_url + self.collection, message.form(), Safety.CREATE)
+
+    def list(self, filters: Mapping[str, str | dt.date], *, page_size: int = 50) -> Request:
+        """GET Messages.json with Twilio's filters (To, From, DateSent, DateSent<,
+        DateSent>) and a page size; an unknown filter is refused here, because
+        Twilio would ignore it silently."""
+        unknown = sorted(set(filters) - set(FILTERS))
+        if unknown:
+            raise InvalidRequestError(
+                f"Twilio cannot filter messages on {', '.join(unknown)}; it filters on {', '.join(FILTERS)}"
+            )
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise InvalidRequestError(f"a page holds 1 to {MAX_PAGE_SIZE} messages, not {page_size}")
+        pairs = [(name, _text(filters[name])) for name in FILTERS if name in filters]
+        pairs.append(("PageSize", str(page_size)))
+        return Request("GET", f"{self.base_url}{self.collection}?{urlencode(pairs)}", (), Safety.READ)
+
+    def next_page(self, page: WirePage) -> Request | None:
+        """The request for the page after ``page``: its ``next_page_uri``, verbatim."""
+        uri = page.next_page_uri
+        if not uri:
+            return None
+        if not uri.startswith("/") or uri.startswith("//"):
+            raise UnexpectedResponseError(
+                f"the next page is not on this host: {uri!r}", status=200, method="GET", path=self.collection
+            )
+        return Request("GET", self.base_url + uri, (), Safety.READ)
+
+    def fetch(self, sid: str) -> Request:
+        """GET Messages/{sid}.json."""
+        return Request("GET", self._one(sid), (), Safety.READ)
+
+    def redact(self, sid: str) -> Request:
+        """POST Messages/{sid}.json with an empty Body: the body is erased."""
+        return Request("POST", self._one(sid), (("Body", ""),), Safety.IDEMPOTENT)
+
+    def cancel(self, sid: str) -> Request:
+        """POST Messages/{sid}.json with Status=canceled: a scheduled message is not sent."""
+        return Request("POST", self._one(sid), (("Status", "canceled"),), Safety.IDEMPOTENT)
+
+    def delete(self, sid: str) -> Request:
+        """DELETE Messages/{sid}.json (204)."""
+        return Request("DELETE", self._one(sid), (), Safety.IDEMPOTENT)
+
+
+def _json(request: Request, response: Response, attempts: int) -> Any:
+    try:
+        return json.loads(response.content)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        kind = response.headers.get("content-type", "an unknown type")
+        preview = response.content[:80].decode("utf-8", "replace")
+        raise UnexpectedResponseError(
+            f"Twilio answered {response.status} with {kind}, not JSON: {preview!r}",
+            status=response.status,
+            method=request.method,
+            path=request.path,
+            attempts=attempts,
+        ) from None
+
+
+def check(request: Request, response: Response, attempts: int = 1) -> None:
+    """Nothing for a success; the project's error for an error response."""
+    if 200 <= response.status < 300:
+        return
+    body = _json(request, response, attempts)
+    if not isinstance(body, dict):
+        raise UnexpectedResponseError(
+            f"Twilio answered {response.status} with JSON that is not an error body",
+            status=response.status,
+            method=request.method,
+            path=request.path,
+            attempts=attempts,
+        )
+    code = body.get("code")
+    raise ApiError(
+        status=response.status,
+        code=code if isinstance(code, int) else None,
+        twilio_message=str(body.get("message") or "no message"),
+        more_info=body.get("more_info") if isinstance(body.get("more_info"), str) else None,
+        method=request.method,
+        path=request.path,
+        attempts=attempts,
+    )
+
+
+def _model(request: Request, response: Response, attempts: int, kind: type[Any]) -> Any:
+    check(request, response, attempts)
+    body = _json(request, response, attempts)
+    try:
+        return kind.model_validate(body)
+    except ValidationError as exc:
+        raise UnexpectedResponseError(
+            f"Twilio answered with a {kind.__name__} this client cannot read: {exc.errors()[0]['msg']}",
+            status=response.status,
+            method=request.method,
+            path=request.path,
+            attempts=attempts,
+        ) from None
+
+
+def read_message(request: Request, response: Response, attempts: int = 1) -> WireMessage:
+    """The message of a create, fetch or update response; or the project's error."""
+    message: WireMessage = _model(request, response, attempts, WireMessage)
+    return message
+
+
+def read_page(request: Request, response: Response, attempts: int = 1) -> WirePage:
+    """The page of a list response; or the project's error."""
+    page: WirePage = _model(request, response, attempts, WirePage)
+    return page
+
+
+def read_deleted(request: Request, response: Response, attempts: int = 1) -> None:
+    """Nothing for a delete's 204; or the project's error. A 404 after a retry
+    means an earlier attempt deleted the message and its answer was lost."""
+    if response.status == 404 and attempts > 1:
+        return
+    check(request, response, attempts)

@@ -1,0 +1,331 @@
+"""The Twilio Messages clients: ``Client`` (sync) and ``AsyncClient``, thin shells over httpx.
+
+They send what api.py builds, retry as retry.py decides, and read answers with
+api.py. Constructors are keyword-only; pass ``transport`` (an httpx transport,
+such as the sandbox's or ``httpx.MockTransport``) or ``http`` (your own httpx
+client, which you then close); otherwise the default httpx client is built by
+``_http`` below, the only place that does it, with explicit timeouts.
+Credentials come from the arguments or the environment, and only ever leave
+their ``Secret`` to fill the Authorization header of a request being sent.
+
+>>> import httpx
+>>> def twilio(request):
+...     return httpx.Response(200, json={"messages": [], "next_page_uri": None})
+>>> with Client(credentials=Credentials(account_sid="AC" + "0" * 32, auth_token="x"),
+...             transport=httpx.MockTransport(twilio)) as client:
+...     list(client.list_messages({"From": "+15005550006"}))
+[]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random as randomness
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from types import TracebackType
+from typing import Any, Self
+from urllib.parse import urlencode
+
+import httpx
+
+from book import api
+from book.api import CreateMessage, MessagesApi, Request, Response
+from book.credentials import Credentials
+from book.errors import ConfigurationError
+from book.retry import Attempts, Failure, RetryPolicy
+from book.wire import WireMessage, WirePage
+
+__all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
+
+log = logging.getLogger("book.client")
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
+USER_AGENT = "sms-book/0.1 (httpx)"
+
+Filters = Mapping[str, Any]
+
+
+def _http(*, asynchronous: bool, transport: Any, timeout: httpx.Timeout) -> Any:
+    """The default httpx client: the one place where it is built."""
+    options: dict[str, Any] = {
+        "timeout": timeout,
+        "follow_redirects": False,
+        "headers": {"User-Agent": USER_AGENT, "Accept": "application/json"},
+    }
+    if transport is not None:
+        options["transport"] = transport
+    return httpx.AsyncClient(**options) if asynchronous else httpx.Client(**options)
+
+
+def _failure(exc: httpx.TransportError) -> Failure:
+    if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
+        return Failure.NOT_SENT_IN_TIME
+    if isinstance(exc, (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.ProxyError)):
+        return Failure.NOT_SENT
+    if isinstance(exc, httpx.TimeoutException):
+        return Failure.LOST_IN_TIME
+    return Failure.LOST
+
+
+def _credentials(credentials: Credentials | None) -> Credentials:
+    found = credentials or Credentials.from_environment()
+    if found is None:
+        raise ConfigurationError(
+            "no Twilio credentials: set TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN "
+            "(or TWILIO_API_KEY and TWILIO_API_SECRET), or pass credentials"
+        )
+    return found
+
+
+def _create(message: CreateMessage | None, fields: dict[str, Any]) -> CreateMessage:
+    if message is not None and fields:
+        raise TypeError("give a CreateMessage or its fields, not both")
+    if message is not None:
+        return message
+    for name in ("media_urls", "persistent_action"):
+        if name in fields and fields[name] is not None:
+            fields[name] = tuple(fields[name])
+    return CreateMessage(**fields)
+
+
+class _Shell:
+    """What both clients share: configuration, requests to httpx and back."""
+
+    def __init__(
+        self,
+        *,
+        credentials: Credentials | None,
+        base_url: str | None,
+        timeout: httpx.Timeout | None,
+        retry: RetryPolicy | None,
+        random: randomness.Random | None,
+    ) -> None:
+        self.credentials = _credentials(credentials)
+        self.api = MessagesApi(base_url or self.credentials.base_url, self.credentials.account_sid)
+        self.timeout = timeout or DEFAULT_TIMEOUT
+        self.retry = retry or RetryPolicy()
+        self._random = random or randomness.Random()  # noqa: S311 - jitter, not cryptography
+
+    def _attempts(self, request: Request) -> Attempts:
+        return Attempts(self.retry, request.safety, random=self._random)
+
+    def _httpx(self, http: Any, request: Request) -> httpx.Request:
+        headers = {"Authorization": self.credentials.authorization()}
+        content = None
+        if request.form:  # form-encoded, never JSON; repeated fields for lists
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            content = urlencode(request.form).encode()
+        result: httpx.Request = http.build_request(
+            request.method, request.url, content=content, headers=headers
+        )
+        return result
+
+    @staticmethod
+    def _response(response: httpx.Response) -> Response:
+        return Response(
+            response.status_code, {k.lower(): v for k, v in response.headers.items()}, response.content
+        )
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.credentials!r}, base_url={self.api.base_url!r})"
+
+
+class Client(_Shell):
+    """The synchronous client."""
+
+    def __init__(
+        self,
+        *,
+        credentials: Credentials | None = None,
+        transport: httpx.BaseTransport | None = None,
+        http: httpx.Client | None = None,
+        base_url: str | None = None,
+        timeout: httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        random: randomness.Random | None = None,
+    ) -> None:
+        super().__init__(
+            credentials=credentials, base_url=base_url, timeout=timeout, retry=retry, random=random
+        )
+        if http is not None and transport is not None:
+            raise TypeError("give an httpx client or a transport, not both")
+        self._owned = http is None
+        self._http: httpx.Client = http or _http(
+            asynchronous=False, transport=transport, timeout=self.timeout
+        )
+        self._sleep = sleep
+
+    def send(self, request: Request) -> tuple[Response, int]:
+        """Send a request, retrying as its safety allows; the final response and
+        the number of attempts made."""
+        attempts = self._attempts(request)
+        while True:
+            try:
+                raw = self._http.send(self._httpx(self._http, request))
+            except httpx.TransportError as exc:
+                delay = attempts.after_failure(_failure(exc), request, type(exc).__name__)
+            else:
+                response = self._response(raw)
+                log.debug("%s %s -> %d", request.method, request.path, response.status)
+                retry_in = attempts.after_response(response, request)
+                if retry_in is None:
+                    return response, attempts.count
+                delay = retry_in
+            self._sleep(delay)
+
+    def create_message(self, message: CreateMessage | None = None, /, **fields: Any) -> WireMessage:
+        """Create (send) a message: a ``CreateMessage`` or its fields (``to=``, ``from_=``, ``body=``, ...)."""
+        request = self.api.create(_create(message, fields))
+        return api.read_message(request, *self.send(request))
+
+    def list_pages(self, filters: Filters | None = None, *, page_size: int = 50) -> Iterator[WirePage]:
+        """The pages of a list, fetched one at a time as they are needed, by
+        following each page's ``next_page_uri`` verbatim."""
+        request: Request | None = self.api.list(filters or {}, page_size=page_size)
+        while request is not None:
+            page = api.read_page(request, *self.send(request))
+            request = self.api.next_page(page)
+            yield page
+
+    def list_messages(self, filters: Filters | None = None, *, page_size: int = 50) -> Iterator[WireMessage]:
+        """The messages of a list, newest first, one page held at a time."""
+        for page in self.list_pages(filters, page_size=page_size):
+            yield from page.messages
+
+    def fetch_message(self, sid: str) -> WireMessage:
+        """One message by sid."""
+        request = self.api.fetch(sid)
+        return api.read_message(request, *self.send(request))
+
+    def redact_message(self, sid: str) -> WireMessage:
+        """Erase a message's body."""
+        request = self.api.redact(sid)
+        return api.read_message(request, *self.send(request))
+
+    def cancel_message(self, sid: str) -> WireMessage:
+        """Cancel a scheduled message."""
+        request = self.api.cancel(sid)
+        return api.read_message(request, *self.send(request))
+
+    def delete_message(self, sid: str) -> None:
+        """Delete a message (Twilio answers 204)."""
+        request = self.api.delete(sid)
+        api.read_deleted(request, *self.send(request))
+
+    def close(self) -> None:
+        """Close the httpx client, if this client built it."""
+        if self._owned:
+            self._http.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        self.close()
+
+
+class AsyncClient(_Shell):
+    """The asynchronous client; ``concurrency`` bounds the requests in flight at once."""
+
+    def __init__(
+        self,
+        *,
+        credentials: Credentials | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        http: httpx.AsyncClient | None = None,
+        base_url: str | None = None,
+        timeout: httpx.Timeout | None = None,
+        retry: RetryPolicy | None = None,
+        concurrency: int = 10,
+        sleep: Callable[[float], Any] = asyncio.sleep,
+        random: randomness.Random | None = None,
+    ) -> None:
+        super().__init__(
+            credentials=credentials, base_url=base_url, timeout=timeout, retry=retry, random=random
+        )
+        if http is not None and transport is not None:
+            raise TypeError("give an httpx client or a transport, not both")
+        if concurrency < 1:
+            raise ValueError("concurrency must be 1 or more")
+        self._owned = http is None
+        self._http: httpx.AsyncClient = http or _http(
+            asynchronous=True, transport=transport, timeout=self.timeout
+        )
+        self._sleep = sleep
+        self._limit = asyncio.Semaphore(concurrency)
+
+    async def send(self, request: Request) -> tuple[Response, int]:
+        """Send a request, retrying as its safety allows; the final response and
+        the number of attempts made. At most ``concurrency`` are in flight."""
+        attempts = self._attempts(request)
+        while True:
+            try:
+                async with self._limit:
+                    raw = await self._http.send(self._httpx(self._http, request))
+            except httpx.TransportError as exc:
+                delay = attempts.after_failure(_failure(exc), request, type(exc).__name__)
+            else:
+                response = self._response(raw)
+                log.debug("%s %s -> %d", request.method, request.path, response.status)
+                retry_in = attempts.after_response(response, request)
+                if retry_in is None:
+                    return response, attempts.count
+                delay = retry_in
+            await self._sleep(delay)
+
+    async def create_message(self, message: CreateMessage | None = None, /, **fields: Any) -> WireMessage:
+        """Create (send) a message: a ``CreateMessage`` or its fields."""
+        request = self.api.create(_create(message, fields))
+        return api.read_message(request, *await self.send(request))
+
+    async def list_pages(
+        self, filters: Filters | None = None, *, page_size: int = 50
+    ) -> AsyncIterator[WirePage]:
+        """The pages of a list, fetched one at a time as they are needed."""
+        request: Request | None = self.api.list(filters or {}, page_size=page_size)
+        while request is not None:
+            page = api.read_page(request, *await self.send(request))
+            request = self.api.next_page(page)
+            yield page
+
+    async def list_messages(
+        self, filters: Filters | None = None, *, page_size: int = 50
+    ) -> AsyncIterator[WireMessage]:
+        """The messages of a list, newest first, one page held at a time."""
+        async for page in self.list_pages(filters, page_size=page_size):
+            for message in page.messages:
+                yield message
+
+    async def fetch_message(self, sid: str) -> WireMessage:
+        """One message by sid."""
+        request = self.api.fetch(sid)
+        return api.read_message(request, *await self.send(request))
+
+    async def redact_message(self, sid: str) -> WireMessage:
+        """Erase a message's body."""
+        request = self.api.redact(sid)
+        return api.read_message(request, *await self.send(request))
+
+    async def cancel_message(self, sid: str) -> WireMessage:
+        """Cancel a scheduled message."""
+        request = self.api.cancel(sid)
+        return api.read_message(request, *await self.send(request))
+
+    async def delete_message(self, sid: str) -> None:
+        """Delete a message (Twilio answers 204)."""
+        request = self.api.delete(sid)
+        api.read_deleted(request, *await self.send(request))
+
+    async def aclose(self) -> None:
+        """Close the httpx client, if this client built it."""
+        if self._owned:
+            await self._http.aclose()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: type[BaseException] | BaseException | TracebackType | None) -> None:
+        await self.aclose()

@@ -1,0 +1,157 @@
+"""Twilio credentials, held so that the secret part never shows itself.
+
+An Account SID with its Auth Token, or an API Key SID and Secret with the Account
+SID (the path always carries the Account SID), from arguments or from the
+conventional environment variables, with an optional region and edge. The
+token or secret lives in a ``Secret``, whose ``repr``, ``str`` and format are
+masked, which cannot be pickled, and which is only revealed to build the
+``Authorization`` header.
+
+>>> credentials = Credentials(account_sid="AC" + "a" * 32, auth_token="s3cr3t-token")
+>>> credentials
+Credentials(account_sid='ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa', auth='auth token', base_url='https://api.twilio.com')
+>>> "s3cr3t" in repr(credentials) + str(credentials.secret) + f"{credentials.secret}"
+False
+"""
+
+from __future__ import annotations
+
+import base64
+import hmac
+import os
+import re
+from collections.abc import Mapping
+from typing import Any, NoReturn
+
+from book.errors import ConfigurationError
+
+__all__ = ["Credentials", "Secret"]
+
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+API_KEY_SID = re.compile(r"SK[0-9a-fA-F]{32}")
+_HOST_PART = re.compile(r"[a-z0-9][a-z0-9-]*")
+
+
+class Secret:
+    """A secret string that never appears in a repr, a str, a format or a pickle."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        if not isinstance(value, str) or not value:
+            raise ConfigurationError("a secret must be non-empty text")
+        object.__setattr__(self, "_value", value)
+
+    def reveal(self) -> str:
+        """The secret itself: only to build an Authorization header."""
+        value: str = object.__getattribute__(self, "_value")
+        return value
+
+    def __repr__(self) -> str:
+        return "Secret('********')"
+
+    __str__ = __repr__
+
+    def __format__(self, spec: str) -> str:
+        return repr(self)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and hmac.compare_digest(self.reveal(), other.reveal())
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise AttributeError("a Secret cannot be changed")
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a Secret cannot be pickled")
+
+
+class Credentials:
+    """Who the book is to Twilio, and where Twilio is (region and edge)."""
+
+    __slots__ = ("account_sid", "edge", "region", "secret", "username")
+
+    account_sid: str
+    username: str
+    secret: Secret
+    region: str | None
+    edge: str | None
+
+    def __init__(
+        self,
+        *,
+        account_sid: str,
+        auth_token: str | Secret | None = None,
+        api_key: str | None = None,
+        api_secret: str | Secret | None = None,
+        region: str | None = None,
+        edge: str | None = None,
+    ) -> None:
+        if not ACCOUNT_SID.fullmatch(account_sid or ""):
+            raise ConfigurationError(
+                "the Account SID must be AC followed by 32 hexadecimal digits",
+                hint="Copy it from the Twilio console, or set TWILIO_ACCOUNT_SID.",
+            )
+        if api_key is not None or api_secret is not None:
+            if api_key is None or api_secret is None:
+                raise ConfigurationError("an API key needs both its SID (SK...) and its secret")
+            if not API_KEY_SID.fullmatch(api_key):
+                raise ConfigurationError("an API key SID must be SK followed by 32 hexadecimal digits")
+            username, secret = api_key, api_secret
+        elif auth_token is not None:
+            username, secret = account_sid, auth_token
+        else:
+            raise ConfigurationError(
+                "give an Auth Token, or an API key SID and secret, with the Account SID",
+                hint="Set TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and TWILIO_API_SECRET.",
+            )
+        for name, part in (("region", region), ("edge", edge)):
+            if part is not None and not _HOST_PART.fullmatch(part):
+                raise ConfigurationError(f"the {name} must be a host name part such as 'au1' or 'sydney'")
+        object.__setattr__(self, "account_sid", account_sid)
+        object.__setattr__(self, "username", username)
+        object.__setattr__(self, "secret", secret if isinstance(secret, Secret) else Secret(secret))
+        object.__setattr__(self, "region", region)
+        object.__setattr__(self, "edge", edge)
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None) -> Credentials | None:
+        """Credentials from TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with
+        TWILIO_API_KEY and TWILIO_API_SECRET, and TWILIO_REGION and TWILIO_EDGE;
+        None when TWILIO_ACCOUNT_SID is not set."""
+        environ = os.environ if environ is None else environ
+        account_sid = environ.get("TWILIO_ACCOUNT_SID")
+        if not account_sid:
+            return None
+        return cls(
+            account_sid=account_sid,
+            auth_token=environ.get("TWILIO_AUTH_TOKEN") or None,
+            api_key=environ.get("TWILIO_API_KEY") or None,
+            api_secret=environ.get("TWILIO_API_SECRET") or None,
+            region=environ.get("TWILIO_REGION") or None,
+            edge=environ.get("TWILIO_EDGE") or None,
+        )
+
+    @property
+    def base_url(self) -> str:
+        """``https://api.twilio.com``, or ``https://api.{edge}.{region}.twilio.com``
+        (an edge without a region is in ``us1``, as Twilio's own libraries do)."""
+        region = self.region or ("us1" if self.edge else None)
+        host = ".".join(part for part in ("api", self.edge, region, "twilio.com") if part)
+        return f"https://{host}"
+
+    def authorization(self) -> str:
+        """The value of the ``Authorization`` header (HTTP Basic)."""
+        pair = f"{self.username}:{self.secret.reveal()}".encode()
+        return "Basic " + base64.b64encode(pair).decode("ascii")
+
+    def __setattr__(self, name: str, value: Any) -> NoReturn:
+        raise AttributeError("Credentials cannot be changed; make new ones")
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("Credentials cannot be pickled")
+
+    def __repr__(self) -> str:
+        auth = "auth token" if self.username == self.account_sid else f"api key {self.username}"
+        return f"Credentials(account_sid={self.account_sid!r}, auth={auth!r}, base_url={self.base_url!r})"

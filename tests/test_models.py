@@ -1,0 +1,168 @@
+"""The wire models and the concept "twilio sms message": every example payload of
+Twilio's OpenAPI description parses, conversion both ways loses nothing, and what
+the models serialise parses back in the official library."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from book.concepts import DIRECTIONS, STATUSES, SmsMessage, message_from_wire, message_to_wire
+from book.wire import WireMessage, WirePage, format_rfc2822, parse_rfc2822
+from procedures import fields_of
+
+SPEC = (
+    Path(__file__).resolve().parent.parent.parent / "shared" / "twilio-oai" / "twilio_api_v2010_messages.json"
+)
+
+
+def _examples() -> list[Any]:
+    if not SPEC.exists():
+        return [pytest.param(None, id="no-spec", marks=pytest.mark.skip(reason=f"{SPEC} is absent"))]
+    spec = json.loads(SPEC.read_text())
+    found = []
+    for operations in spec["paths"].values():
+        for method, operation in operations.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            for code, response in operation["responses"].items():
+                for name, example in (
+                    response.get("content", {}).get("application/json", {}).get("examples", {}).items()
+                ):
+                    found.append(pytest.param(example["value"], id=f"{method}-{code}-{name}"))
+    return found
+
+
+EXAMPLES = _examples()
+
+
+def test_the_spec_holds_17_examples() -> None:
+    if not SPEC.exists():
+        pytest.skip(f"{SPEC} is absent")
+    assert len(EXAMPLES) == 17
+
+
+@pytest.mark.parametrize("payload", EXAMPLES)
+def test_every_example_payload_parses_and_converts_losslessly(payload: dict[str, Any]) -> None:
+    if "messages" in payload:
+        page = WirePage.model_validate(payload)
+        assert page.to_json() == payload
+        messages = payload["messages"]
+    else:
+        messages = [payload]
+    for raw in messages:
+        wire = WireMessage.model_validate(raw)
+        assert wire.to_json() == raw
+        message = message_from_wire(wire)
+        assert message_to_wire(message).to_json() == raw
+        assert message.sender_number == raw["from"] and message.recipient_number == raw["to"]
+        if raw["date_sent"]:
+            assert message.date_sent == parse_rfc2822(raw["date_sent"])
+            assert message.date_sent.tzinfo is dt.UTC
+        if raw["price"]:
+            assert message.price == Decimal(raw["price"])
+        assert message.num_segments == int(raw["num_segments"])
+
+
+@pytest.mark.parametrize("payload", EXAMPLES)
+def test_what_the_models_serialise_parses_in_the_official_library(payload: dict[str, Any]) -> None:
+    twilio = pytest.importorskip("twilio.rest")
+    from twilio.rest.api.v2010.account.message import MessageInstance
+
+    version = twilio.Client("AC" + "0" * 32, "token").api.v2010
+    for raw in payload.get("messages", [payload]):
+        message = message_from_wire(WireMessage.model_validate(raw))
+        serialised = json.loads(json.dumps(message_to_wire(message).to_json()))
+        theirs = MessageInstance(version, serialised, account_sid=message.account_sid or "")
+        assert theirs.sid == message.sid
+        assert theirs.from_ == message.sender_number and theirs.to == message.recipient_number
+        assert theirs.date_sent == message.date_sent and theirs.date_created == message.date_created
+        assert theirs.price == (None if message.price is None else str(message.price))
+        assert theirs.num_segments == str(message.num_segments) and theirs.error_code == message.error_code
+        assert theirs.status == message.status and theirs.body == message.body
+
+
+def test_the_concept_has_the_kognitos_fields() -> None:
+    assert [field.english for field in fields_of(SmsMessage)] == [
+        "sid",
+        "body",
+        "sender number",
+        "recipient number",
+        "status",
+        "direction",
+        "date sent",
+        "date created",
+        "date updated",
+        "price",
+        "price unit",
+        "num segments",
+        "num media",
+        "error code",
+        "error message",
+        "messaging service sid",
+        "account sid",
+    ]
+
+
+_instants = st.datetimes(
+    min_value=dt.datetime(1970, 1, 1), max_value=dt.datetime(2100, 1, 1), timezones=st.just(dt.UTC)
+).map(lambda moment: moment.replace(microsecond=0))
+_wire_values = {
+    "sid": st.from_regex(r"(SM|MM)[0-9a-f]{32}", fullmatch=True),
+    "account_sid": st.from_regex(r"AC[0-9a-f]{32}", fullmatch=True),
+    "from": st.sampled_from(["+15005550006", "whatsapp:+14155550100", "ACME", "12345"]),
+    "to": st.sampled_from(["+14155550100", "+442079460958"]),
+    "body": st.text(max_size=40),
+    "status": st.sampled_from(STATUSES),
+    "direction": st.sampled_from(DIRECTIONS),
+    "num_segments": st.integers(0, 10).map(str) | st.sampled_from(["01", "x"]),
+    "num_media": st.integers(0, 10).map(str),
+    "price": st.decimals(min_value=-1, max_value=0, places=5).map(str) | st.just("-0.0075"),
+    "price_unit": st.sampled_from(["USD", "EUR"]),
+    "error_code": st.integers(30001, 30010),
+    "error_message": st.text(max_size=20),
+    "date_created": _instants.map(format_rfc2822) | st.just("Thu, 30 Jul 2015 20:12:31 -0000"),
+    "date_updated": _instants.map(format_rfc2822),
+    "date_sent": _instants.map(format_rfc2822),
+    "messaging_service_sid": st.from_regex(r"MG[0-9a-f]{32}", fullmatch=True),
+    "api_version": st.just("2010-04-01"),
+    "uri": st.just("/2010-04-01/Accounts/AC/Messages/SM.json"),
+    "future_field": st.integers(),
+}
+
+
+@st.composite
+def wire_payloads(draw: st.DrawFn) -> dict[str, Any]:
+    payload: dict[str, Any] = {}
+    for key, values in _wire_values.items():
+        presence = draw(st.sampled_from(["value", "value", "null", "absent"]))
+        if presence == "value":
+            payload[key] = draw(values)
+        elif presence == "null":
+            payload[key] = None
+    return payload
+
+
+@settings(max_examples=300, deadline=None)
+@given(wire_payloads())
+def test_any_wire_message_survives_the_concept(payload: dict[str, Any]) -> None:
+    """Lossless both ways, whatever is present, null, absent, unusual or unknown."""
+    wire = WireMessage.model_validate(payload)
+    message = message_from_wire(wire)
+    assert message_to_wire(message).to_json() == payload
+    assert message_from_wire(message_to_wire(message)) == message
+
+
+def test_unusual_values_stay_readable_in_the_concept() -> None:
+    wire = WireMessage.model_validate({"date_sent": "Thu, 30 Jul 2015 20:12:31 -0000", "num_segments": "x"})
+    message = message_from_wire(wire)
+    assert message.date_sent == dt.datetime(2015, 7, 30, 20, 12, 31, tzinfo=dt.UTC)
+    assert message.num_segments is None
+    assert message_to_wire(message).to_json() == wire.to_json()
