@@ -1,0 +1,77 @@
+"""The command line's parser, its dispatch, and how errors are printed and exit."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from book.cli import sandbox as sandbox_commands
+from book.cli.output import Output
+from grammar import BookError, EnglishSyntaxError
+from procedures import ResolutionError, ValueTypeError
+
+__all__ = ["main", "parser"]
+
+SANDBOX_VARIABLE = "SMS_BOOK_SANDBOX"
+
+
+def default_sandbox() -> Path:
+    """Where the sandbox lives unless told: $SMS_BOOK_SANDBOX, else the user's state directory."""
+    found = os.environ.get(SANDBOX_VARIABLE)
+    if found:
+        return Path(found)
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("sms-book", appauthor=False)) / "sandbox.sqlite3"
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--sandbox",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help=f"the sandbox's state file (default: ${SANDBOX_VARIABLE}, else a file in your state directory)",
+    )
+    command.add_argument("--format", choices=("table", "json"), default="table", help="how to print results")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``book`` command's parser."""
+    book = argparse.ArgumentParser(
+        prog="book",
+        description="Twilio SMS in plain English, on Twilio or on a local sandbox.",
+        epilog="Exit codes: 0 success, 2 a language or usage error, 1 anything else.",
+    )
+    commands = book.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sandbox_commands.add(commands, _common)
+    return book
+
+
+# Errors in what the user wrote: exit 2.
+USAGE_ERRORS = (EnglishSyntaxError, ResolutionError, ValueTypeError)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command; its exit code."""
+    arguments = parser().parse_args(argv)
+    output = Output(arguments.format if "format" in arguments else "table")
+    if getattr(arguments, "sandbox", None) is None and "sandbox" in arguments:
+        arguments.sandbox = default_sandbox()
+    try:
+        code: int = arguments.run(arguments, output)
+    except BookError as error:
+        output.error(error)
+        return 2 if isinstance(error, USAGE_ERRORS) else 1
+    except KeyboardInterrupt:
+        output.note("interrupted")
+        return 130
+    return code
+
+
+def entry() -> None:
+    """The console script."""
+    sys.exit(main())

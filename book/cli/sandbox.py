@@ -1,0 +1,138 @@
+"""``book sandbox ...``: serve, inspect, seed, load, receive and reset the local sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from book.cli.output import Output
+from book.errors import SandboxError
+
+__all__ = ["add"]
+
+
+def _open(arguments: argparse.Namespace) -> Any:
+    from book.sandbox import Sandbox
+
+    return Sandbox(str(arguments.sandbox))
+
+
+def _serve(arguments: argparse.Namespace, output: Output) -> int:
+    from book.sandbox import Server
+
+    sandbox = _open(arguments)
+    server = Server(sandbox, arguments.port, verbose=arguments.verbose)
+    output.note(f"serving the sandbox {arguments.sandbox} at {server.url} (Ctrl-C stops it)")
+    output.note(f"account {sandbox.account.sid}; 'book sandbox info' shows its token")
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+    return 0
+
+
+def _info(arguments: argparse.Namespace, output: Output) -> int:
+    sandbox = _open(arguments)
+    account = sandbox.account
+    output.pairs(
+        "Sandbox",
+        [
+            ("path", str(arguments.sandbox)),
+            ("account_sid", account.sid),
+            ("auth_token", account.token),
+            ("api_keys", [sid for sid, _ in account.keys]),
+            ("numbers", list(account.numbers)),
+            ("messaging_services", list(account.services)),
+            ("messages", sandbox.count()),
+        ],
+    )
+    return 0
+
+
+def _seed(arguments: argparse.Namespace, output: Output) -> int:
+    from book.sandbox import seed
+
+    sandbox = _open(arguments)
+    added = seed(sandbox, arguments.count, arguments.seed, days=arguments.days)
+    output.pairs("Seeded", [("added", added), ("messages", sandbox.count())])
+    return 0
+
+
+def _load(arguments: argparse.Namespace, output: Output) -> int:
+    from book.sandbox import load
+
+    source = arguments.file
+    try:
+        text = sys.stdin.read() if str(source) == "-" else Path(source).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SandboxError(f"cannot read {source}: {exc.strerror}") from exc
+    sandbox = _open(arguments)
+    added = load(sandbox, text)
+    output.pairs("Loaded", [("loaded", added), ("messages", sandbox.count())])
+    return 0
+
+
+def _receive(arguments: argparse.Namespace, output: Output) -> int:
+    from procedures import normalise_phone
+
+    sandbox = _open(arguments)
+    try:
+        sender = normalise_phone(getattr(arguments, "from"))
+    except ValueError as exc:
+        raise SandboxError(str(exc)) from exc
+    message = sandbox.receive(sender=sender, body=arguments.body, to=arguments.to)
+    output.pairs(
+        "Received", [(key, message[key]) for key in ("sid", "from", "to", "body", "status", "date_sent")]
+    )
+    return 0
+
+
+def _reset(arguments: argparse.Namespace, output: Output) -> int:
+    sandbox = _open(arguments)
+    removed = sandbox.count()
+    sandbox.reset()
+    output.pairs("Reset", [("removed", removed), ("account_sid", sandbox.account.sid)])
+    return 0
+
+
+def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    """Add ``sandbox`` and its sub-commands to the command's sub-parsers."""
+    sandbox = commands.add_parser("sandbox", help="the local Twilio sandbox", description=__doc__)
+    actions = sandbox.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    serve = actions.add_parser("serve", help="serve the sandbox over HTTP on loopback")
+    serve.add_argument("--port", type=int, default=8573, help="the port on 127.0.0.1 (0: any free port)")
+    serve.add_argument("--verbose", action="store_true", help="log each request")
+    serve.set_defaults(run=_serve)
+
+    info = actions.add_parser("info", help="the account: SID, token, numbers, message count")
+    info.set_defaults(run=_info)
+
+    seed = actions.add_parser("seed", help="add realistic messages")
+    seed.add_argument("--count", type=int, default=1000, help="how many (default 1000)")
+    seed.add_argument("--seed", type=int, default=0, help="the same seed gives the same messages")
+    seed.add_argument(
+        "--days", type=int, default=365, help="spread over this many days up to now (default 365)"
+    )
+    seed.set_defaults(run=_seed)
+
+    load = actions.add_parser("load", help="load messages in Twilio's JSON form, kept exactly as given")
+    load.add_argument("file", help="a JSON file: a list of messages or a list page ('-' reads stdin)")
+    load.set_defaults(run=_load)
+
+    receive = actions.add_parser("receive", help="inject an inbound message, as from a customer")
+    receive.add_argument("--from", required=True, metavar="NUMBER", help="the customer's number")
+    receive.add_argument("--body", required=True, help="what they wrote (STOP opts them out)")
+    receive.add_argument(
+        "--to", default=None, metavar="NUMBER", help="which of the account's numbers (default: the first)"
+    )
+    receive.set_defaults(run=_receive)
+
+    reset = actions.add_parser("reset", help="forget every message and make a new account")
+    reset.set_defaults(run=_reset)
+
+    for action in (serve, info, seed, load, receive, reset):
+        common(action)

@@ -1,0 +1,284 @@
+"""Filling the sandbox: realistic seeded messages, and messages loaded from Twilio's JSON.
+
+``seed`` makes ``count`` messages, deterministic for a seed: customers' numbers
+from several countries (in ranges set aside for fiction), bodies in several
+scripts and languages (some long enough for several segments, some opt-outs),
+outbound and inbound, statuses with their error codes, prices per segment, and
+dates spread over a year up to now.
+
+``load`` keeps messages exactly as given in Twilio's JSON form (a list of
+messages, or a list page with ``messages``), dates included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+import re
+from collections.abc import Iterable
+from decimal import Decimal
+from typing import Any
+
+from book.errors import SandboxError
+from book.sandbox.app import Sandbox
+from book.sandbox.lifecycle import epoch_rfc2822
+from book.sandbox.segments import count as segments_of
+from book.sandbox.state import Row
+from book.wire import API_VERSION, parse_rfc2822
+
+__all__ = ["customers", "load", "seed"]
+
+_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
+
+# (country prefix, number pattern) in ranges regulators set aside for fiction, or
+# plainly ordinary mobile ranges; every one is a possible number.
+_RANGES = [
+    ("+1415555", "01{:02d}"),
+    ("+1212555", "01{:02d}"),
+    ("+1646555", "01{:02d}"),
+    ("+1312555", "01{:02d}"),
+    ("+44770090", "0{:03d}"),
+    ("+3363998", "{:04d}"),
+    ("+6149157", "0{:03d}"),
+    ("+4915123", "45{:04d}"),
+    ("+9198765", "4{:04d}"),
+    ("+55119876", "5{:03d}"),
+    ("+8190123", "4{:04d}"),
+]
+
+_BODIES = [
+    "Your order {order} has shipped and should arrive on {day}.",
+    "Your verification code is {code}. It expires in 10 minutes.",
+    "Reminder: your appointment is tomorrow at {hour}:00. Reply C to confirm.",
+    "Hi {name}, your table for {people} is booked for {day} at {hour}:30.",
+    "We received your refund request for order {order}; it will be processed within 5 days.",
+    "Tu pedido {order} ha sido enviado. ¡Gracias por tu compra!",
+    "Votre commande {order} est en route. Livraison prévue le {day}.",
+    "Ihre Bestellung {order} wurde versandt. Vielen Dank für Ihren Einkauf!",
+    "Seu pedido {order} foi enviado e chega em {day}.",
+    "Ваш заказ {order} отправлен. Спасибо за покупку!",
+    "Η παραγγελία σας {order} έχει αποσταλεί.",
+    "ご注文 {order} を発送しました。お届け予定日は {day} です。",
+    "您的订单 {order} 已发货，预计 {day} 送达。",
+    "تم شحن طلبك رقم {order}. شكرا لتسوقك معنا.",
+    "आपका ऑर्डर {order} भेज दिया गया है।",
+    "Flash sale 🎉 20% off everything today only! Show this message in store 🛍️",
+    "Dear {name}, thank you for being a customer for {people} years. As a thank-you we have added a voucher "
+    "to your account that you can use on any order before the end of the month; it applies to shipping too, "
+    "and you can combine it with any other offer you receive from us in the meantime.",
+]
+_REPLIES = [
+    "STOP",
+    "Yes",
+    "C",
+    "Thanks!",
+    "Where is my refund?",
+    "HELP",
+    "stop",
+    "Can I change the delivery day?",
+    "👍",
+    "START",
+]
+_NAMES = [
+    "Ada",
+    "Grace",
+    "Alan",
+    "Edsger",
+    "Barbara",
+    "Linus",
+    "Margaret",
+    "Ken",
+    "Radia",
+    "Tim",
+    "Hedy",
+    "Dennis",
+]
+_OUTBOUND_STATUS = [
+    ("delivered", 82),
+    ("sent", 6),
+    ("undelivered", 5),
+    ("failed", 4),
+    ("canceled", 1),
+    ("read", 2),
+]
+_ERRORS = {
+    "undelivered": [
+        (30003, "Unreachable destination handset"),
+        (30005, "Unknown destination handset"),
+        (30007, "Message filtered"),
+    ],
+    "failed": [(30008, "Unknown error"), (30006, "Landline or unreachable carrier")],
+}
+
+
+def customers(rng: random.Random, how_many: int) -> list[str]:
+    """``how_many`` distinct customers' numbers."""
+    found: list[str] = []
+    seen: set[str] = set()
+    while len(found) < how_many:
+        prefix, pattern = rng.choice(_RANGES)
+        number = prefix + pattern.format(rng.randrange(100 if "{:02d}" in pattern else 1000))
+        if number not in seen:
+            seen.add(number)
+            found.append(number)
+    return found
+
+
+def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:
+    return rng.choices([name for name, _ in choices], weights=[weight for _, weight in choices])[0]
+
+
+def seed(sandbox: Sandbox, count: int, seed: int = 0, *, days: int = 365) -> int:
+    """Add ``count`` realistic messages, the same for the same ``seed``; how many."""
+    if count < 0:
+        raise SandboxError("the number of messages to seed cannot be negative")
+    rng = random.Random(seed)  # noqa: S311 - reproducible data, not cryptography
+    account = sandbox.account
+    ours = sandbox.senders()
+    services = list(account.services)
+    people = customers(rng, 300)
+    now = sandbox.now()
+    earliest = now - days * 86400
+    collection = f"/{API_VERSION}/Accounts/{account.sid}/Messages"
+    rows: list[Row] = []
+    added = 0
+    for _ in range(count):
+        customer = rng.choice(people)
+        number = rng.choice(ours)
+        created = rng.randrange(earliest, now)
+        direction = _weighted(rng, [("outbound-api", 70), ("inbound", 25), ("outbound-reply", 5)])
+        mms = rng.random() < 0.05
+        sid = ("MM" if mms else "SM") + f"{rng.getrandbits(128):032x}"
+        if direction == "inbound":
+            body = rng.choice(_REPLIES)
+            sender, recipient, status = customer, number, "received"
+        else:
+            body = rng.choice(_BODIES).format(
+                order=f"#{rng.randrange(10000, 99999)}",
+                day=dt.datetime.fromtimestamp(created + 3 * 86400, dt.UTC).date().isoformat(),
+                code=rng.randrange(100000, 999999),
+                hour=rng.randrange(8, 19),
+                name=rng.choice(_NAMES),
+                people=rng.randrange(2, 9),
+            )
+            sender, recipient, status = number, customer, _weighted(rng, _OUTBOUND_STATUS)
+        media = rng.randrange(1, 4) if mms else 0
+        if mms and rng.random() < 0.3:
+            body = ""
+        pieces = segments_of(body).segments
+        sent = None if status == "canceled" else created + rng.randrange(0, 6)
+        updated = (sent or created) + rng.randrange(1, 11)
+        error = rng.choice(_ERRORS[status]) if status in _ERRORS else (None, None)
+        rate = (
+            Decimal("-0.00790")
+            if (sender or "").startswith("+1") or direction == "inbound"
+            else Decimal("-0.04000")
+        )
+        price = None if status in ("canceled", "failed") else str(rate * pieces)
+        service = rng.choice(services) if direction != "inbound" and services and rng.random() < 0.4 else None
+        message = {
+            "account_sid": account.sid,
+            "api_version": API_VERSION,
+            "body": body,
+            "date_created": epoch_rfc2822(created),
+            "date_sent": epoch_rfc2822(sent) if sent is not None else None,
+            "date_updated": epoch_rfc2822(updated),
+            "direction": direction,
+            "error_code": error[0],
+            "error_message": error[1],
+            "from": sender,
+            "messaging_service_sid": service,
+            "num_media": str(media),
+            "num_segments": str(pieces),
+            "price": price,
+            "price_unit": "USD",
+            "sid": sid,
+            "status": status,
+            "subresource_uris": {
+                "media": f"{collection}/{sid}/Media.json",
+                "feedback": f"{collection}/{sid}/Feedback.json",
+            },
+            "to": recipient,
+            "uri": f"{collection}/{sid}.json",
+        }
+        rows.append(
+            Row(
+                sid,
+                sent if sent is not None else created,
+                sent,
+                sender,
+                recipient,
+                status,
+                None,
+                json.dumps(message, ensure_ascii=False),
+            )
+        )
+        if len(rows) >= 5000:
+            added += sandbox.state.put(account.sid, rows)
+            rows = []
+    return added + sandbox.state.put(account.sid, rows)
+
+
+def _epoch_of(message: dict[str, Any], field: str, position: int) -> int | None:
+    value = message.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise SandboxError(
+            f"message {position} ({message.get('sid')}): {field} must be an RFC 2822 date or null"
+        )
+    try:
+        return int(parse_rfc2822(value).timestamp())
+    except ValueError as exc:
+        raise SandboxError(
+            f"message {position} ({message.get('sid')}): {field} {value!r} is not an RFC 2822 date"
+        ) from exc
+
+
+def _messages(document: Any) -> list[Any]:
+    if isinstance(document, dict) and isinstance(document.get("messages"), list):
+        found: list[Any] = document["messages"]
+        return found
+    if isinstance(document, list):
+        return document
+    raise SandboxError("expected a list of messages, or a list page with 'messages', in Twilio's JSON form")
+
+
+def load(sandbox: Sandbox, document: str | bytes | Iterable[Any] | dict[str, Any]) -> int:
+    """Keep the messages of ``document`` (JSON text, or its parsed form) exactly as
+    given; a message with the sid of a stored one replaces it. How many."""
+    if isinstance(document, (str, bytes)):
+        try:
+            document = json.loads(document)
+        except json.JSONDecodeError as exc:
+            raise SandboxError(
+                f"the file is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+            ) from exc
+    messages = _messages(list(document) if not isinstance(document, dict) else document)
+    rows = []
+    for position, message in enumerate(messages, 1):
+        if (
+            not isinstance(message, dict)
+            or not isinstance(message.get("sid"), str)
+            or not _SID.fullmatch(message["sid"])
+        ):
+            raise SandboxError(
+                f"message {position} has no sid of the form SM or MM and 32 hexadecimal digits"
+            )
+        sent = _epoch_of(message, "date_sent", position)
+        created = _epoch_of(message, "date_created", position)
+        sort = sent if sent is not None else created if created is not None else 0
+        rows.append(
+            Row(
+                message["sid"],
+                sort,
+                sent,
+                message.get("from"),
+                message.get("to"),
+                message.get("status"),
+                None,
+                json.dumps(message, ensure_ascii=False),
+            )
+        )
+    return sandbox.state.put(sandbox.account.sid, rows)

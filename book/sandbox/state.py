@@ -1,0 +1,378 @@
+"""The sandbox's state in SQLite: accounts, credentials, numbers and messages.
+
+A file, so that separate runs of the ``book`` command see one account (WAL
+journal, a busy timeout for runs that overlap), or memory for tests. Each
+message is kept as the JSON it is answered with, exactly, next to the columns
+that lists filter and sort on, with indexes that keep a filtered page fast over
+hundreds of thousands of messages. SQLite's errors never leave this module: they
+become ``SandboxError``.
+
+The order of a list is Twilio's, newest first: by the date sent, or the date
+created while a message has not been sent, then by sid.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from book.errors import SandboxError
+from grammar.node import Record
+
+__all__ = ["Account", "Row", "State"]
+
+SCHEMA_VERSION = "1"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (sid TEXT PRIMARY KEY, token TEXT NOT NULL, created INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS api_keys (sid TEXT PRIMARY KEY, account TEXT NOT NULL, secret TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS numbers (
+    account TEXT NOT NULL, number TEXT NOT NULL, rank INTEGER NOT NULL, PRIMARY KEY (account, number)
+);
+CREATE TABLE IF NOT EXISTS services (sid TEXT PRIMARY KEY, account TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS opt_outs (account TEXT NOT NULL, number TEXT NOT NULL, PRIMARY KEY (account, number));
+CREATE TABLE IF NOT EXISTS messages (
+    sid TEXT PRIMARY KEY,
+    account TEXT NOT NULL,
+    sort INTEGER NOT NULL,   -- epoch seconds of the date sent, else of the date created
+    sent INTEGER,            -- epoch seconds of the date sent
+    sender TEXT,
+    recipient TEXT,
+    status TEXT,
+    next_at INTEGER,         -- when the lifecycle next moves this message
+    data TEXT NOT NULL,      -- the message's JSON, as it is answered
+    notes TEXT               -- what the sandbox remembers about it and Twilio does not show (JSON)
+);
+CREATE INDEX IF NOT EXISTS messages_by_order ON messages (account, sort DESC, sid DESC);
+CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages (account, recipient, sort DESC, sid DESC);
+CREATE INDEX IF NOT EXISTS messages_by_sender ON messages (account, sender, sort DESC, sid DESC);
+CREATE INDEX IF NOT EXISTS messages_by_next ON messages (account, next_at) WHERE next_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS deleted (sid TEXT PRIMARY KEY, account TEXT NOT NULL, sort INTEGER NOT NULL);
+"""
+
+
+class Account(Record):
+    """A sandbox account: its SID, auth token, API keys, numbers and Messaging Services."""
+
+    sid: str
+    token: str
+    keys: tuple[tuple[str, str], ...]
+    numbers: tuple[str, ...]
+    services: tuple[str, ...]
+
+
+class Row(Record):
+    """A stored message: what lists sort and filter on, and its JSON."""
+
+    sid: str
+    sort: int
+    sent: int | None
+    sender: str | None
+    recipient: str | None
+    status: str | None
+    next_at: int | None
+    data: str
+    notes: str | None = None
+
+    def message(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.data)
+        return loaded
+
+    def remembered(self) -> dict[str, Any]:
+        loaded: dict[str, Any] = json.loads(self.notes) if self.notes else {}
+        return loaded
+
+
+def new_sid(prefix: str) -> str:
+    """A new Twilio-style SID: a prefix and 32 hexadecimal digits."""
+    return prefix + secrets.token_hex(16)
+
+
+class State:
+    """The SQLite store (see the module's docstring); safe to share between threads."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        self.path = Path(path) if path is not None else None
+        try:
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(
+                str(self.path) if self.path else ":memory:",
+                check_same_thread=False,
+                isolation_level=None,
+                timeout=10,
+            )
+            self._db.execute("PRAGMA busy_timeout = 10000")
+            if self.path is not None:
+                self._db.execute("PRAGMA journal_mode = WAL")
+                self._db.execute("PRAGMA synchronous = NORMAL")
+            self._db.executescript(SCHEMA)
+            version = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+            if version is None:
+                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
+            elif version[0] != SCHEMA_VERSION:
+                raise SandboxError(
+                    f"the sandbox file {self.path} has schema {version[0]}, this version reads {SCHEMA_VERSION}",
+                    hint="Reset it with 'book sandbox reset', or point --sandbox at another file.",
+                )
+        except sqlite3.Error as exc:
+            raise SandboxError(
+                f"the sandbox file {self.path} cannot be used: {exc}",
+                hint="Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file, or reset it.",
+            ) from exc
+        self._lock = threading.RLock()
+        self._depth = 0
+
+    @contextmanager
+    def _read(self) -> Iterator[sqlite3.Connection]:
+        """A read: the lock, each statement its own snapshot."""
+        with self._lock:
+            try:
+                yield self._db
+            except sqlite3.Error as exc:
+                raise SandboxError(f"the sandbox store failed: {exc}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One atomic change: the thread lock and BEGIN IMMEDIATE (which also keeps
+        other processes' writes out), then COMMIT, or ROLLBACK on an error.
+        Transactions nest: only the outermost one begins and ends."""
+        with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._db
+                finally:
+                    self._depth -= 1
+                return
+            try:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._depth = 1
+                try:
+                    yield self._db
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                finally:
+                    self._depth = 0
+                self._db.execute("COMMIT")
+            except sqlite3.Error as exc:
+                raise SandboxError(f"the sandbox store failed: {exc}") from exc
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # ------------------------------------------------------------ accounts
+
+    def create_account(
+        self, *, numbers: Sequence[str], sid: str | None = None, token: str | None = None, now: int
+    ) -> Account:
+        """A new account with its numbers, an API key and one Messaging Service using them."""
+        sid = sid or new_sid("AC")
+        token = token or secrets.token_hex(16)
+        with self.transaction() as db:
+            db.execute("INSERT INTO accounts VALUES (?, ?, ?)", (sid, token, now))
+            db.execute("INSERT INTO api_keys VALUES (?, ?, ?)", (new_sid("SK"), sid, secrets.token_hex(16)))
+            db.executemany(
+                "INSERT INTO numbers VALUES (?, ?, ?)",
+                [(sid, number, rank) for rank, number in enumerate(numbers)],
+            )
+            db.execute("INSERT INTO services VALUES (?, ?)", (new_sid("MG"), sid))
+        account = self.account()
+        assert account is not None
+        return account
+
+    def account(self, sid: str | None = None) -> Account | None:
+        """An account by SID, or the first one."""
+        with self._read() as db:
+            if sid is None:
+                found = db.execute("SELECT sid, token FROM accounts ORDER BY created, sid LIMIT 1").fetchone()
+            else:
+                found = db.execute("SELECT sid, token FROM accounts WHERE sid = ?", (sid,)).fetchone()
+            if found is None:
+                return None
+            sid, token = found
+            keys = db.execute(
+                "SELECT sid, secret FROM api_keys WHERE account = ? ORDER BY sid", (sid,)
+            ).fetchall()
+            numbers = db.execute(
+                "SELECT number FROM numbers WHERE account = ? ORDER BY rank", (sid,)
+            ).fetchall()
+            services = db.execute(
+                "SELECT sid FROM services WHERE account = ? ORDER BY sid", (sid,)
+            ).fetchall()
+        return Account(
+            sid, token, tuple(map(tuple, keys)), tuple(n for (n,) in numbers), tuple(s for (s,) in services)
+        )
+
+    def authenticate(self, username: str, password: str) -> str | None:
+        """The account a username and password (token, or API key secret) open, or None."""
+        with self._read() as db:
+            found = db.execute(
+                "SELECT sid FROM accounts WHERE sid = ? AND token = ?", (username, password)
+            ).fetchone()
+            if found is None:
+                found = db.execute(
+                    "SELECT account FROM api_keys WHERE sid = ? AND secret = ?", (username, password)
+                ).fetchone()
+        return found[0] if found else None
+
+    def owns(self, account: str, number: str) -> bool:
+        with self._read() as db:
+            found = db.execute(
+                "SELECT 1 FROM numbers WHERE account = ? AND number = ?", (account, number)
+            ).fetchone()
+        return found is not None
+
+    def has_service(self, account: str, sid: str) -> bool:
+        with self._read() as db:
+            found = db.execute(
+                "SELECT 1 FROM services WHERE account = ? AND sid = ?", (account, sid)
+            ).fetchone()
+        return found is not None
+
+    def opted_out(self, account: str, number: str) -> bool:
+        with self._read() as db:
+            found = db.execute(
+                "SELECT 1 FROM opt_outs WHERE account = ? AND number = ?", (account, number)
+            ).fetchone()
+        return found is not None
+
+    def opt(self, account: str, number: str, out: bool) -> None:
+        """Record a STOP (``out``) or a START from a recipient."""
+        with self.transaction() as db:
+            if out:
+                db.execute("INSERT OR IGNORE INTO opt_outs VALUES (?, ?)", (account, number))
+            else:
+                db.execute("DELETE FROM opt_outs WHERE account = ? AND number = ?", (account, number))
+
+    # ------------------------------------------------------------ messages
+
+    def put(self, account: str, rows: Iterable[Row]) -> int:
+        """Insert or replace messages; how many."""
+        values = [
+            (
+                row.sid,
+                account,
+                row.sort,
+                row.sent,
+                row.sender,
+                row.recipient,
+                row.status,
+                row.next_at,
+                row.data,
+                row.notes,
+            )
+            for row in rows
+        ]
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+        return len(values)
+
+    def get(self, account: str, sid: str) -> Row | None:
+        with self._read() as db:
+            found = db.execute(
+                "SELECT sid, sort, sent, sender, recipient, status, next_at, data, notes FROM messages WHERE account = ? AND sid = ?",
+                (account, sid),
+            ).fetchone()
+        return Row(*found) if found else None
+
+    def delete(self, account: str, sid: str) -> bool:
+        """Delete a message, keeping its place in the order for page tokens that name it."""
+        with self.transaction() as db:
+            found = db.execute(
+                "SELECT sort FROM messages WHERE account = ? AND sid = ?", (account, sid)
+            ).fetchone()
+            if found is None:
+                return False
+            db.execute("DELETE FROM messages WHERE sid = ?", (sid,))
+            db.execute("INSERT OR REPLACE INTO deleted VALUES (?, ?, ?)", (sid, account, found[0]))
+        return True
+
+    def place(self, account: str, sid: str) -> tuple[int, str] | None:
+        """Where a message stands (or stood, if deleted) in the order: (sort, sid)."""
+        with self._read() as db:
+            found = db.execute(
+                "SELECT sort FROM messages WHERE account = ? AND sid = ? "
+                "UNION ALL SELECT sort FROM deleted WHERE account = ? AND sid = ? LIMIT 1",
+                (account, sid, account, sid),
+            ).fetchone()
+        return (found[0], sid) if found else None
+
+    def page(
+        self,
+        account: str,
+        *,
+        to: str | None,
+        sender: str | None,
+        sent_from: int | None,
+        sent_until: int | None,
+        after: tuple[int, str] | None,
+        before: tuple[int, str] | None,
+        size: int,
+    ) -> list[Row]:
+        """Up to ``size`` messages in the order, newest first, filtered, strictly after
+        (older than) ``after`` or, for a page backwards, strictly before ``before``;
+        ``sent_from`` <= date sent < ``sent_until`` (epoch seconds) when given."""
+        where = ["account = ?"]
+        values: list[Any] = [account]
+        if to is not None:
+            where.append("recipient = ?")
+            values.append(to)
+        if sender is not None:
+            where.append("sender = ?")
+            values.append(sender)
+        if sent_from is not None or sent_until is not None:
+            where.append("sent IS NOT NULL")
+        if (
+            sent_from is not None
+        ):  # sort is the date sent once there is one: the order's index serves the range
+            where.append("sort >= ? AND sent >= ?")
+            values += [sent_from, sent_from]
+        if sent_until is not None:
+            where.append("sort < ? AND sent < ?")
+            values += [sent_until, sent_until]
+        descending = before is None
+        if after is not None:
+            where.append("(sort, sid) < (?, ?)")
+            values += list(after)
+        if before is not None:
+            where.append("(sort, sid) > (?, ?)")
+            values += list(before)
+        order = "sort DESC, sid DESC" if descending else "sort ASC, sid ASC"
+        # Only the fixed clauses above are joined; every value is a bound parameter.
+        query = (
+            "SELECT sid, sort, sent, sender, recipient, status, next_at, data, notes FROM messages "  # noqa: S608
+            f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
+        )
+        with self._read() as db:
+            rows = [Row(*found) for found in db.execute(query, [*values, size])]
+        return rows if descending else rows[::-1]
+
+    def due(self, account: str, now: int) -> list[Row]:
+        """Messages whose lifecycle is due to move by ``now``."""
+        with self._read() as db:
+            found = db.execute(
+                "SELECT sid, sort, sent, sender, recipient, status, next_at, data, notes FROM messages "
+                "WHERE account = ? AND next_at IS NOT NULL AND next_at <= ? ORDER BY next_at, sid",
+                (account, now),
+            ).fetchall()
+        return [Row(*row) for row in found]
+
+    def count(self, account: str) -> int:
+        with self._read() as db:
+            (found,) = db.execute("SELECT count(*) FROM messages WHERE account = ?", (account,)).fetchone()
+        return int(found)
+
+    def reset(self) -> None:
+        """Forget everything: accounts, numbers and messages."""
+        with self.transaction() as db:
+            for table in ("accounts", "api_keys", "numbers", "services", "opt_outs", "messages", "deleted"):
+                db.execute(f"DELETE FROM {table}")  # noqa: S608 - the fixed table names above
