@@ -9,8 +9,10 @@ oracle of their tests. The meaning (docs/language.md, "Meaning"):
 - a date and time is an instant; text compares without regard to case; phone
   numbers compare in E.164;
 - a comparison against a missing value is false, the negated operators
-  included; ``is empty`` asks for missing values (and empty text or lists);
-  ``not`` is plain negation.
+  included; empty text and empty lists count as missing; ``is empty`` asks for
+  missing values; ``not`` is plain negation. So ``not (F OP V)`` is exactly
+  ``F OP' V or F is empty`` (OP' the negated operator), which lets the planner
+  push ``not`` inward without changing any answer.
 
 The filters it evaluates are *bound* (see binding.py): subjects are field
 names and values are literals of the field's kind.
@@ -178,7 +180,7 @@ def kind_of_value(value: Any) -> Kind:
 
 
 def is_empty(value: Any) -> bool:
-    """Missing, empty text or an empty list."""
+    """Missing: None, empty text or an empty list."""
     return value is None or (isinstance(value, (str, list, tuple)) and len(value) == 0)
 
 
@@ -191,7 +193,7 @@ def compare(
     """
     if op is Op.EMPTY:
         return is_empty(actual) != negated
-    if actual is None:
+    if is_empty(actual):
         return False
     kind = type.kind if type.kind is not Kind.ANY else kind_of_value(actual)
     if kind in (Kind.TEXT, Kind.PHONE):

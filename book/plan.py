@@ -1,0 +1,120 @@
+"""A plan: how a read is answered, frozen and printable.
+
+Queries are Twilio list requests (parameters exactly as they go on the wire) or
+fetches by sid; the residual is the part of the filter finished on this side,
+still a tree so that it prints as English; the limit and the page size say how
+much is asked for; placements say, for each part of the user's filter, where it
+went and why.
+
+>>> plan = Plan((Query.list({"From": "+15005550006"}),), None, 5, 5, (), "UTC")
+>>> plan.to_json()
+{'queries': [{'kind': 'list', 'params': {'From': '+15005550006'}}], 'residual': None, 'limit': 5, 'page_size': 5}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from grammar import Filter
+from grammar.node import Record
+
+__all__ = ["Placement", "Plan", "Query"]
+
+
+class Query(Record):
+    """One request: a list with Twilio's filter parameters, or a fetch by sid."""
+
+    kind: str  # "list" or "fetch"
+    params: tuple[tuple[str, str], ...] = ()
+    sid: str | None = None
+
+    @classmethod
+    def list(cls, params: Mapping[str, str]) -> Query:
+        return cls("list", tuple(params.items()))
+
+    @classmethod
+    def fetch(cls, sid: str) -> Query:
+        return cls("fetch", (), sid)
+
+    def to_json(self) -> dict[str, Any]:
+        if self.kind == "fetch":
+            return {"kind": "fetch", "sid": self.sid}
+        return {"kind": "list", "params": dict(self.params)}
+
+    def english(self) -> str:
+        if self.kind == "fetch":
+            return f"fetch the message {self.sid}"
+        if not self.params:
+            return "list every message (no filter Twilio can apply)"
+        return "list the messages with " + ", ".join(f"{name}={value}" for name, value in self.params)
+
+
+class Placement(Record):
+    """Where one part of the user's filter went: ``twilio`` (exactly), ``both``
+    (widened at Twilio, cut exactly here), ``here``, ``split`` (several queries)
+    or ``nowhere`` (a contradiction); and why."""
+
+    part: str
+    where: str
+    why: str
+
+
+class Plan(Record):
+    """The frozen plan of a read (see the module's docstring).
+
+    No queries means no request at all: the filter cannot match anything.
+    """
+
+    queries: tuple[Query, ...]
+    residual: Filter | None
+    limit: int | None
+    page_size: int
+    placements: tuple[Placement, ...]
+    timezone: str
+
+    @property
+    def empty(self) -> bool:
+        """Whether the read is answered with no request (a contradiction)."""
+        return not self.queries
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"queries": [...], "residual": ENGLISH-or-null, "limit": N-or-null, "page_size": N}``."""
+        return {
+            "queries": [query.to_json() for query in self.queries],
+            "residual": None if self.residual is None else str(self.residual),
+            "limit": self.limit,
+            "page_size": self.page_size,
+        }
+
+    def explain(self) -> str:
+        """The plan in English, for people."""
+        lines: list[str] = []
+        if self.empty:
+            lines.append("No request: no message can match this filter.")
+        else:
+            asked = "Twilio is asked to" if len(self.queries) == 1 else "Twilio is asked, in turn, to"
+            lines.append(f"{asked}:")
+            for number, query in enumerate(self.queries, 1):
+                lines.append(f"  {number}. {query.english()}")
+            if len(self.queries) > 1:
+                lines.append("Their answers are merged newest first, each message once.")
+            size = f"pages of {self.page_size}"
+            lines.append(
+                f"Asked in {size}, and no further than needed." if self.limit else f"Asked in {size}."
+            )
+            if self.residual is None:
+                lines.append("Nothing is left to check here: Twilio's answer is exact.")
+            else:
+                lines.append(f"Each message is then kept here only if: {self.residual}")
+        if self.limit is not None:
+            lines.append(f"The read stops at {self.limit} message{'s' if self.limit != 1 else ''}.")
+        if self.placements:
+            lines.append("Where each part of the filter went:")
+            for placement in self.placements:
+                lines.append(f"  - {placement.part}: {placement.why}")
+        if self.timezone != "UTC":
+            lines.append(
+                f"Days are days in {self.timezone}; Twilio's are in UTC, so its bounds are widened to cover them."
+            )
+        return "\n".join(lines)
