@@ -160,6 +160,7 @@ def interval(comparison: Comparison, timezone: dt.tzinfo) -> tuple[Bound | None,
     """The range of a positive comparison on a time or a number, as (lower, upper)
     bounds, each (value, included) or None; None when it is not a range.
 
+    >>> from grammar import Date
     >>> interval(Comparison(NounPhrase.of("date sent"), Op.IS, (Date(dt.date(2024, 3, 1)),)), dt.UTC)
     ((datetime.datetime(2024, 3, 1, 0, 0, tzinfo=datetime.timezone.utc), True), (datetime.datetime(2024, 3, 2, 0, 0, tzinfo=datetime.timezone.utc), False))
     """
