@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 
 from book.client import Client
@@ -54,14 +54,21 @@ class Reader:
 
     ``scan_budget``: how many messages may be fetched and then discarded by the
     residual before the read stops with a ``PlanError`` (None: no budget).
+    ``on_page``: called with ("read", messages) after each page, for progress.
     """
 
     def __init__(
-        self, client: Client, *, timezone: dt.tzinfo = dt.UTC, scan_budget: int | None = DEFAULT_SCAN_BUDGET
+        self,
+        client: Client,
+        *,
+        timezone: dt.tzinfo = dt.UTC,
+        scan_budget: int | None = DEFAULT_SCAN_BUDGET,
+        on_page: Callable[[str, int], None] | None = None,
     ) -> None:
         self.client = client
         self.timezone = timezone
         self.scan_budget = scan_budget
+        self._on_page = on_page
 
     def _stream(self, query: Query, page_size: int, tally: Tally) -> Iterator[SmsMessage]:
         if query.kind == "fetch":
@@ -79,6 +86,8 @@ class Reader:
         for page in self.client.list_pages(dict(query.params), page_size=page_size):
             tally.pages += 1
             tally.transferred += len(page.messages)
+            if self._on_page is not None:
+                self._on_page("read", len(page.messages))
             for message in page.messages:
                 yield message_from_wire(message)
 

@@ -68,7 +68,10 @@ class LoopError(RunError):
 
 class Context:
     """What a procedure can ask for with a parameter typed ``Context``: the run's
-    ``now`` and time zone, the session's resources and a way to say things."""
+    ``now`` and time zone, the session's resources, a way to say things, and
+    ``single``: whether the call asked for exactly one thing (``read an SMS
+    message whose ...``), so that a procedure that changes things can refuse to
+    change any when more match."""
 
     def __init__(
         self,
@@ -78,12 +81,14 @@ class Context:
         resources: dict[type, Any],
         say: Callable[[str], None],
         binder: Binder,
+        single: bool = False,
     ) -> None:
         self.now = now
         self.timezone = timezone
         self._resources = resources
         self._say = say
         self.binder = binder
+        self.single = single
 
     def resource(self, kind: type[T]) -> T:
         """The session's resource of this type (a connection, settings, ...)."""
@@ -456,6 +461,11 @@ class Runner:
         except Exception as exc:
             raise RunError(f"'{entry.english}' failed: {type(exc).__name__}: {exc}", span=call.span) from exc
         return result
+
+    def arguments(self, entry: Procedure, call: Call) -> dict[str, Any]:
+        """What ``call`` would pass to ``entry``: arguments checked, the filter bound
+        (nothing is run). Inputs not given come from named values."""
+        return self._arguments(entry, call)
 
     def _arguments(self, entry: Procedure, call: Call) -> dict[str, Any]:
         arguments: dict[str, Any] = {}

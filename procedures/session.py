@@ -146,6 +146,18 @@ class Session:
             raise error.locate(source) from error.__cause__
         return Result(value, tuple(said))
 
+    def runner(self) -> Runner:
+        """A runner on this session's context, for looking at calls without running them."""
+        return Runner(
+            self.registry,
+            self.scope,
+            now=self.clock.now(),
+            timezone=self.timezone,
+            resources=self.resources,
+            concurrency=self.concurrency,
+            say=self._say,
+        )
+
     def step(self, text: str) -> dict[str, Any]:
         """Run one English step for an agent: ``{"result": ..., "said": [...]}``, or
         ``{"error": {"kind", "message", "line", "column", "hint", "suggestions", ...}}``;

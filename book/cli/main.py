@@ -8,8 +8,9 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from book.cli import explain, run, vocabulary
 from book.cli import sandbox as sandbox_commands
-from book.cli.output import Output
+from book.cli.output import Output, UsageError
 from grammar import BookError, EnglishSyntaxError
 from procedures import ResolutionError, ValueTypeError
 
@@ -47,12 +48,18 @@ def parser() -> argparse.ArgumentParser:
         epilog="Exit codes: 0 success, 2 a language or usage error, 1 anything else.",
     )
     commands = book.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    run.add(commands, _common)
+    explain.add(commands, _common)
+    vocabulary.add(commands, _common)
     sandbox_commands.add(commands, _common)
     return book
 
 
-# Errors in what the user wrote: exit 2.
-USAGE_ERRORS = (EnglishSyntaxError, ResolutionError, ValueTypeError)
+def _usage_errors() -> tuple[type[BookError], ...]:
+    """Errors in what the user wrote or asked for: exit 2."""
+    from book.procedures import ConfirmationError
+
+    return (EnglishSyntaxError, ResolutionError, ValueTypeError, UsageError, ConfirmationError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,7 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = arguments.run(arguments, output)
     except BookError as error:
         output.error(error)
-        return 2 if isinstance(error, USAGE_ERRORS) else 1
+        return 2 if isinstance(error, _usage_errors()) else 1
     except KeyboardInterrupt:
         output.note("interrupted")
         return 130

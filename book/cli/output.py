@@ -9,7 +9,15 @@ from typing import Any
 
 from grammar import BookError
 
-__all__ = ["Output"]
+__all__ = ["Output", "UsageError"]
+
+MESSAGE_COLUMNS = ("sid", "date sent", "from", "to", "status", "direction", "body")
+
+
+class UsageError(BookError):
+    """The command was not given what it needs (a script, a valid option)."""
+
+    kind = "usage"
 
 
 class Output:
@@ -29,10 +37,18 @@ class Output:
 
         table = Table(title=title, show_lines=False, show_header=header)
         for column in columns:
-            table.add_column(column, overflow="fold")
+            last = column == columns[-1]
+            table.add_column(
+                column,
+                overflow="ellipsis" if last else "fold",
+                no_wrap=not last,
+                max_width=60 if last else None,
+            )
         for row in rows:
             table.add_row(*("" if cell is None else str(cell) for cell in row))
-        Console(soft_wrap=False).print(table)
+        # On a terminal, its width; into a file or a pipe, wide enough not to fold sids.
+        console = Console(soft_wrap=False) if sys.stdout.isatty() else Console(width=200, soft_wrap=False)
+        console.print(table)
 
     def pairs(self, title: str, pairs: Sequence[tuple[str, Any]]) -> None:
         """A record: a two-column table, or a JSON object."""
@@ -44,6 +60,48 @@ class Output:
                 for name, value in pairs
             ]
             self.table(title, ("", ""), rows, header=False)
+
+    def text(self, text: str) -> None:
+        sys.stdout.write(text + "\n")
+
+    def said(self, line: str) -> None:
+        """A line a script said, printed as it is said."""
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
+
+    def result(self, value: Any, data: dict[str, Any]) -> None:
+        """What a run gave: ``{"result": ..., "said": [...]}`` as JSON, or for people a
+        table of messages, a line a value."""
+        if self.format == "json":
+            self.json(data)
+            return
+        from book.concepts import SmsMessage
+
+        if isinstance(value, SmsMessage):
+            value = [value]
+        if isinstance(value, list) and value and all(isinstance(item, SmsMessage) for item in value):
+            rows = [
+                (
+                    m.sid,
+                    m.date_sent.isoformat().replace("+00:00", "Z") if m.date_sent else "",
+                    m.sender_number,
+                    m.recipient_number,
+                    m.status,
+                    m.direction,
+                    m.body,
+                )
+                for m in value
+            ]
+            self.table(f"{len(rows)} SMS message{'s' if len(rows) != 1 else ''}", MESSAGE_COLUMNS, rows)
+        elif isinstance(value, list):
+            from procedures import describe
+
+            for item in value:
+                self.text(describe(item))
+        elif value is not None:
+            from procedures import describe
+
+            self.text(describe(value))
 
     def note(self, text: str) -> None:
         """A line for the person at the terminal (stderr), never mixed with results."""

@@ -15,6 +15,7 @@ import base64
 import binascii
 import datetime as dt
 import email.utils
+import hashlib
 import json
 import re
 import secrets
@@ -221,6 +222,13 @@ class Sandbox:
     def __repr__(self) -> str:
         where = str(self.state.path) if self.state.path else "memory"
         return f"Sandbox({where}, account={self.account.sid})"
+
+    def new_sid(self, prefix: str) -> str:
+        """A new message sid: unique in this account, and the same for the same
+        history of an account (so that runs on a fixed clock repeat exactly)."""
+        number = self.state.counter(f"sids:{self.account.sid}")
+        digest = hashlib.sha256(f"{self.account.sid}:{number}".encode()).hexdigest()
+        return prefix + digest[:32]
 
     def senders(self) -> list[str]:
         return [number for number in self.account.numbers if number.startswith("+")]
@@ -447,7 +455,7 @@ class Sandbox:
         if (_first(form, "SmartEncoded") or "").lower() == "true":
             text = smart(text)
         segments = count(text).segments
-        sid = ("MM" if media else "SM") + secrets.token_hex(16)
+        sid = self.new_sid("MM" if media else "SM")
         status = "scheduled" if send_at is not None else "accepted" if service else "queued"
         next_at = send_at if send_at is not None else now if service else now + SEND_DELAY
         stamp = epoch_rfc2822(now)
@@ -542,8 +550,14 @@ class Sandbox:
         account = self.account.sid
         recipient = to or self.senders()[0]
         now = self.now()
+        with self.state.transaction():
+            return self._receive(account, sender, body, recipient, now, media)
+
+    def _receive(
+        self, account: str, sender: str, body: str, recipient: str, now: int, media: Sequence[str]
+    ) -> dict[str, Any]:
         stamp = epoch_rfc2822(now)
-        sid = ("MM" if media else "SM") + secrets.token_hex(16)
+        sid = self.new_sid("MM" if media else "SM")
         segments = count(body).segments
         collection = f"/{API_VERSION}/Accounts/{account}/Messages"
         message = {

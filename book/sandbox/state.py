@@ -13,6 +13,7 @@ created while a message has not been sent, then by sid.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 import sqlite3
@@ -92,6 +93,12 @@ class Row(Record):
 def new_sid(prefix: str) -> str:
     """A new Twilio-style SID: a prefix and 32 hexadecimal digits."""
     return prefix + secrets.token_hex(16)
+
+
+def derived_sid(prefix: str, account: str) -> str:
+    """The SID of an account's own resource (its API key, its Messaging Service):
+    the same for the same account, so that a known account gives known SIDs."""
+    return prefix + hashlib.sha256(f"{account}:{prefix}".encode()).hexdigest()[:32]
 
 
 class State:
@@ -179,12 +186,14 @@ class State:
         token = token or secrets.token_hex(16)
         with self.transaction() as db:
             db.execute("INSERT INTO accounts VALUES (?, ?, ?)", (sid, token, now))
-            db.execute("INSERT INTO api_keys VALUES (?, ?, ?)", (new_sid("SK"), sid, secrets.token_hex(16)))
+            db.execute(
+                "INSERT INTO api_keys VALUES (?, ?, ?)", (derived_sid("SK", sid), sid, secrets.token_hex(16))
+            )
             db.executemany(
                 "INSERT INTO numbers VALUES (?, ?, ?)",
                 [(sid, number, rank) for rank, number in enumerate(numbers)],
             )
-            db.execute("INSERT INTO services VALUES (?, ?)", (new_sid("MG"), sid))
+            db.execute("INSERT INTO services VALUES (?, ?)", (derived_sid("MG", sid), sid))
         account = self.account()
         assert account is not None
         return account
@@ -252,6 +261,14 @@ class State:
                 db.execute("INSERT OR IGNORE INTO opt_outs VALUES (?, ?)", (account, number))
             else:
                 db.execute("DELETE FROM opt_outs WHERE account = ? AND number = ?", (account, number))
+
+    def counter(self, name: str) -> int:
+        """The next value of a named counter, from 1 (kept in the file)."""
+        with self.transaction() as db:
+            found = db.execute("SELECT value FROM meta WHERE key = ?", (name,)).fetchone()
+            value = int(found[0]) + 1 if found else 1
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (name, str(value)))
+        return value
 
     # ------------------------------------------------------------ messages
 
@@ -376,3 +393,4 @@ class State:
         with self.transaction() as db:
             for table in ("accounts", "api_keys", "numbers", "services", "opt_outs", "messages", "deleted"):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - the fixed table names above
+            db.execute("DELETE FROM meta WHERE key LIKE 'sids:%'")

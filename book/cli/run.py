@@ -1,0 +1,141 @@
+"""``book run``: run English (a file, or ``-e`` lines) against Twilio or the sandbox."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from book.cli.output import Output, UsageError
+from book.connection import Connection, Progress, Settings, clock_from
+from grammar import BookError
+
+__all__ = ["add", "english", "session_for"]
+
+
+def english(arguments: argparse.Namespace) -> str:
+    """The English to run: the ``-e`` lines, as one script, or the file's text."""
+    if arguments.expression:
+        return "\n".join(arguments.expression)
+    if arguments.file is None:
+        raise UsageError("give a script file, or English with -e", hint="book run examples/send.english")
+    try:
+        return sys.stdin.read() if arguments.file == "-" else Path(arguments.file).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot read {arguments.file}: {exc.strerror}") from exc
+
+
+def _progress(output: Output) -> tuple[Progress, Callable[[], None]]:
+    """A progress display on stderr when it is a terminal; nothing otherwise."""
+    if not sys.stderr.isatty():
+        return Progress(), lambda: None
+    from rich.console import Console
+    from rich.progress import Progress as Bar
+    from rich.progress import SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    bar = Bar(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    tasks: dict[str, Any] = {}
+
+    def show(what: str, amount: int) -> None:
+        if what not in tasks:
+            if not tasks:
+                bar.start()
+            tasks[what] = bar.add_task(what, total=None)
+        bar.advance(tasks[what], amount)
+        done = int(bar.tasks[tasks[what]].completed)
+        bar.update(tasks[what], description=f"{what}: {done:,} message{'s' if done != 1 else ''}")
+
+    return Progress(show), bar.stop
+
+
+def session_for(
+    arguments: argparse.Namespace, output: Output, say: Callable[[str], None]
+) -> tuple[Any, Callable[[], None]]:
+    """A session of the book's vocabulary on the chosen connection."""
+    import book.procedures  # noqa: F401 - registers the book's procedures
+    from procedures import Session
+
+    connection = Connection.choose(arguments.sandbox)
+    output.note(f"using {connection.describe()}")
+    settings = Settings(
+        dry_run=getattr(arguments, "dry_run", False),
+        yes=getattr(arguments, "yes", False),
+        scan_budget=None if getattr(arguments, "scan_budget", 0) == 0 else arguments.scan_budget,
+        concurrency=arguments.concurrency,
+    )
+    progress, stop = _progress(output)
+    try:
+        session = Session(
+            clock=connection.sandbox.clock if connection.sandbox is not None else clock_from(os.environ),
+            timezone=arguments.timezone,
+            resources=[connection, settings, progress],
+            concurrency=arguments.concurrency,
+            say=say,
+        )
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    return session, stop
+
+
+def _run(arguments: argparse.Namespace, output: Output) -> int:
+    text = english(arguments)
+    printing = output.format != "json"
+    session, stop = session_for(arguments, output, output.said if printing else (lambda line: None))
+    try:
+        result = session.run(text)
+    except BookError:
+        stop()
+        raise
+    finally:
+        session.close()
+    stop()
+    output.result(result.value, result.to_dict())
+    return 0
+
+
+def options(command: argparse.ArgumentParser) -> None:
+    """The options every command that runs English takes."""
+    command.add_argument(
+        "--timezone",
+        default=os.environ.get("SMS_BOOK_TIMEZONE", "UTC"),
+        metavar="ZONE",
+        help="the book's time zone: dates are whole days there (default UTC)",
+    )
+    command.add_argument(
+        "--concurrency", type=int, default=20, help="requests in flight at once (default 20)"
+    )
+    command.add_argument(
+        "--scan-budget",
+        type=int,
+        default=20_000,
+        metavar="N",
+        help="messages a read may fetch only to discard before it stops (0: no limit; default 20000)",
+    )
+
+
+def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
+    run = commands.add_parser("run", help="run an English script", description=__doc__)
+    run.add_argument("file", nargs="?", help="a script file ('-' reads stdin)")
+    run.add_argument(
+        "-e",
+        dest="expression",
+        action="append",
+        metavar="ENGLISH",
+        help="English to run; several -e run as one script",
+    )
+    run.add_argument(
+        "--dry-run", action="store_true", help="send and change nothing; show what would be done"
+    )
+    run.add_argument("--yes", action="store_true", help="allow changes to more than one message")
+    options(run)
+    common(run)
+    run.set_defaults(run=_run)

@@ -1,0 +1,308 @@
+"""The Twilio book's procedures: send, read, redact, cancel and delete SMS messages.
+
+Registered in the default registry when this module is imported; each finds the
+connection (Twilio or the sandbox) and the run's settings through its context.
+Sends are asynchronous, so a loop of them runs concurrently, bounded; each
+outcome is the loop's to report (a failed or outcome-unknown send is never sent
+again behind the user's back). Redact, cancel and delete work on one message
+(``redact the SMS message``, the current item of a loop) or on a filter, which
+first lists what it would touch and needs ``--yes`` to touch more than one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Awaitable, Callable
+from urllib.parse import urlencode
+
+from book.api import CreateMessage
+from book.concepts import SmsMessage, message_from_wire
+from book.connection import Connection, Progress, Settings
+from book.errors import InvalidRequestError
+from book.planner import plan
+from book.reading import Reader
+from book.sandbox.segments import count
+from book.wire import WireMessage
+from grammar import BookError, Filter
+from procedures import Context, PhoneNumber, RunError, procedure
+
+__all__ = [
+    "ConfirmationError",
+    "cancel_message",
+    "cancel_messages",
+    "delete_message",
+    "delete_messages",
+    "read_messages",
+    "redact_message",
+    "redact_messages",
+    "send_message",
+]
+
+
+class ConfirmationError(BookError):
+    """A change to more than one message was asked for without ``--yes``."""
+
+    kind = "confirmation"
+
+
+def _connection(context: Context) -> Connection:
+    return context.resource(Connection)
+
+
+def _settings(context: Context) -> Settings:
+    try:
+        return context.resource(Settings)
+    except BookError:
+        return Settings()
+
+
+def _progress(context: Context) -> Progress:
+    try:
+        return context.resource(Progress)
+    except BookError:
+        return Progress()
+
+
+@procedure("to send an *SMS* message")
+async def send_message(
+    recipient_number: PhoneNumber,
+    context: Context,
+    sender_number: PhoneNumber | None = None,
+    message_body: str | None = None,
+    media_urls: list[str] | None = None,
+    messaging_service_sid: str | None = None,
+    status_callback: str | None = None,
+    send_time: dt.datetime | None = None,
+) -> str:
+    """Sends an SMS (or MMS) message, and answers its sid.
+
+    Input Concepts:
+        the recipient number: Who receives it, in E.164 (+14155550100).
+        the sender number: One of the account's numbers, short codes or sender ids
+            (or give a messaging service sid instead).
+        the message body: The text, up to 1600 characters.
+        the media urls: Up to ten links to media, which makes it an MMS.
+        the messaging service sid: A Messaging Service (MG...) to send it through.
+        the status callback: A URL Twilio calls as the message's status changes.
+        the send time: When to send it: 15 minutes to 35 days ahead, through a
+            Messaging Service (the connection's own when none is given).
+
+    Output Concepts:
+        the answer: The sid of the new message (SM... or MM...).
+
+    Examples:
+        send an SMS message where
+          the sender number is "+15005550006"
+          the recipient number is "+14155550100"
+          the message body is "Your order has shipped."
+
+        send an SMS message with the recipient number is "+14155550100" and the message body is "Hi" and the sender number is "+15005550006"
+    """
+    connection = _connection(context)
+    settings = _settings(context)
+    service = messaging_service_sid
+    schedule = None
+    if send_time is not None:
+        service = service or connection.messaging_service
+        if service is None:
+            raise InvalidRequestError(
+                "a scheduled send needs a Messaging Service",
+                hint="Add 'the messaging service sid is \"MG...\"', or set TWILIO_MESSAGING_SERVICE_SID.",
+            )
+        schedule = "fixed"
+    message = CreateMessage(
+        to=recipient_number,
+        from_=sender_number,
+        messaging_service_sid=service,
+        body=message_body,
+        media_urls=tuple(media_urls or ()),
+        status_callback=status_callback,
+        schedule_type=schedule,
+        send_at=send_time,
+    )
+    message.check()
+    if settings.dry_run:
+        counted = count(message_body or "")
+        form = urlencode(message.form())
+        context.say(
+            f"dry run: would send {counted.segments} segment{'s' if counted.segments > 1 else ''} "
+            f"({counted.encoding}) to {recipient_number}: POST {form}"
+        )
+        return "(dry run: not sent)"
+    created = await connection.async_client(settings.concurrency).create_message(message)
+    _progress(context).tick("sent")
+    return created.sid or ""
+
+
+@procedure("to read some (*SMS* messages)")
+def read_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
+    """Reads the SMS messages that match a filter, newest first: Twilio filters
+    what it can (sender, recipient, day sent), the rest is checked here, exactly.
+
+    Output Concepts:
+        the SMS messages: The messages that match, newest first.
+
+    Examples:
+        read some SMS messages whose sender number is "+15005550006" and whose recipient number is "+14155550100"
+
+        read some SMS messages whose date sent is after 7 days ago and whose body contains "refund"
+
+        read the first 5 SMS messages whose status is "delivered" or whose status is "sent"
+    """
+    connection = _connection(context)
+    settings = _settings(context)
+    progress = _progress(context)
+    reader = Reader(
+        connection.client(),
+        timezone=context.timezone,
+        scan_budget=settings.scan_budget,
+        on_page=progress.tick,
+    )
+    return list(reader.read(plan(filter, limit=limit, timezone=context.timezone)))
+
+
+async def _each(
+    context: Context,
+    messages: list[SmsMessage],
+    verb: str,
+    change: Callable[[str], Awaitable[WireMessage | None]],
+) -> list[SmsMessage]:
+    """Apply ``change`` to each message, concurrently and bounded; what it gave back."""
+    settings = _settings(context)
+    if settings.dry_run:
+        for message in messages:
+            context.say(f"dry run: would {verb} {message.sid}")
+        return messages
+    limit = asyncio.Semaphore(settings.concurrency)
+    progress = _progress(context)
+
+    async def one(message: SmsMessage) -> SmsMessage:
+        async with limit:
+            changed = await change(message.sid or "")
+            progress.tick(verb)
+            return message_from_wire(changed) if changed is not None else message
+
+    return list(await asyncio.gather(*(one(message) for message in messages)))
+
+
+async def _matching(context: Context, filter: Filter | None, verb: str) -> list[SmsMessage]:
+    """The messages a change on a filter would touch; more than one needs --yes."""
+    found = read_messages(filter, None, context)
+    settings = _settings(context)
+    if context.single and len(found) != 1:  # "an SMS message whose ...": exactly one, or nothing is touched
+        raise RunError(
+            f"{verb} needs exactly one SMS message here, but {len(found) or 'none'} match; nothing was changed",
+            hint="Narrow the filter, or write 'some SMS messages' to change them all.",
+        )
+    if len(found) > 1 and not settings.yes and not settings.dry_run:
+        listed = ", ".join(message.sid or "" for message in found[:5]) + (", ..." if len(found) > 5 else "")
+        raise ConfirmationError(
+            f"this would {verb} {len(found)} SMS messages ({listed})",
+            hint="Run it again with --yes to go ahead, or with --dry-run to list them.",
+        )
+    return found
+
+
+@procedure("to redact an *SMS* message")
+async def redact_message(sms_message: SmsMessage, context: Context) -> SmsMessage:
+    """Erases the body of one message (the current one in a loop).
+
+    Output Concepts:
+        the answer: The message, with an empty body.
+
+    Examples:
+        read the first 1 SMS messages whose sender number is "+15005550006"
+        process each SMS message as follows
+          redact the SMS message
+    """
+    client = _connection(context).async_client(_settings(context).concurrency)
+    (done,) = await _each(context, [sms_message], "redact", client.redact_message)
+    return done
+
+
+@procedure("to redact some (*SMS* messages)")
+async def redact_messages(filter: Filter | None, context: Context) -> list[SmsMessage]:
+    """Erases the bodies of the messages that match a filter; lists them first,
+    and touches more than one only with --yes.
+
+    Output Concepts:
+        the SMS messages: The messages, with empty bodies.
+
+    Examples:
+        redact some SMS messages whose sid is "SM00000000000000000000000000000000"
+    """
+    found = await _matching(context, filter, "redact")
+    client = _connection(context).async_client(_settings(context).concurrency)
+    return await _each(context, found, "redact", client.redact_message)
+
+
+@procedure("to cancel an *SMS* message")
+async def cancel_message(sms_message: SmsMessage, context: Context) -> SmsMessage:
+    """Cancels one scheduled message, so that it is not sent.
+
+    Output Concepts:
+        the answer: The message, canceled.
+
+    Examples:
+        read some SMS messages whose status is "scheduled" and whose sender number is "+15005550006"
+        process each SMS message as follows
+          cancel the SMS message
+    """
+    client = _connection(context).async_client(_settings(context).concurrency)
+    (done,) = await _each(context, [sms_message], "cancel", client.cancel_message)
+    return done
+
+
+@procedure("to cancel some (*SMS* messages)")
+async def cancel_messages(filter: Filter | None, context: Context) -> list[SmsMessage]:
+    """Cancels the scheduled messages that match a filter; lists them first, and
+    touches more than one only with --yes.
+
+    Output Concepts:
+        the SMS messages: The messages, canceled.
+
+    Examples:
+        cancel some SMS messages whose sid is "SM00000000000000000000000000000000" and whose status is "scheduled"
+    """
+    found = await _matching(context, filter, "cancel")
+    client = _connection(context).async_client(_settings(context).concurrency)
+    return await _each(context, found, "cancel", client.cancel_message)
+
+
+async def _delete(client_delete: Callable[[str], Awaitable[None]], sid: str) -> None:
+    await client_delete(sid)
+    return
+
+
+@procedure("to delete an *SMS* message")
+async def delete_message(sms_message: SmsMessage, context: Context) -> SmsMessage:
+    """Deletes one message from the account (the current one in a loop).
+
+    Output Concepts:
+        the answer: The message as it was before it was deleted.
+
+    Examples:
+        read the first 1 SMS messages whose recipient number is "+15005550006"
+        process each SMS message as follows
+          delete the SMS message
+    """
+    client = _connection(context).async_client(_settings(context).concurrency)
+    (done,) = await _each(context, [sms_message], "delete", lambda sid: _delete(client.delete_message, sid))
+    return done
+
+
+@procedure("to delete some (*SMS* messages)")
+async def delete_messages(filter: Filter | None, context: Context) -> list[SmsMessage]:
+    """Deletes the messages that match a filter; lists them first, and touches more
+    than one only with --yes.
+
+    Output Concepts:
+        the SMS messages: The messages as they were before they were deleted.
+
+    Examples:
+        delete some SMS messages whose sid is "SM00000000000000000000000000000000"
+    """
+    found = await _matching(context, filter, "delete")
+    client = _connection(context).async_client(_settings(context).concurrency)
+    return await _each(context, found, "delete", lambda sid: _delete(client.delete_message, sid))
