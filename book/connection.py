@@ -69,12 +69,15 @@ class Connection:
 
     @classmethod
     def choose(cls, sandbox_path: Path, environ: Mapping[str, str] | None = None) -> Connection:
-        """Twilio when the environment has credentials; else the sandbox at ``sandbox_path``."""
+        """Twilio when the environment has credentials (at SMS_BOOK_TWILIO_URL when
+        set: a sandbox served on loopback, a proxy); else the sandbox at ``sandbox_path``."""
         environ = os.environ if environ is None else environ
         credentials = Credentials.from_environment(environ)
         if credentials is not None:
             return cls(
-                credentials=credentials, messaging_service=environ.get("TWILIO_MESSAGING_SERVICE_SID") or None
+                credentials=credentials,
+                base_url=environ.get("SMS_BOOK_TWILIO_URL") or None,
+                messaging_service=environ.get("TWILIO_MESSAGING_SERVICE_SID") or None,
             )
         from book.sandbox import Sandbox
 

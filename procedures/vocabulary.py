@@ -18,12 +18,19 @@ from procedures.registry import Procedure, Registry
 __all__ = ["vocabulary", "vocabulary_markdown"]
 
 
+# The operators shown for each kind (the others that apply are synonyms); every
+# one can also be negated: "is not", "does not contain", "is not after", ...
+_SHOWN: dict[Kind, tuple[Op, ...]] = {
+    Kind.TEXT: (Op.IS, Op.ONE_OF, Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.EMPTY),
+    Kind.PHONE: (Op.IS, Op.ONE_OF, Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.EMPTY),
+    Kind.NUMBER: (Op.IS, Op.ONE_OF, Op.GREATER, Op.LESS, Op.AT_LEAST, Op.AT_MOST, Op.BETWEEN, Op.EMPTY),
+    Kind.TIME: (Op.IS, Op.ONE_OF, Op.AFTER, Op.BEFORE, Op.ON_OR_AFTER, Op.ON_OR_BEFORE, Op.BETWEEN, Op.EMPTY),
+    Kind.DATE: (Op.IS, Op.ONE_OF, Op.AFTER, Op.BEFORE, Op.ON_OR_AFTER, Op.ON_OR_BEFORE, Op.BETWEEN, Op.EMPTY),
+}
+
+
 def _operators(kind: Kind) -> list[str]:
-    words = []
-    for op in Op:
-        if op in OPERATORS[kind]:
-            words += [operator_words(op), operator_words(op, negated=True)]
-    return words
+    return [operator_words(op) for op in _SHOWN.get(kind, tuple(op for op in Op if op in OPERATORS[kind]))]
 
 
 def _outputs(entry: Procedure) -> list[dict[str, Any]]:
@@ -56,7 +63,8 @@ def describe_procedure(entry: Procedure) -> dict[str, Any]:
         "examples": list(entry.doc.examples),
     }
     if entry.subject is not None:
-        data["acts_on"] = {"name": f"the {entry.subject.english}", "type": entry.subject.type.describe()}
+        noun = " ".join(word.strip("*") for word in entry.name.target.noun.words)
+        data["acts_on"] = {"name": f"the {noun}", "type": entry.subject.type.describe()}
     if entry.value is not None:
         data["converts"] = {"name": f"the {entry.value.english}", "type": entry.value.type.describe()}
     concept = entry.concept
@@ -86,13 +94,41 @@ def _cell(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
+def _concepts(registry: Registry) -> dict[str, Any]:
+    """The concepts filters name, once each, in the order procedures name them."""
+    found: dict[str, Any] = {}
+    for entry in registry:
+        concept = entry.concept
+        if entry.filter is not None and concept is not None:
+            found.setdefault(concept.english, concept)
+    return found
+
+
 def vocabulary_markdown(registry: Registry, title: str = "Vocabulary", preface: str = "") -> str:
-    """The vocabulary as a Markdown page."""
+    """The vocabulary as a Markdown page: the concepts filters name, then each procedure."""
     lines = [f"# {title}", ""]
     if preface:
         lines += [preface, ""]
+    concepts = _concepts(registry)
+    if concepts:
+        lines += ["## Concepts", ""]
+        for english, concept in concepts.items():
+            lines += [
+                f"### {english}",
+                "",
+                "Its fields, for `whose` filters and possessives (`the SMS message's body`). Every operator can",
+                "also be negated: `is not`, `does not contain`, `is not after`, ...",
+                "",
+                "| field | type | operators |",
+                "|---|---|---|",
+            ]
+            for field in fields_of(concept):
+                operators = ", ".join(_operators(field.type.kind))
+                lines.append(f"| {field.english} | {_cell(field.type.describe())} | {_cell(operators)} |")
+            lines.append("")
+        lines += ["## Procedures", ""]
     for data in vocabulary(registry):
-        lines += [f"## `{data['name']}`", ""]
+        lines += [f"### `{data['name']}`", ""]
         if data["description"]:
             lines += [data["description"], ""]
         if "acts_on" in data:
@@ -114,15 +150,9 @@ def vocabulary_markdown(registry: Registry, title: str = "Vocabulary", preface: 
             lines += ["Also called for one (`a`/`an`: exactly one, else an error) or `the first N`.", ""]
         if data["filter"]:
             lines += [
-                f"Takes a `whose` filter on the fields of a {data['filter']['concept']}:",
+                f"Takes a `whose` filter on the fields of a {data['filter']['concept']} (see Concepts).",
                 "",
-                "| field | type | operators |",
-                "|---|---|---|",
             ]
-            for field in data["filter"]["fields"]:
-                operators = ", ".join(field["operators"])
-                lines.append(f"| {field['name']} | {_cell(field['type'])} | {_cell(operators)} |")
-            lines.append("")
         if data["examples"]:
             lines += ["Examples:", ""]
             for example in data["examples"]:

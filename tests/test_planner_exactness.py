@@ -16,7 +16,7 @@ import os
 from decimal import Decimal
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from book.concepts import SmsMessage, message_from_wire
@@ -41,7 +41,7 @@ from grammar import (
     Value,
     When,
 )
-from procedures import Binder, FixedClock, holds, timezone_named
+from procedures import Binder, FixedClock, ValueTypeError, holds, timezone_named
 
 EXAMPLES = int(os.environ.get("SMS_BOOK_EXAMPLES", "300"))
 NOW = dt.datetime(2024, 3, 2, 12, 0, tzinfo=dt.UTC)
@@ -216,7 +216,7 @@ def _loaded(sandbox: Sandbox, payloads: list[dict[str, Any]]) -> list[SmsMessage
 @settings(
     max_examples=EXAMPLES,
     deadline=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 @given(
     payloads=messages(),
@@ -231,9 +231,14 @@ def test_the_planned_read_is_exactly_the_reference_answer(
     sandbox = Sandbox(clock=FixedClock(NOW), date_sent_before=reading)  # type: ignore[arg-type]
     everything = _loaded(sandbox, payloads)
     timezone = timezone_named(zone)
-    bound = (
-        None if tree is None else Binder(now=NOW, timezone=timezone, resolve=None).filter(tree, SmsMessage)
-    )
+    try:
+        bound = (
+            None
+            if tree is None
+            else Binder(now=NOW, timezone=timezone, resolve=None).filter(tree, SmsMessage)
+        )
+    except ValueTypeError:
+        reject()  # an impossible value (a whole number "+1415") is refused before any read: no plan to test
     expected = [
         message
         for message in sorted(everything, key=order_key, reverse=True)

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import library
 import pytest
 
+import book.procedures  # noqa: F401 - registers the book's procedures in the default registry
+from book.cli.vocabulary import markdown
+from book.connection import Connection, Settings
+from book.sandbox import Sandbox
 from procedures import Procedure, Session, registry, vocabulary, vocabulary_markdown
+
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "procedures.md"
 
 
 def test_vocabulary_as_json() -> None:
@@ -25,8 +32,9 @@ def test_vocabulary_as_json() -> None:
     assert fields["year"]["type"] == "a number"
     assert "is greater than" in fields["year"]["operators"]
     assert "contains" not in fields["year"]["operators"]
+    assert "is after" in fields["date borrowed"]["operators"]
     assert fields["status"]["type"] == 'one of "available", "borrowed" or "lost"'
-    assert fields["borrower phone"]["operators"][:4] == ["is", "is not", "is one of", "is not one of"]
+    assert fields["borrower phone"]["operators"][:3] == ["is", "is one of", "contains"]
     add = by_name["to add a *library* book"]
     assert add["inputs"][3] == {
         "name": "the year",
@@ -43,14 +51,23 @@ def test_vocabulary_as_json() -> None:
 def test_vocabulary_as_markdown() -> None:
     page = vocabulary_markdown(library.books, title="The library book")
     assert page.startswith("# The library book\n")
-    assert "## `to find some (books)`" in page
-    assert "| year | a number | is, is not, is one of," in page
+    assert "### `to find some (books)`" in page
+    assert "| year | a number | is, is one of, is greater than, is less than," in page
+    assert page.index("## Concepts") < page.index("### library book") < page.index("## Procedures")
     assert '```\nfind some books whose author contains "herbert"\n```' in page
+
+
+def _book() -> list[Any]:
+    return [Connection(sandbox=Sandbox()), Settings()]
+
+
+def _library() -> list[Any]:
+    return [library.Shelf()]
 
 
 def _examples() -> list[Any]:
     cases = []
-    for vocabulary_, setup in ((library.books, library.Shelf), (registry, None)):
+    for vocabulary_, setup in ((library.books, _library), (registry, _book)):
         for entry in vocabulary_:
             for number, example in enumerate(entry.doc.examples, 1):
                 cases.append(pytest.param(vocabulary_, setup, entry, example, id=f"{entry.english}#{number}"))
@@ -59,5 +76,16 @@ def _examples() -> list[Any]:
 
 @pytest.mark.parametrize(("vocabulary_", "setup", "entry", "example"), _examples())
 def test_docstring_example_runs(vocabulary_: Any, setup: Any, entry: Procedure, example: str) -> None:
-    session = Session(vocabulary_, resources=[setup()] if setup else [], say=lambda line: None)
-    session.run(example)
+    with Session(vocabulary_, resources=setup(), say=lambda line: None) as session:
+        session.run(example)
+
+
+def test_every_procedure_has_an_example() -> None:
+    assert all(entry.doc.examples for entry in registry)
+
+
+def test_the_vocabulary_page_is_up_to_date() -> None:
+    """docs/procedures.md is what 'book procedures --format markdown' prints."""
+    assert DOCS.read_text(encoding="utf-8") == markdown(), (
+        "regenerate: book procedures --format markdown > docs/procedures.md"
+    )

@@ -59,6 +59,7 @@ class Server(ThreadingHTTPServer):
     """The loopback server of one sandbox."""
 
     daemon_threads = True
+    request_queue_size = 512  # many clients at once must queue, not be refused
 
     def __init__(self, sandbox: Sandbox, port: int, verbose: bool = False) -> None:
         self.sandbox = sandbox

@@ -1,0 +1,279 @@
+"""The ``book`` command end to end, through the installed entry point: exit codes,
+errors with carets, JSON parsed back, dry runs and --yes, explain, the vocabulary,
+and a run against the sandbox served on loopback as if it were Twilio."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from book.sandbox import Sandbox, seed, serve
+
+pytestmark = pytest.mark.slow
+BOOK = shutil.which("book") or str(Path(sys.executable).parent / "book")
+DOCS = Path(__file__).resolve().parent.parent / "docs" / "procedures.md"
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("cli") / "sandbox.sqlite3"
+    seed(Sandbox(str(path)), 1500, seed=3)
+    return path
+
+
+def book(
+    *arguments: str, sandbox: Path | None = None, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("TWILIO_", "SMS_BOOK_"))
+    }
+    if sandbox is not None:
+        environment["SMS_BOOK_SANDBOX"] = str(sandbox)
+    environment.update(env or {})
+    return subprocess.run(
+        [BOOK, *arguments], capture_output=True, text=True, env=environment, input=stdin, timeout=120
+    )
+
+
+def data(result: subprocess.CompletedProcess[str]) -> Any:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_success_prints_the_result_and_what_was_said(sandbox: Path) -> None:
+    result = data(
+        book(
+            "run",
+            "--format",
+            "json",
+            "-e",
+            'say "hello"',
+            "-e",
+            'read the first 3 SMS messages whose sender number is "+15005550006"',
+            sandbox=sandbox,
+        )
+    )
+    assert result["said"] == ["hello"]
+    assert len(result["result"]) == 3
+    message = result["result"][0]
+    assert message["sender_number"] == "+15005550006" and message["date_sent"].endswith("Z")
+    assert set(message) >= {"sid", "body", "recipient_number", "status", "price", "num_segments"}
+    table = book("run", "-e", 'read the first 2 SMS messages whose direction is "inbound"', sandbox=sandbox)
+    assert table.returncode == 0 and "2 SMS messages" in table.stdout and "inbound" in table.stdout
+    assert table.stderr.startswith(f"using the local sandbox at {sandbox}")
+
+
+def test_a_script_from_a_file_or_stdin(sandbox: Path, tmp_path: Path) -> None:
+    script = tmp_path / "hello.english"
+    script.write_text('the greeting is "hi there"\nsay the greeting\n')
+    assert data(book("run", str(script), "--format", "json", sandbox=sandbox))["result"] == "hi there"
+    assert data(book("run", "-", "--format", "json", sandbox=sandbox, stdin="say 42"))["said"] == ["42"]
+
+
+def test_a_language_error_exits_2_with_a_caret(sandbox: Path) -> None:
+    result = book("run", "-e", "read some SMS messages whose body contains refund", sandbox=sandbox)
+    assert result.returncode == 2
+    assert (
+        "error: line 1, column 44: expected a value after 'contains', found the word 'refund'"
+        in result.stderr
+    )
+    assert "                                             ^^^^^^" in result.stderr
+    assert 'Put text in double quotes: "refund".' in result.stderr
+
+
+def test_an_unknown_field_exits_2_with_a_suggestion(sandbox: Path) -> None:
+    result = book(
+        "run", "--format", "json", "-e", 'read some SMS messages whose sender numbr is "+1"', sandbox=sandbox
+    )
+    assert result.returncode == 2
+    error = json.loads(result.stdout)["error"]
+    assert (error["kind"], error["column"], error["suggestions"][0]) == ("unknown field", 30, "sender number")
+    assert "Did you mean 'sender number'?" in result.stderr
+
+
+def test_a_usage_error_exits_2(sandbox: Path) -> None:
+    result = book("run", sandbox=sandbox)
+    assert result.returncode == 2 and "give a script file, or English with -e" in result.stderr
+    assert book("run", "-e", "say 1", "--timezone", "Mars/Olympus", sandbox=sandbox).returncode == 2
+    assert book("frobnicate").returncode == 2
+
+
+def test_a_twilio_error_exits_1_with_its_code_and_link(sandbox: Path) -> None:
+    result = book(
+        "run",
+        "-e",
+        'send an SMS message with the recipient number is "+15005550002" and the message body is "x" and the sender number is "+15005550006"',
+        sandbox=sandbox,
+    )
+    assert result.returncode == 1
+    assert "Twilio answered 400 (21612)" in result.stderr
+    assert "https://www.twilio.com/docs/errors/21612" in result.stderr
+
+
+def test_a_runaway_scan_exits_1(sandbox: Path) -> None:
+    result = book(
+        "run",
+        "--scan-budget",
+        "100",
+        "-e",
+        'read some SMS messages whose body contains "no such words"',
+        sandbox=sandbox,
+    )
+    assert result.returncode == 1 and "can only be checked here" in result.stderr
+
+
+def test_a_dry_run_sends_nothing_and_shows_the_form(tmp_path: Path) -> None:
+    path = tmp_path / "dry.sqlite3"
+    Sandbox(str(path))
+    result = data(
+        book(
+            "run",
+            "--dry-run",
+            "--format",
+            "json",
+            "-e",
+            'send an SMS message with the recipient number is "+1 (415) 555-0100" and the sender number is "+15005550006" and the message body is "Héllo wörld"',
+            sandbox=path,
+        )
+    )
+    (line,) = result["said"]
+    assert (
+        line
+        == "dry run: would send 1 segment (GSM-7) to +14155550100: POST To=%2B14155550100&From=%2B15005550006&Body=H%C3%A9llo+w%C3%B6rld"
+    )
+    assert Sandbox(str(path)).count() == 0
+
+
+def test_changes_to_many_need_yes(tmp_path: Path) -> None:
+    path = tmp_path / "yes.sqlite3"
+    seed(Sandbox(str(path)), 300, seed=4)
+    english = 'redact some SMS messages whose body contains "verification code"'
+    refused = book("run", "-e", english, sandbox=path)
+    assert refused.returncode == 2 and "run it again with --yes" in refused.stderr.lower()
+    listed = data(book("run", "--dry-run", "--format", "json", "-e", english, sandbox=path))
+    assert listed["said"] and all(
+        line.startswith(("dry run: would redact SM", "dry run: would redact MM")) for line in listed["said"]
+    )
+    done = data(book("run", "--yes", "--format", "json", "-e", english, sandbox=path))
+    assert len(done["result"]) == len(listed["said"]) and all(
+        message["body"] == "" for message in done["result"]
+    )
+    left = data(book("run", "--format", "json", "-e", english, sandbox=path))["result"]
+    assert left == []
+
+
+def test_the_timezone_option_decides_what_a_day_is(sandbox: Path) -> None:
+    utc = data(
+        book(
+            "run",
+            "--format",
+            "json",
+            "-e",
+            "read some SMS messages whose date sent is yesterday",
+            sandbox=sandbox,
+        )
+    )["result"]
+    tokyo = data(
+        book(
+            "run",
+            "--format",
+            "json",
+            "--timezone",
+            "Asia/Tokyo",
+            "-e",
+            "read some SMS messages whose date sent is yesterday",
+            sandbox=sandbox,
+        )
+    )["result"]
+    assert {m["sid"] for m in utc} != {m["sid"] for m in tokyo} or not utc
+
+
+def test_explain(sandbox: Path) -> None:
+    plan = data(
+        book(
+            "explain",
+            "--format",
+            "json",
+            "-e",
+            'read the first 5 SMS messages whose sender number is "+15005550006" and whose date sent is after 2024-03-01',
+            sandbox=sandbox,
+        )
+    )
+    assert plan == {
+        "queries": [{"kind": "list", "params": {"From": "+15005550006", "DateSent>": "2024-03-02"}}],
+        "residual": None,
+        "limit": 5,
+        "page_size": 5,
+    }
+    english = book(
+        "explain",
+        "-e",
+        "the start date is 2024-03-01",
+        "-e",
+        'read some SMS messages whose date sent is before the start date and whose body contains "refund"',
+        sandbox=sandbox,
+    )
+    assert english.returncode == 0
+    assert "list the messages with DateSent<=2024-03-01" in english.stdout
+    assert 'body contains "refund": kept here: Twilio cannot filter on the body' in english.stdout
+    refused = book(
+        "explain", "-e", 'send an SMS message with the recipient number is "+14155550100"', sandbox=sandbox
+    )
+    assert refused.returncode == 2 and "reads nothing" in refused.stderr
+
+
+def test_the_vocabulary(sandbox: Path) -> None:
+    entries = data(book("procedures", "--format", "json"))
+    names = {entry["name"] for entry in entries}
+    assert {
+        "to send an *SMS* message",
+        "to read some (*SMS* messages)",
+        "to redact some (*SMS* messages)",
+    } <= names
+    markdown = book("procedures", "--format", "markdown")
+    assert markdown.stdout == DOCS.read_text(encoding="utf-8")
+    assert "to send an *SMS* message" in book("procedures").stdout
+
+
+def test_a_run_against_the_sandbox_served_on_loopback(tmp_path: Path) -> None:
+    sandbox = Sandbox(str(tmp_path / "served.sqlite3"))
+    seed(sandbox, 200, seed=5)
+    server = serve(sandbox)
+    try:
+        environment = {
+            "TWILIO_ACCOUNT_SID": sandbox.account.sid,
+            "TWILIO_AUTH_TOKEN": sandbox.account.token,
+            "SMS_BOOK_TWILIO_URL": server.url,
+        }
+        sent = book(
+            "run",
+            "--format",
+            "json",
+            "-e",
+            'send an SMS message with the recipient number is "+14155550100" and the sender number is "+15005550006" and the message body is "over loopback"',
+            env=environment,
+        )
+        result = data(sent)
+        assert re.fullmatch(r"SM[0-9a-f]{32}", result["result"])
+        assert sent.stderr.startswith(f"using Twilio at {server.url} (account {sandbox.account.sid})")
+        read = book(
+            "run",
+            "--format",
+            "json",
+            "-e",
+            f'read an SMS message whose sid is "{result["result"]}"',
+            env=environment,
+        )
+        assert data(read)["result"]["body"] == "over loopback"
+        assert sandbox.account.token not in sent.stdout + sent.stderr + read.stdout + read.stderr
+    finally:
+        server.shutdown()
+        server.server_close()
