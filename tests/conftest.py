@@ -5,7 +5,6 @@ their own data."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 
 import pytest
 
@@ -13,9 +12,8 @@ import pytest
 @pytest.fixture(autouse=True)
 def _no_credentials_or_state(
     monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[None]:
+) -> None:
     for name in list(os.environ):
         if name.startswith(("TWILIO_", "SMS_BOOK_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("SMS_BOOK_SANDBOX", str(tmp_path_factory.getbasetemp() / "default-sandbox.sqlite3"))
-    return
