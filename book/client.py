@@ -103,7 +103,16 @@ class _Shell:
         random: randomness.Random | None,
     ) -> None:
         self.credentials = _credentials(credentials)
-        self.api = MessagesApi(base_url or self.credentials.base_url, self.credentials.account_sid)
+        base = base_url or self.credentials.base_url
+        try:
+            scheme = httpx.URL(base).scheme
+        except httpx.InvalidURL as exc:
+            raise ConfigurationError(f"{base!r} is not a URL the book can use: {exc}") from None
+        if scheme not in ("http", "https"):
+            raise ConfigurationError(
+                f"{base!r} is not an http(s) URL", hint="Write it as https://host or http://127.0.0.1:PORT."
+            )
+        self.api = MessagesApi(base, self.credentials.account_sid)
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.retry = retry or RetryPolicy()
         self._random = random or randomness.Random()  # noqa: S311 - jitter, not cryptography
@@ -117,9 +126,12 @@ class _Shell:
         if request.form:  # form-encoded, never JSON; repeated fields for lists
             headers["Content-Type"] = "application/x-www-form-urlencoded"
             content = urlencode(request.form).encode()
-        result: httpx.Request = http.build_request(
-            request.method, request.url, content=content, headers=headers
-        )
+        try:
+            result: httpx.Request = http.build_request(
+                request.method, request.url, content=content, headers=headers
+            )
+        except httpx.InvalidURL as exc:
+            raise ConfigurationError(f"{request.url!r} is not a URL the book can use: {exc}") from None
         return result
 
     @staticmethod

@@ -24,7 +24,8 @@ from procedures.errors import (
 from procedures.evaluate import OPERATORS, compare, day_start, holds, literal, python
 from procedures.kinds import Choices, Hidden, Kind, Phone, PhoneNumber, Type, normalise_phone, type_of
 from procedures.registry import Input, Procedure, Registry, procedure, registry
-from procedures.runtime import Context, LoopError, Scope, describe
+from procedures.runtime import Context, LoopError
+from procedures.scope import Scope, describe
 from procedures.session import Result, Session, jsonable, timezone_named
 from procedures.vocabulary import vocabulary, vocabulary_markdown
 

@@ -31,7 +31,8 @@ from procedures.clock import Clock, SystemClock
 from procedures.concepts import Concept, fields_of
 from procedures.registry import Registry
 from procedures.registry import registry as default_registry
-from procedures.runtime import Runner, Scope
+from procedures.runtime import Runner
+from procedures.scope import Scope
 
 __all__ = ["Result", "Session", "jsonable", "timezone_named"]
 
@@ -131,23 +132,15 @@ class Session:
             said.append(line)
             self._say(line)
 
-        runner = Runner(
-            self.registry,
-            self.scope,
-            now=self.clock.now(),
-            timezone=self.timezone,
-            resources=self.resources,
-            concurrency=self.concurrency,
-            say=say,
-        )
         try:
-            value = await runner.run(script.statements)
+            value = await self.runner(say).run(script.statements)
         except BookError as error:
             raise error.locate(source) from error.__cause__
         return Result(value, tuple(said))
 
-    def runner(self) -> Runner:
-        """A runner on this session's context, for looking at calls without running them."""
+    def runner(self, say: Callable[[str], None] | None = None) -> Runner:
+        """A runner on this session's context, for one run (``now`` is read once, here),
+        or for looking at calls without running them."""
         return Runner(
             self.registry,
             self.scope,
@@ -155,7 +148,7 @@ class Session:
             timezone=self.timezone,
             resources=self.resources,
             concurrency=self.concurrency,
-            say=self._say,
+            say=say or self._say,
         )
 
     def step(self, text: str) -> dict[str, Any]:

@@ -18,6 +18,7 @@ exactly what Twilio would show at that time.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
 from decimal import Decimal
@@ -26,7 +27,15 @@ from typing import Any
 from book.sandbox.state import Row
 from book.wire import format_rfc2822
 
-__all__ = ["DELIVERY_DELAY", "PRICE_PER_SEGMENT", "SEND_DELAY", "UNREACHABLE", "advance", "epoch_rfc2822"]
+__all__ = [
+    "DELIVERY_DELAY",
+    "PRICE_PER_SEGMENT",
+    "SEND_DELAY",
+    "UNREACHABLE",
+    "advance",
+    "epoch",
+    "epoch_rfc2822",
+]
 
 SEND_DELAY = 1
 DELIVERY_DELAY = 2
@@ -37,10 +46,13 @@ UNREACHABLE = {
 }
 
 
+def epoch(moment: dt.datetime) -> int:
+    """An aware instant in epoch seconds, as the sandbox keeps times."""
+    return int(moment.timestamp())
+
+
 def epoch_rfc2822(seconds: int) -> str:
     """Epoch seconds as Twilio writes a date."""
-    import datetime as dt
-
     return format_rfc2822(dt.datetime.fromtimestamp(seconds, dt.UTC))
 
 

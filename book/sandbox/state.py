@@ -128,7 +128,7 @@ class State:
                     f"the sandbox file {self.path} has schema {version[0]}, this version reads {SCHEMA_VERSION}",
                     hint="Reset it with 'book sandbox reset', or point --sandbox at another file.",
                 )
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, OSError) as exc:
             raise SandboxError(
                 f"the sandbox file {self.path} cannot be used: {exc}",
                 hint="Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file, or reset it.",
