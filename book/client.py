@@ -59,7 +59,8 @@ def _http(*, asynchronous: bool, transport: Any, timeout: httpx.Timeout) -> Any:
     return httpx.AsyncClient(**options) if asynchronous else httpx.Client(**options)
 
 
-def _failure(exc: httpx.TransportError) -> Failure:
+def _failure(exc: httpx.TransportError | httpx.DecodingError) -> Failure:
+    """How a request failed: before it could leave, or after (its answer lost or garbled)."""
     if isinstance(exc, (httpx.ConnectTimeout, httpx.PoolTimeout)):
         return Failure.NOT_SENT_IN_TIME
     if isinstance(exc, (httpx.ConnectError, httpx.UnsupportedProtocol, httpx.ProxyError)):
@@ -177,7 +178,7 @@ class Client(_Shell):
         while True:
             try:
                 raw = self._http.send(self._httpx(self._http, request))
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, httpx.DecodingError) as exc:
                 delay = attempts.after_failure(_failure(exc), request, type(exc).__name__)
             else:
                 response = self._response(raw)
@@ -277,7 +278,7 @@ class AsyncClient(_Shell):
             try:
                 async with self._limit:
                     raw = await self._http.send(self._httpx(self._http, request))
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, httpx.DecodingError) as exc:
                 delay = attempts.after_failure(_failure(exc), request, type(exc).__name__)
             else:
                 response = self._response(raw)

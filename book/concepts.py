@@ -24,7 +24,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from book.wire import WireMessage, format_rfc2822, parse_rfc2822
-from procedures import Choices, Concept, Hidden, PhoneNumber
+from procedures import Choices, Concept, Exact, Hidden, PhoneNumber
 
 __all__ = ["DIRECTIONS", "STATUSES", "SmsMessage", "message_from_wire", "message_to_wire"]
 
@@ -51,7 +51,7 @@ class SmsMessage(Concept):
 
     english = "twilio sms message"
 
-    sid: str | None = None
+    sid: Annotated[str | None, Exact()] = None
     body: str | None = None
     sender_number: PhoneNumber | None = None
     recipient_number: PhoneNumber | None = None
@@ -66,8 +66,8 @@ class SmsMessage(Concept):
     num_media: int | None = None
     error_code: int | None = None
     error_message: str | None = None
-    messaging_service_sid: str | None = None
-    account_sid: str | None = None
+    messaging_service_sid: Annotated[str | None, Exact()] = None
+    account_sid: Annotated[str | None, Exact()] = None
     wire: Annotated[dict[str, Any], Hidden()] = Field(default_factory=dict)
 
     def describe(self) -> str:

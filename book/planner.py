@@ -35,6 +35,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
+from book.api import MESSAGE_SID
 from book.concepts import SmsMessage
 from book.plan import Placement, Plan, Query
 from grammar import And, Comparison, Filter, Not, NounPhrase, Op, Or, Span, operator_words
@@ -231,7 +232,10 @@ def _contradicts(parts: Sequence[Filter], concept: type[Any], timezone: dt.tzinf
         compared.add(field)
         kind = _kind(part, concept)
         if part.op in (Op.IS, Op.ONE_OF) and not part.negated and kind in (Kind.TEXT, Kind.PHONE):
-            values = {_folded(python(value)) for value in part.values}
+            exact = field_of(concept, part.subject).type.exact  # type: ignore[arg-type]
+            values = {python(value) if exact else _folded(python(value)) for value in part.values}
+            if field == "sid":  # every message has a sid of this form: no other value can match
+                values = {value for value in values if MESSAGE_SID.fullmatch(str(value))}
             allowed[field] = allowed[field] & values if field in allowed else values
         bounds = interval(part, timezone) if kind in (Kind.TIME, Kind.NUMBER, Kind.DATE) else None
         if bounds is not None:

@@ -186,21 +186,29 @@ async def _each(
     return list(await asyncio.gather(*(one(message) for message in messages)))
 
 
-async def _matching(context: Context, filter: Filter | None, verb: str) -> list[SmsMessage]:
-    """The messages a change on a filter would touch; more than one needs --yes."""
-    found = read_messages(filter, None, context)
+def _confirmed(context: Context, count: int, verb: str, listed: list[SmsMessage]) -> None:
+    """A change to more than one message needs --yes (a dry run only lists them)."""
     settings = _settings(context)
-    if context.single and len(found) != 1:  # "an SMS message whose ...": exactly one, or nothing is touched
-        raise RunError(
-            f"{verb} needs exactly one SMS message here, but {len(found) or 'none'} match; nothing was changed",
-            hint="Narrow the filter, or write 'some SMS messages' to change them all.",
-        )
-    if len(found) > 1 and not settings.yes and not settings.dry_run:
-        listed = ", ".join(message.sid or "" for message in found[:5]) + (", ..." if len(found) > 5 else "")
+    if count > 1 and not settings.yes and not settings.dry_run:
+        shown = ", ".join(message.sid or "" for message in listed[:5]) + (", ..." if count > 5 else "")
         raise ConfirmationError(
-            f"this would {verb} {len(found)} SMS messages ({listed})",
+            f"this would {verb} {count} SMS messages ({shown})",
             hint="Run it again with --yes to go ahead, or with --dry-run to list them.",
         )
+
+
+async def _matching(
+    context: Context, filter: Filter | None, limit: int | None, verb: str
+) -> list[SmsMessage]:
+    """The messages a change on a filter would touch; more than one needs --yes."""
+    found = read_messages(filter, limit, context)
+    if context.single and len(found) != 1:  # "an SMS message whose ...": exactly one, or nothing is touched
+        matches = "none match" if not found else "more than one matches"
+        raise RunError(
+            f"'{verb} an SMS message' needs exactly one SMS message, but {matches}; nothing was changed",
+            hint="Narrow the filter, or write 'some SMS messages' to change them all.",
+        )
+    _confirmed(context, len(found), verb, found)
     return found
 
 
@@ -216,13 +224,14 @@ async def redact_message(sms_message: SmsMessage, context: Context) -> SmsMessag
         process each SMS message as follows
           redact the SMS message
     """
+    _confirmed(context, context.batch, "redact", [sms_message])
     client = _connection(context).async_client(_settings(context).concurrency)
     (done,) = await _each(context, [sms_message], "redact", client.redact_message)
     return done
 
 
 @procedure("to redact some (*SMS* messages)")
-async def redact_messages(filter: Filter | None, context: Context) -> list[SmsMessage]:
+async def redact_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
     """Erases the bodies of the messages that match a filter; lists them first,
     and touches more than one only with --yes.
 
@@ -232,7 +241,7 @@ async def redact_messages(filter: Filter | None, context: Context) -> list[SmsMe
     Examples:
         redact some SMS messages whose sid is "SM00000000000000000000000000000000"
     """
-    found = await _matching(context, filter, "redact")
+    found = await _matching(context, filter, limit, "redact")
     client = _connection(context).async_client(_settings(context).concurrency)
     return await _each(context, found, "redact", client.redact_message)
 
@@ -249,13 +258,14 @@ async def cancel_message(sms_message: SmsMessage, context: Context) -> SmsMessag
         process each SMS message as follows
           cancel the SMS message
     """
+    _confirmed(context, context.batch, "cancel", [sms_message])
     client = _connection(context).async_client(_settings(context).concurrency)
     (done,) = await _each(context, [sms_message], "cancel", client.cancel_message)
     return done
 
 
 @procedure("to cancel some (*SMS* messages)")
-async def cancel_messages(filter: Filter | None, context: Context) -> list[SmsMessage]:
+async def cancel_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
     """Cancels the scheduled messages that match a filter; lists them first, and
     touches more than one only with --yes.
 
@@ -265,7 +275,7 @@ async def cancel_messages(filter: Filter | None, context: Context) -> list[SmsMe
     Examples:
         cancel some SMS messages whose sid is "SM00000000000000000000000000000000" and whose status is "scheduled"
     """
-    found = await _matching(context, filter, "cancel")
+    found = await _matching(context, filter, limit, "cancel")
     client = _connection(context).async_client(_settings(context).concurrency)
     return await _each(context, found, "cancel", client.cancel_message)
 
@@ -287,13 +297,14 @@ async def delete_message(sms_message: SmsMessage, context: Context) -> SmsMessag
         process each SMS message as follows
           delete the SMS message
     """
+    _confirmed(context, context.batch, "delete", [sms_message])
     client = _connection(context).async_client(_settings(context).concurrency)
     (done,) = await _each(context, [sms_message], "delete", lambda sid: _delete(client.delete_message, sid))
     return done
 
 
 @procedure("to delete some (*SMS* messages)")
-async def delete_messages(filter: Filter | None, context: Context) -> list[SmsMessage]:
+async def delete_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
     """Deletes the messages that match a filter; lists them first, and touches more
     than one only with --yes.
 
@@ -303,6 +314,6 @@ async def delete_messages(filter: Filter | None, context: Context) -> list[SmsMe
     Examples:
         delete some SMS messages whose sid is "SM00000000000000000000000000000000"
     """
-    found = await _matching(context, filter, "delete")
+    found = await _matching(context, filter, limit, "delete")
     client = _connection(context).async_client(_settings(context).concurrency)
     return await _each(context, found, "delete", lambda sid: _delete(client.delete_message, sid))

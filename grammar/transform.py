@@ -51,7 +51,9 @@ from grammar.tree import (
     When,
 )
 
-__all__ = ["Transformer"]
+__all__ = ["MOST", "Transformer"]
+
+MOST = 1_000_000_000  # the largest N of "the first N"
 
 _DETERMINERS = {
     "A": Determiner.A,
@@ -299,6 +301,8 @@ class Transformer:
         first = _whole(children[-1], "N in 'the first N'") if len(children) == 3 else None
         if first == 0:
             raise _error("'the first N' needs N of 1 or more", children[-1])
+        if first is not None and first > MOST:
+            raise _error(f"'the first N' takes N of at most {MOST:,}", children[-1])
         return _DETERMINERS[children[0].type], first
 
     def target(self, children: list[Any]) -> _Target:

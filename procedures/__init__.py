@@ -22,7 +22,7 @@ from procedures.errors import (
     ValueTypeError,
 )
 from procedures.evaluate import OPERATORS, compare, day_start, holds, literal, python
-from procedures.kinds import Choices, Hidden, Kind, Phone, PhoneNumber, Type, normalise_phone, type_of
+from procedures.kinds import Choices, Exact, Hidden, Kind, Phone, PhoneNumber, Type, normalise_phone, type_of
 from procedures.registry import Input, Procedure, Registry, procedure, registry
 from procedures.runtime import Context, LoopError
 from procedures.scope import Scope, describe
@@ -38,6 +38,7 @@ __all__ = [
     "Clock",
     "Concept",
     "Context",
+    "Exact",
     "Field",
     "FixedClock",
     "Hidden",

@@ -70,6 +70,19 @@ def _kind_words(value: Any) -> str:
     return f"a {getattr(value, 'english', type(value).__name__)}"
 
 
+FIRST_YEAR, LAST_YEAR = 2, 9998  # days around these years overflow Python's dates once zones apply
+
+
+def _in_range(value: Any, node: Value) -> Any:
+    """A date or time the English can work with: between the years 2 and 9998."""
+    if isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueTypeError(
+            f"{node} is outside the dates the book works with (the years {FIRST_YEAR} to {LAST_YEAR})",
+            span=node.span,
+        )
+    return value
+
+
 class Binder:
     """Binds filters and checks conditions for one run: one ``now``, one time zone."""
 
@@ -93,8 +106,12 @@ class Binder:
                 return self.now.astimezone(self.timezone).date() + dt.timedelta(days=_DAYS[node.when])
             if node.unit is None:
                 return self.now
-            delta = dt.timedelta(seconds=node.amount * node.unit.seconds)
-            return self.now - delta if node.when is When.AGO else self.now + delta
+            try:
+                delta = dt.timedelta(seconds=node.amount * node.unit.seconds)
+                moment = self.now - delta if node.when is When.AGO else self.now + delta
+            except OverflowError:
+                raise ValueTypeError(f"{node} is further from now than any date", span=node.span) from None
+            return _in_range(moment, node)
         if isinstance(node, Reference):
             return self.typed(node)[0]
         raise TypeError(f"{type(node).__name__} is not a value")
@@ -107,9 +124,10 @@ class Binder:
             return self._resolve(node)
         return self.value(node), None
 
-    def fit(self, node: Value, type: Type, what: str) -> Any:
+    def fit(self, node: Value, type: Type, what: str, instant: bool = False) -> Any:
         """The value of ``node`` checked and normalised for ``type``; ``what`` names
-        the place (``'date sent'``) in the error when it does not fit."""
+        the place (``'date sent'``) in the error when it does not fit. ``instant``:
+        a date and time is needed, not a day (``the send time``)."""
         value = self.value(node)
         if value is None:
             raise RunError(f"{node} is empty: there is nothing to compare {what} with", span=node.span)
@@ -141,11 +159,19 @@ class Binder:
                     hint="Write a date such as 2024-03-01, a date and time such as 2024-03-01T15:00:00Z, "
                     "or a relative time such as yesterday or 3 days ago.",
                 )
-            return value
+            if instant and not isinstance(value, dt.datetime):
+                raise self._mismatch(
+                    node,
+                    value,
+                    type,
+                    what,
+                    hint="Give a time, such as 2024-06-02T09:00:00Z, or a relative one, such as in 2 hours.",
+                )
+            return _in_range(value, node)
         if kind is Kind.DATE:
             if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
                 raise self._mismatch(node, value, type, what, hint="Write a date such as 2024-03-01.")
-            return value
+            return _in_range(value, node)
         if kind is Kind.FLAG:
             if not isinstance(value, bool):
                 raise self._mismatch(node, value, type, what)

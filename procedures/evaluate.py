@@ -6,8 +6,8 @@ oracle of their tests. The meaning (docs/language.md, "Meaning"):
 - a date is a whole day in the book's time zone: ``is D`` is within it,
   ``is after D`` after its end, ``is before D`` before its start, ``is on or
   after D`` from its start, ``is on or before D`` up to its end;
-- a date and time is an instant; text compares without regard to case; phone
-  numbers compare in E.164;
+- a date and time is an instant; text compares without regard to case (but
+  identifiers, marked ``Exact``, such as sids); phone numbers compare in E.164;
 - a comparison against a missing value is false, the negated operators
   included; empty text and empty lists count as missing; ``is empty`` asks for
   missing values; ``not`` is plain negation. So ``not (F OP V)`` is exactly
@@ -143,8 +143,12 @@ def _phone(text: str) -> str:
         return text.casefold()
 
 
-def _text(actual: str, op: Op, values: tuple[Any, ...], phone: bool) -> bool:
-    fold = _phone if phone else str.casefold
+def _same(text: str) -> str:
+    return text
+
+
+def _text(actual: str, op: Op, values: tuple[Any, ...], phone: bool, exact: bool = False) -> bool:
+    fold = _phone if phone else _same if exact else str.casefold
     have = fold(actual)
     wanted = [fold(str(value)) for value in values]
     if op is Op.IS:
@@ -197,7 +201,7 @@ def compare(
         return False
     kind = type.kind if type.kind is not Kind.ANY else kind_of_value(actual)
     if kind in (Kind.TEXT, Kind.PHONE):
-        result = _text(str(actual), op, values, kind is Kind.PHONE)
+        result = _text(str(actual), op, values, kind is Kind.PHONE, type.exact)
     elif kind is Kind.TIME or (kind is Kind.DATE and any(isinstance(v, dt.datetime) for v in values)):
         if not isinstance(actual, dt.datetime):
             actual = day_start(actual, timezone)

@@ -3,13 +3,13 @@
 A concept's field or a procedure's parameter is annotated with an ordinary
 Python type; ``type_of`` reads it as a ``Type``: its kind (text, phone number,
 number, date and time, ...), whether it may be missing, and for text the
-choices it is limited to. Two markers refine ``str`` inside ``Annotated``:
-``PhoneNumber`` (compared and sent in E.164) and ``Choices`` (a closed set of
-words such as a status).
+choices it is limited to. Markers refine ``str`` inside ``Annotated``:
+``PhoneNumber`` (compared and sent in E.164), ``Choices`` (a closed set of
+words such as a status) and ``Exact`` (compared with its case, as identifiers are).
 
 >>> import datetime as dt
 >>> type_of(dt.datetime | None)
-Type(kind=<Kind.TIME: 'date and time'>, optional=True, choices=(), item=None, concept=None)
+Type(kind=<Kind.TIME: 'date and time'>, optional=True, choices=(), item=None, concept=None, exact=False)
 >>> type_of(PhoneNumber).kind
 <Kind.PHONE: 'phone number'>
 >>> normalise_phone("+1 (415) 555-0100")
@@ -31,6 +31,7 @@ from grammar.node import Record
 
 __all__ = [
     "Choices",
+    "Exact",
     "Hidden",
     "Kind",
     "Phone",
@@ -72,6 +73,14 @@ class Hidden:
         return "Hidden()"
 
 
+class Exact:
+    """Makes text compare exactly, case included: ``Annotated[str, Exact()]``, for
+    identifiers such as sids, which differ when only their case differs."""
+
+    def __repr__(self) -> str:
+        return "Exact()"
+
+
 class Choices:
     """Limits text to a closed set of words: ``Annotated[str, Choices("sent", "delivered")]``."""
 
@@ -94,6 +103,7 @@ class Type(Record):
     choices: tuple[str, ...] = ()
     item: Type | None = None
     concept: type | None = None
+    exact: bool = False
 
     def describe(self) -> str:
         """The type in English: ``a phone number``, ``one of "sent" or "delivered"``."""
@@ -160,12 +170,15 @@ def type_of(annotation: Any) -> Type:
     kind = _SCALARS.get(annotation)
     if kind is None:
         raise TypeError(f"{annotation!r} is not a type the English can use")
+    exact = False
     for marker in markers:
         if isinstance(marker, Phone) and kind is Kind.TEXT:
             kind = Kind.PHONE
+        elif isinstance(marker, Exact) and kind is Kind.TEXT:
+            exact = True
         elif isinstance(marker, Choices) and kind is Kind.TEXT:
             return Type(Kind.TEXT, optional, choices=marker.values)
-    return Type(kind, optional)
+    return Type(kind, optional, exact=exact)
 
 
 # ----------------------------------------------------------- phone numbers

@@ -48,19 +48,26 @@ T = TypeVar("T")
 
 
 class LoopError(RunError):
-    """Some items of a ``process each`` loop failed; ``failures`` pairs each failed
-    item's position (from 1) with its error."""
+    """Some items of a ``process each`` loop failed. ``failures`` pairs each failed
+    item's position (from 1) with its error; ``results`` holds every item's result
+    (None for the failed ones), so that what did happen (messages sent) is known."""
 
-    def __init__(self, message: str, failures: list[tuple[int, Exception]], **kwargs: Any) -> None:
+    def __init__(
+        self, message: str, failures: list[tuple[int, Exception]], results: list[Any], **kwargs: Any
+    ) -> None:
         super().__init__(message, **kwargs)
         self.failures = failures
+        self.results = results
 
     def to_dict(self) -> dict[str, Any]:
+        from procedures.session import jsonable
+
         data = super().to_dict()
         data["failures"] = [
             {"item": position, **(error.to_dict() if hasattr(error, "to_dict") else {"message": str(error)})}
             for position, error in self.failures
         ]
+        data["results"] = jsonable(self.results)
         return data
 
 
@@ -69,7 +76,9 @@ class Context:
     ``now`` and time zone, the session's resources, a way to say things, and
     ``single``: whether the call asked for exactly one thing (``read an SMS
     message whose ...``), so that a procedure that changes things can refuse to
-    change any when more match."""
+    change any when more match; ``batch``: how many things the call applies to,
+    one procedure call each (``redact the SMS messages`` after a read), so that
+    it can ask for confirmation first."""
 
     def __init__(
         self,
@@ -80,6 +89,7 @@ class Context:
         say: Callable[[str], None],
         binder: Binder,
         single: bool = False,
+        batch: int = 1,
     ) -> None:
         self.now = now
         self.timezone = timezone
@@ -87,6 +97,7 @@ class Context:
         self._say = say
         self.binder = binder
         self.single = single
+        self.batch = batch
 
     def resource(self, kind: type[T]) -> T:
         """The session's resource of this type (a connection, settings, ...)."""
@@ -230,11 +241,16 @@ class Runner:
             if len(items) == 1:
                 raise failures[0][1]
             first = failures[0][1]
+            results = [None if isinstance(outcome, Exception) else outcome for outcome in outcomes]
             raise LoopError(
-                f"{len(failures)} of {len(items)} {statement.noun} failed; the first, item {failures[0][0]}: "
+                f"{len(failures)} of {len(items)} {statement.noun} failed, {len(items) - len(failures)} went "
+                f"through; the first failure, item {failures[0][0]}: "
                 + getattr(first, "message", str(first)),
                 failures,
+                results,
                 span=getattr(first, "span", None) or statement.span,
+                hint="What went through is listed under 'results' (with --format json); only the failed items "
+                "need doing again.",
             )
         return list(outcomes)
 
@@ -263,6 +279,12 @@ class Runner:
                 f"'{entry.english}' gives one thing at a time; write '{call.verb} a ...' or '{call.verb} an ...'",
                 span=call.span,
             )
+        if call.first is not None and entry.limit is None:
+            raise RunError(
+                f"'{entry.english}' cannot take 'the first {call.first}'",
+                span=call.span,
+                hint="Give it a filter that selects just those, or read them first and then act on the result.",
+            )
         limit = call.first if call.first is not None else (2 if single else None)
         if entry.limit is not None:
             arguments[entry.limit] = limit
@@ -270,7 +292,9 @@ class Runner:
             subject, _ = self.scope.lookup(call.noun)
             if isinstance(subject, list) and entry.subject.type.kind is not Kind.LIST:
                 results = [
-                    await self._invoke(entry, {**arguments, entry.subject.parameter: item}, call)
+                    await self._invoke(
+                        entry, {**arguments, entry.subject.parameter: item}, call, batch=len(subject)
+                    )
                     for item in subject
                 ]
                 return self._store(entry, results)
@@ -307,8 +331,9 @@ class Runner:
             self.scope.answer = value
         return value
 
-    async def _invoke(self, entry: Procedure, arguments: dict[str, Any], call: Call) -> Any:
-        """Call the procedure; its errors get the call's place, others become a ``RunError``."""
+    async def _invoke(self, entry: Procedure, arguments: dict[str, Any], call: Call, batch: int = 1) -> Any:
+        """Call the procedure; its errors get the call's place, others become a ``RunError``.
+        ``batch``: how many things the call applies to, one call each (``redact the SMS messages``)."""
         if entry.context is not None:
             arguments[entry.context] = Context(
                 now=self.now,
@@ -316,6 +341,8 @@ class Runner:
                 resources=self.resources,
                 say=self.say,
                 binder=self.binder,
+                single=entry.plural and call.determiner in (Determiner.A, Determiner.AN),
+                batch=batch,
             )
         try:
             result = entry.function(**arguments)
@@ -345,7 +372,7 @@ class Runner:
                 raise RunError(f"the {wanted.english} is given twice", span=argument.span)
             given.add(wanted.parameter)
             arguments[wanted.parameter] = self.binder.fit(
-                argument.value, wanted.type, f"the {wanted.english}"
+                argument.value, wanted.type, f"the {wanted.english}", instant=True
             )
         for wanted in entry.inputs:
             if wanted.parameter in given:
@@ -362,7 +389,7 @@ class Runner:
                     ) from None
                 continue
             arguments[wanted.parameter] = self.binder.fit(
-                Reference((noun,), span=call.span), wanted.type, f"the {wanted.english}"
+                Reference((noun,), span=call.span), wanted.type, f"the {wanted.english}", instant=True
             )
         if entry.value is not None and call.value is not None:
             arguments[entry.value.parameter] = self.binder.fit(

@@ -38,13 +38,17 @@ __all__ = ["Result", "Session", "jsonable", "timezone_named"]
 
 
 def jsonable(value: Any) -> Any:
-    """A value as JSON-ready data: concepts by their field names, exact decimals
-    as numbers, dates and times in ISO 8601 (instants in UTC, with Z)."""
+    """A value as JSON-ready data: concepts by their field names, numbers as
+    numbers (a decimal no binary number holds exactly, such as
+    0.1234567890123456789, as its digits in a string, never rounded), dates and
+    times in ISO 8601 (instants in UTC, with Z)."""
     if value is None or isinstance(value, (bool, str, int)):
         return value
     if isinstance(value, Decimal):
-        integral = value == value.to_integral_value()
-        return int(value) if integral and abs(value) < 2**53 else float(value)
+        if value == value.to_integral_value():
+            return int(value)  # JSON integers keep every digit
+        rounded = float(value)
+        return rounded if Decimal(repr(rounded)) == value else format(value, "f")  # never silently rounded
     if isinstance(value, float):
         return value
     if isinstance(value, dt.datetime):
@@ -175,6 +179,6 @@ class Session:
         self.close()
 
     def __del__(self) -> None:
-        loop = self._loop
+        loop = getattr(self, "_loop", None)  # None too when the constructor failed
         if loop is not None and not loop.is_closed() and not loop.is_running() and not sys.is_finalizing():
             loop.close()

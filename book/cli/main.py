@@ -64,6 +64,9 @@ def _usage_errors() -> tuple[type[BookError], ...]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; its exit code."""
+    for stream in (sys.stdout, sys.stderr):  # text the English produced may hold what no encoding can print
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="backslashreplace")
     arguments = parser().parse_args(argv)
     output = Output(arguments.format if "format" in arguments else "table")
     if getattr(arguments, "sandbox", None) is None and "sandbox" in arguments:

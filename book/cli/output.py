@@ -34,8 +34,10 @@ class Output:
     ) -> None:
         from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
-        table = Table(title=title, show_lines=False, show_header=header)
+        # Cells are plain text: a message body is never read as markup.
+        table = Table(title=Text(title) if title else None, show_lines=False, show_header=header)
         for column in columns:
             last = column == columns[-1]
             table.add_column(
@@ -45,7 +47,7 @@ class Output:
                 max_width=60 if last else None,
             )
         for row in rows:
-            table.add_row(*("" if cell is None else str(cell) for cell in row))
+            table.add_row(*(Text("" if cell is None else str(cell)) for cell in row))
         # On a terminal, its width; into a file or a pipe, wide enough not to fold sids.
         console = Console(soft_wrap=False) if sys.stdout.isatty() else Console(width=200, soft_wrap=False)
         console.print(table)
@@ -69,11 +71,13 @@ class Output:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
-    def result(self, value: Any, data: dict[str, Any]) -> None:
+    def result(self, value: Any, data: dict[str, Any], said: Sequence[str] = ()) -> None:
         """What a run gave: ``{"result": ..., "said": [...]}`` as JSON, or for people a
-        table of messages, a line a value."""
+        table of messages, a line a value (not again when the run ended by saying it)."""
         if self.format == "json":
             self.json(data)
+            return
+        if said and value == said[-1]:
             return
         from book.concepts import SmsMessage
 

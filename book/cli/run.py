@@ -23,9 +23,19 @@ def english(arguments: argparse.Namespace) -> str:
     if arguments.file is None:
         raise UsageError("give a script file, or English with -e", hint="book run examples/send.english")
     try:
-        return sys.stdin.read() if arguments.file == "-" else Path(arguments.file).read_text(encoding="utf-8")
+        text = (
+            sys.stdin.read()
+            if arguments.file == "-"
+            else Path(arguments.file).read_text(encoding="utf-8-sig")
+        )
     except OSError as exc:
         raise UsageError(f"cannot read {arguments.file}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise UsageError(
+            f"{arguments.file} is not UTF-8 text ({exc.reason} at byte {exc.start})",
+            hint="Save the script as UTF-8.",
+        ) from exc
+    return text.removeprefix("\ufeff")
 
 
 def _progress(output: Output) -> tuple[Progress, Callable[[], None]]:
@@ -98,8 +108,20 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     finally:
         session.close()
     stop()
-    output.result(result.value, result.to_dict())
+    output.result(result.value, result.to_dict(), said=result.said)
     return 0
+
+
+def counting(least: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``least``."""
+
+    def parse(text: str) -> int:
+        value = int(text)
+        if value < least:
+            raise argparse.ArgumentTypeError(f"{value} is less than {least}")
+        return value
+
+    return parse
 
 
 def options(command: argparse.ArgumentParser) -> None:
@@ -111,11 +133,11 @@ def options(command: argparse.ArgumentParser) -> None:
         help="the book's time zone: dates are whole days there (default UTC)",
     )
     command.add_argument(
-        "--concurrency", type=int, default=20, help="requests in flight at once (default 20)"
+        "--concurrency", type=counting(1), default=20, help="requests in flight at once (default 20)"
     )
     command.add_argument(
         "--scan-budget",
-        type=int,
+        type=counting(0),
         default=20_000,
         metavar="N",
         help="messages a read may fetch only to discard before it stops (0: no limit; default 20000)",

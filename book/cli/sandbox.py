@@ -66,9 +66,11 @@ def _load(arguments: argparse.Namespace, output: Output) -> int:
 
     source = arguments.file
     try:
-        text = sys.stdin.read() if str(source) == "-" else Path(source).read_text(encoding="utf-8")
+        text = sys.stdin.read() if str(source) == "-" else Path(source).read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise SandboxError(f"cannot read {source}: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise SandboxError(f"{source} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
     sandbox = _open(arguments)
     added = load(sandbox, text)
     output.pairs("Loaded", [("loaded", added), ("messages", sandbox.count())])
@@ -98,13 +100,21 @@ def _reset(arguments: argparse.Namespace, output: Output) -> int:
     return 0
 
 
+def port(text: str) -> int:
+    """A TCP port: 0 to 65535."""
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port: ports go from 0 to 65535")
+    return value
+
+
 def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     """Add ``sandbox`` and its sub-commands to the command's sub-parsers."""
     sandbox = commands.add_parser("sandbox", help="the local Twilio sandbox", description=__doc__)
     actions = sandbox.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     serve = actions.add_parser("serve", help="serve the sandbox over HTTP on loopback")
-    serve.add_argument("--port", type=int, default=8573, help="the port on 127.0.0.1 (0: any free port)")
+    serve.add_argument("--port", type=port, default=8573, help="the port on 127.0.0.1 (0: any free port)")
     serve.add_argument("--verbose", action="store_true", help="log each request")
     serve.set_defaults(run=_serve)
 

@@ -70,8 +70,7 @@ class Sandbox:
         self.clock = clock or SystemClock()
         self.faults = faults
         self.date_sent_before = date_sent_before
-        found = self.state.account()
-        self.account: Account = found or self.state.create_account(numbers=DEFAULT_NUMBERS, now=self.now())
+        self.account: Account = self.state.first_account(numbers=DEFAULT_NUMBERS, now=self.now())
 
     def now(self) -> int:
         """The sandbox clock's time, in epoch seconds."""

@@ -41,6 +41,13 @@ def _day(text: str) -> dt.date:
     raise Refusal(400, 20001, f"Invalid DateSent value: {text}")
 
 
+def _next_day(day: dt.date) -> dt.date:
+    try:
+        return day + dt.timedelta(days=1)
+    except OverflowError:
+        raise Refusal(400, 20001, f"Invalid DateSent value: {day.isoformat()}") from None
+
+
 def _day_start(day: dt.date) -> int:
     return epoch(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
 
@@ -74,12 +81,12 @@ def list_page(
     sent_from = sent_until = None
     if "DateSent" in params:
         day = _day(params["DateSent"])
-        sent_from, sent_until = _day_start(day), _day_start(day + dt.timedelta(days=1))
+        sent_from, sent_until = _day_start(day), _day_start(_next_day(day))
     if "DateSent>" in params:
         sent_from = max(sent_from or 0, _day_start(_day(params["DateSent>"])))
     if "DateSent<" in params:
         day = _day(params["DateSent<"])
-        bound = _day_start(day + dt.timedelta(days=1)) if date_sent_before == "inclusive" else _day_start(day)
+        bound = _day_start(_next_day(day)) if date_sent_before == "inclusive" else _day_start(day)
         sent_until = bound if sent_until is None else min(sent_until, bound)
     rows = state.page(
         account,

@@ -16,7 +16,7 @@ import datetime as dt
 import json
 import random
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -137,6 +137,8 @@ def seed(sandbox: Sandbox, count: int, seed: int = 0, *, days: int = 365) -> int
     """Add ``count`` realistic messages, the same for the same ``seed``; how many."""
     if count < 0:
         raise SandboxError("the number of messages to seed cannot be negative")
+    if not 1 <= days <= 36500:
+        raise SandboxError(f"seeded messages are spread over 1 to 36500 days, not {days}")
     rng = random.Random(seed)  # noqa: S311 - reproducible data, not cryptography
     account = sandbox.account
     ours = sandbox.senders()
@@ -260,7 +262,9 @@ def load(sandbox: Sandbox, document: str | bytes | Iterable[Any] | dict[str, Any
             raise SandboxError(
                 f"the file is not JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
             ) from exc
-    messages = _messages(list(document) if not isinstance(document, dict) else document)
+    if isinstance(document, (tuple, Iterator)):
+        document = list(document)
+    messages = _messages(document)
     rows = []
     for position, message in enumerate(messages, 1):
         if (

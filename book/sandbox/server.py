@@ -66,9 +66,10 @@ class Server(ThreadingHTTPServer):
         self.verbose = verbose
         try:
             super().__init__(("127.0.0.1", port), _Handler)
-        except OSError as exc:
+        except (OSError, OverflowError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
             raise SandboxError(
-                f"cannot serve the sandbox on port {port}: {exc.strerror}", hint="Choose another --port."
+                f"cannot serve the sandbox on port {port}: {reason}", hint="Choose another --port."
             ) from exc
 
     @property

@@ -198,6 +198,13 @@ class State:
         assert account is not None
         return account
 
+    def first_account(self, *, numbers: Sequence[str], now: int) -> Account:
+        """The first account, made (with these numbers) if there is none yet: in one
+        transaction, so that processes opening a new file together share one account."""
+        with self.transaction():
+            found = self.account()
+            return found if found is not None else self.create_account(numbers=numbers, now=now)
+
     def account(self, sid: str | None = None) -> Account | None:
         """An account by SID, or the first one."""
         with self._read() as db:

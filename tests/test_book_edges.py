@@ -1,0 +1,266 @@
+"""The Twilio book at its edges: changes that must touch exactly what was asked,
+values too large or of the wrong kind, and input a command line meets."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import book.procedures  # noqa: F401 - registers the book's procedures
+from book.client import Client
+from book.connection import Connection, Settings
+from book.errors import OutcomeUnknownError
+from book.procedures import ConfirmationError
+from book.sandbox import Sandbox, seed
+from procedures import FixedClock, LoopError, RunError, Session, ValueTypeError, jsonable
+
+NOW = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
+BOOK = shutil.which("book") or str(Path(sys.executable).parent / "book")
+
+
+def session(sandbox: Sandbox, **settings: Any) -> Session:
+    return Session(
+        clock=sandbox.clock,
+        resources=[Connection(sandbox=sandbox), Settings(**settings)],
+        say=lambda line: None,
+    )
+
+
+@pytest.fixture
+def sandbox() -> Sandbox:
+    made = Sandbox(clock=FixedClock(NOW))
+    seed(made, 400, seed=12)
+    return made
+
+
+def _count(sandbox: Sandbox, text: str) -> int:
+    with session(sandbox) as reading:
+        return len(reading.run(text).value)
+
+
+# ------------------------------------------------- changes touch what was asked
+
+
+def test_the_first_n_of_a_change_touches_n(sandbox: Sandbox) -> None:
+    before = _count(sandbox, "read some SMS messages whose body is empty")
+    with session(sandbox, yes=True) as changing:
+        changed = changing.run("redact the first 2 SMS messages").value
+    assert len(changed) == 2
+    assert _count(sandbox, "read some SMS messages whose body is empty") <= before + 2
+
+
+def test_a_list_procedure_without_a_limit_refuses_the_first_n() -> None:
+    from procedures import Registry
+
+    vocabulary = Registry()
+    touched: list[int] = []
+
+    @vocabulary.procedure("to ring some (bells)")
+    def ring() -> list[int]:
+        """Rings every bell.
+
+        Output Concepts:
+            the bells: The bells rung.
+        """
+        touched.extend([1, 2, 3])
+        return [1, 2, 3]
+
+    with (
+        Session(vocabulary, say=lambda line: None) as running,
+        pytest.raises(RunError, match="cannot take 'the first 2'"),
+    ):
+        running.run("ring the first 2 bells")
+    assert touched == []
+
+
+@pytest.mark.parametrize("verb", ["redact", "delete"])
+def test_an_sms_message_whose_changes_nothing_when_several_match(sandbox: Sandbox, verb: str) -> None:
+    total = sandbox.count()
+    bodies = _count(sandbox, 'read some SMS messages whose body contains "verification"')
+    assert bodies > 1
+    with session(sandbox, yes=True) as changing, pytest.raises(RunError, match="nothing was changed"):
+        changing.run(f'{verb} an SMS message whose body contains "verification"')
+    assert sandbox.count() == total
+    assert _count(sandbox, 'read some SMS messages whose body contains "verification"') == bodies
+
+
+def test_a_change_to_a_list_of_many_needs_yes(sandbox: Sandbox) -> None:
+    read = 'read the first 3 SMS messages whose direction is "inbound"'
+    with session(sandbox) as changing:
+        changing.run(read)
+        with pytest.raises(ConfirmationError, match="this would redact 3 SMS messages"):
+            changing.run("redact the SMS messages")
+    assert all(message.body for message in session(sandbox).run(read).value)
+    with session(sandbox, yes=True) as changing:
+        changing.run(read)
+        assert all(message.body == "" for message in changing.run("redact the SMS messages").value)
+
+
+def test_a_failed_loop_says_what_went_through(sandbox: Sandbox) -> None:
+    sandbox.receive(sender="+14155550199", body="STOP")
+    sandbox.receive(sender="+14155550198", body="Hello")
+    script = (
+        'read the first 2 SMS messages whose direction is "inbound" and whose recipient number is "+15005550006"\n'
+        "process each SMS message as follows\n"
+        "  send an SMS message where\n"
+        '    the sender number is "+15005550006"\n'
+        "    the recipient number is the SMS message's sender number\n"
+        '    the message body is "Thanks"'
+    )
+    with session(sandbox) as sending, pytest.raises(LoopError) as caught:
+        sending.run(script)
+    error = caught.value
+    assert "1 of 2 SMS message failed, 1 went through" in error.message
+    data = json.loads(json.dumps(error.to_dict()))
+    (failure,) = data["failures"]
+    assert failure["code"] == 21610
+    assert data["results"][failure["item"] - 1] is None
+    assert data["results"][2 - failure["item"]].startswith("SM")
+
+
+# ------------------------------------------------------------- values
+
+
+@pytest.mark.parametrize(
+    ("english", "words"),
+    [
+        ("say in 99999999999 weeks", "further from now than any date"),
+        (
+            "read some SMS messages whose date sent is after 9999-12-31",
+            "outside the dates the book works with",
+        ),
+        ("read some SMS messages whose date sent is 0001-01-01", "outside the dates the book works with"),
+        (
+            'send an SMS message with the recipient number is "+14155550100" and the message body is "Hi" '
+            'and the sender number is "+15005550006" and the send time is tomorrow',
+            "the send time takes a date and time",
+        ),
+    ],
+)
+def test_values_out_of_range_or_of_the_wrong_kind_are_refused(
+    sandbox: Sandbox, english: str, words: str
+) -> None:
+    with session(sandbox) as running, pytest.raises(ValueTypeError, match=words):
+        running.run(english)
+    assert session(sandbox).step(english)["error"]["kind"] == "value"
+
+
+def test_sids_compare_exactly_and_impossible_ones_ask_nothing(sandbox: Sandbox) -> None:
+    sid = session(sandbox).run("read the first 1 SMS messages").value[0].sid
+    assert session(sandbox).run(f'read some SMS messages whose sid is "{sid}"').value[0].sid == sid
+    assert (
+        session(sandbox)
+        .run(f'read some SMS messages whose sid is "{sid.upper()[:2] + sid[2:].upper()}"')
+        .value
+        == []
+    )
+    transport = sandbox.transport()
+    connection = Connection(sandbox=sandbox)
+    connection._client = Client(credentials=sandbox.credentials(), transport=transport)
+    with Session(resources=[connection, Settings()], say=lambda line: None) as counted:
+        assert counted.run('read some SMS messages whose sid is "abc"').value == []
+    assert transport.requests == 0
+
+
+def test_json_keeps_every_digit() -> None:
+    assert jsonable(Decimal("9007199254740993")) == 9007199254740993
+    assert jsonable(Decimal("-0.00790")) == -0.0079
+    assert jsonable(Decimal("0.1234567890123456789")) == "0.1234567890123456789"
+
+
+def test_the_sandbox_refuses_dates_it_cannot_count_to() -> None:
+    sandbox = Sandbox()
+    reply = sandbox.handle(
+        "GET",
+        f"/2010-04-01/Accounts/{sandbox.account.sid}/Messages.json",
+        [("DateSent", "9999-12-31")],
+        [],
+        sandbox.client()
+        ._httpx(sandbox.client()._http, sandbox.client().api.fetch("SM" + "0" * 32))
+        .headers["authorization"],
+    )
+    assert reply.status == 400 and json.loads(reply.body)["code"] == 20001
+
+
+def test_a_garbled_answer_is_a_lost_answer() -> None:
+    def garbled(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(201, headers={"content-encoding": "gzip"}, content=b"not gzip at all")
+
+    sandbox = Sandbox()
+    client = Client(credentials=sandbox.credentials(), transport=httpx.MockTransport(garbled))
+    with pytest.raises(OutcomeUnknownError):
+        client.create_message(to="+14155550100", from_="+15005550006", body="x")
+
+
+# ---------------------------------------------------- one account per file
+
+
+def _open(path: str) -> str:
+    return Sandbox(path).account.sid
+
+
+def test_processes_opening_a_new_file_together_share_one_account(tmp_path: Path) -> None:
+    path = str(tmp_path / "shared.sqlite3")
+    with multiprocessing.get_context("spawn").Pool(8) as pool:
+        accounts = pool.map(_open, [path] * 16)
+    assert len(set(accounts)) == 1
+
+
+# ------------------------------------------------------------ the command line
+
+
+def book_command(
+    *arguments: str, sandbox: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("TWILIO_", "SMS_BOOK_"))
+    }
+    environment["SMS_BOOK_SANDBOX"] = str(sandbox)
+    return subprocess.run(
+        [BOOK, *arguments], capture_output=True, text=True, env=environment, input=stdin, timeout=120
+    )
+
+
+@pytest.mark.slow
+def test_command_line_edges(tmp_path: Path) -> None:
+    path = tmp_path / "edges.sqlite3"
+    sandbox = Sandbox(str(path))
+    sandbox.receive(sender="+14155550111", body="[bold red]Order[/] shipped")
+    sandbox.receive(sender="+14155550112", body="oops [/b] done")
+    table = book_command("run", "-e", "read some SMS messages", sandbox=path)
+    assert table.returncode == 0, table.stderr
+    assert "[bold red]Order[/] shipped" in table.stdout and "oops [/b] done" in table.stdout
+
+    assert book_command("sandbox", "serve", "--port", "70000", sandbox=path).returncode == 2
+    seeded = book_command("sandbox", "seed", "--days", "0", sandbox=path)
+    assert seeded.returncode == 1 and "1 to 36500 days" in seeded.stderr
+    loaded = book_command("sandbox", "load", "-", sandbox=path, stdin="42")
+    assert loaded.returncode == 1 and "expected a list of messages" in loaded.stderr
+
+    utf16 = tmp_path / "utf16.english"
+    utf16.write_text("say 1\n", encoding="utf-16")
+    wrong = book_command("run", str(utf16), sandbox=path)
+    assert wrong.returncode == 2 and "is not UTF-8 text" in wrong.stderr
+    bom = tmp_path / "bom.english"
+    bom.write_text("say 1\n", encoding="utf-8-sig")
+    assert book_command("run", str(bom), sandbox=path).stdout == "1\n"
+
+    surrogate = book_command("run", "-e", 'say "\\ud800"', sandbox=path)
+    assert surrogate.returncode == 0 and "\\ud800" in surrogate.stdout
+    zone = book_command("run", "--timezone", "Bad/Zone", "-e", "say 1", sandbox=path)
+    assert zone.returncode == 2 and "AttributeError" not in zone.stderr
+    assert book_command("run", "--scan-budget", "-1", "-e", "say 1", sandbox=path).returncode == 2
+    assert book_command("run", "--concurrency", "0", "-e", "say 1", sandbox=path).returncode == 2
+    huge = book_command("run", "-e", "read the first 99999999999999999999 SMS messages", sandbox=path)
+    assert huge.returncode == 2 and "at most 1,000,000,000" in huge.stderr
