@@ -11,6 +11,7 @@ mistakes.tsv, beside the grammar, and is tested.
 
 from __future__ import annotations
 
+import datetime as dt
 import difflib
 import re
 from collections.abc import Callable, Iterable
@@ -54,6 +55,15 @@ _AFTER_IS = {
 # Keywords that may be missing before the word that was found.
 _INSERTIONS = [("THAN",), ("TO",), ("WITH",), ("OF",), ("THEN",), ("AS", "FOLLOWS"), ("FOLLOWS",)]
 _SLASH_DATE = re.compile(r"(\d{1,4})[/.](\d{1,2})[/.](\d{1,4})")
+_LOOSE_DATE = re.compile(
+    r"(?<![\w.-])(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
+    r"(?:[Tt ](?P<hour>\d{1,2}):(?P<minute>\d{1,2})(?::(?P<second>\d{1,2})(?:\.(?P<fraction>\d+))?)?)?"
+    r"(?P<zone>[Zz]|[+-]\d{1,2}:?\d{2})?(?![\w:.])"
+)
+_CONTRACTIONS = {
+    "isnt": "is not", "isn't": "is not", "doesnt": "does not", "doesn't": "does not",
+    "dont": "does not", "don't": "does not", "arent": "is not", "aren't": "is not",
+}  # fmt: skip
 _SYMBOL_OPERATORS = {
     "==": "is", "=": "is", "!=": "is not", "<>": "is not", ">=": "is at least (or 'is on or after' for dates)",
     "<=": "is at most (or 'is on or before' for dates)", ">": "is greater than (or 'is after' for dates)",
@@ -205,14 +215,52 @@ def _slash_date(context: _Context) -> tuple[str, Span] | None:
         a, b, c = (int(group) for group in match.groups())
         span = context.span(match.start(), match.end())
         if len(match.group(1)) == 4:
-            return (f"Write dates as YYYY-MM-DD: {a:04d}-{b:02d}-{c:02d}.", span)
-        year = c if c >= 100 else 2000 + c
-        options = []
-        if a <= 12 and b <= 31:
-            options.append(f"{year:04d}-{a:02d}-{b:02d} (month first)")
-        if b <= 12 and a <= 31 and a != b:
-            options.append(f"{year:04d}-{b:02d}-{a:02d} (day first)")
+            options = [f"{a:04d}-{b:02d}-{c:02d}"] if _is_date(a, b, c) else []
+        else:
+            year = c if c >= 100 else 2000 + c
+            options = [f"{year:04d}-{a:02d}-{b:02d} (month first)"] if _is_date(year, a, b) else []
+            if a != b and _is_date(year, b, a):
+                options.append(f"{year:04d}-{b:02d}-{a:02d} (day first)")
+        if not options:
+            return (f"Write dates as YYYY-MM-DD, such as 2024-03-01; {match.group()} is no date.", span)
         return ("Write dates as YYYY-MM-DD: " + " or ".join(options) + ".", span)
+    return None
+
+
+def _is_date(year: int, month: int, day: int) -> bool:
+    try:
+        dt.date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _loose_date(context: _Context) -> tuple[str, Span] | None:
+    """A date or time written with one digit where two are needed (2024-3-1), more
+    than six digits of a second's fraction, or a zone without its colon."""
+    for match in _LOOSE_DATE.finditer(context.text, context.line_start, context.line_end):
+        if not match.start() <= context.pos <= match.end():
+            continue
+        part = match.groupdict()
+        written = f"{part['year']}-{int(part['month']):02d}-{int(part['day']):02d}"
+        if part["hour"] is not None:
+            written += f"T{int(part['hour']):02d}:{int(part['minute']):02d}"
+            if part["second"] is not None:
+                written += f":{int(part['second']):02d}"
+                if part["fraction"] is not None:
+                    written += "." + part["fraction"][:6]
+        zone = part["zone"]
+        if zone is not None and zone not in "Zz":
+            digits = zone[1:].replace(":", "")
+            zone = f"{zone[0]}{int(digits[:-2]):02d}:{digits[-2:]}"
+        written += zone or ""
+        if written == match.group():
+            return None
+        return (
+            f"Write it as {written}: dates as YYYY-MM-DD, times as HH:MM or HH:MM:SS with at most six "
+            "digits after the point, zones as Z or +HH:MM.",
+            context.span(match.start(), match.end()),
+        )
     return None
 
 
@@ -287,11 +335,56 @@ def _or_list(context: _Context) -> str | None:
     )
 
 
+def _stray_else(context: _Context) -> str | None:
+    """'else' where no 'if' block ends: indented inside the 'then' block, or with no 'if'."""
+    first = context.text[context.line_start : context.line_end].split(maxsplit=1)
+    if not first or first[0].lower() != "else" or "ELSE" in context.expected:
+        return None
+    as_verb = len(context.expected & _DETERMINERS) >= 3  # read as a call whose verb is "else"
+    if not as_verb and (context.token is None or context.token.type != "_INDENT"):
+        return None
+    return "'else' belongs to an 'if': put it right after the 'then' block, indented as far as its 'if'."
+
+
+def _contraction(context: _Context) -> str | None:
+    words = [match.group() for match in context.previous_words()[-1:]]
+    if context.token is not None and context.token.type == "WORD":
+        words.insert(0, str(context.token))
+    for word in words:
+        instead = _CONTRACTIONS.get(word.lower())
+        if instead:
+            return f"Write '{instead}' instead of '{word}'."
+    after = context.text[context.pos : context.pos + 3]
+    previous = (context.previous() or "").lower()
+    if after[:1] in ("'", "\u2019") and after[1:2].lower() == "t" and previous + "'t" in _CONTRACTIONS:
+        return f"Write '{_CONTRACTIONS[previous + chr(39) + 't']}' instead of '{previous}{after[:2]}'."
+    return None
+
+
 def _missing_determiner(context: _Context) -> str | None:
     token = context.token
     if token is None or token.type not in ("WORD", "PROPER") or len(context.expected & _DETERMINERS) < 3:
         return None
+    word, previous = str(token).lower(), (context.previous() or "").lower()
+    if word == "is":
+        return f"To name a value, write 'the {previous} is ...'; a call is a verb, a determiner and a noun."
+    if word == "first":
+        return f"Write 'the first N': '{previous} the first 5 ...'."
+    if word == "each":
+        return "To do something for each item of a list, write 'process each ... as follows'."
+    if word in _keywords():
+        return (
+            f"'{token}' cannot start a noun here: a call is a verb, a determiner and a noun, "
+            "as in 'read some SMS messages'."
+        )
     return f"Put 'a', 'an', 'the', 'some' or 'all' before the noun: 'some {token} ...'."
+
+
+def _keywords() -> set[str]:
+    """Every keyword of the grammar."""
+    from grammar.parser import parser
+
+    return {word for terminal in parser().terminals if (word := _keyword(terminal.name))}
 
 
 def _unquoted_text(context: _Context) -> str | None:
@@ -299,12 +392,25 @@ def _unquoted_text(context: _Context) -> str | None:
     if token is None or token.type not in ("WORD", "PROPER") or "TEXT" not in context.expected:
         return None
     word = str(token)
-    close = difflib.get_close_matches(
-        word.lower(), ["now", "today", "yesterday", "tomorrow"], n=1, cutoff=0.75
-    )
+    keywords = {keyword for name in context.expected if (keyword := _keyword(name))}
+    close = _near(word, ["now", "today", "yesterday", "tomorrow", *sorted(keywords)])
     if close:
-        return f"Did you mean '{close[0]}'?"
+        return f"Did you mean '{close}' instead of '{word}'?"
     return f'Put text in double quotes: "{word}".'
+
+
+def _near(word: str, keywords: Iterable[str]) -> str | None:
+    """The keyword ``word`` is most likely a slip of: close in spelling, or the same
+    letters in another order ("nto" for "not")."""
+    word = word.lower()
+    known = list(keywords)
+    if word in known:
+        return None
+    close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
+    if close:
+        return close[0]
+    swapped = [keyword for keyword in known if len(word) >= 3 and sorted(keyword) == sorted(word)]
+    return swapped[0] if swapped else None
 
 
 def _missing_whose(context: _Context) -> str | None:
@@ -350,11 +456,9 @@ def _misspelt(context: _Context) -> str | None:
     if context.token is not None and context.token.type == "WORD":
         words.insert(0, str(context.token))
     for word in words:
-        if word.lower() in keywords:
-            continue
-        close = difflib.get_close_matches(word.lower(), sorted(keywords), n=1, cutoff=0.75)
+        close = _near(word, sorted(keywords))
         if close:
-            return f"Did you mean '{close[0]}' instead of '{word}'?"
+            return f"Did you mean '{close}' instead of '{word}'?"
     return None
 
 
@@ -408,9 +512,12 @@ def _missing_keyword(context: _Context) -> str | None:
     return None
 
 
-_LEXER_HINTS: list[Hint] = [_unclosed_quote, _slash_date, _symbol]
+_LEXER_HINTS: list[Hint] = [_contraction, _unclosed_quote, _slash_date, _loose_date, _symbol]
 _PARSER_HINTS: list[Hint] = [
     _slash_date,
+    _loose_date,
+    _stray_else,
+    _contraction,
     _unexpected_indent,
     _empty_block,
     _unclosed_parenthesis,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from contextvars import ContextVar
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -44,22 +45,27 @@ class Indenter(PostLex):
     always_accept = ("_NL", "WORD")
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
-        levels = [0]
+        levels = [_FIRST_LINE.get()]  # the first statement's indentation is the script's own level
         last: Token | None = None
         for token in stream:
             last = token
             yield token
             if token.type != "_NL":
                 continue
-            indentation = token.value.rsplit("\n", 1)[1]
-            width = len(indentation.expandtabs(TAB))
+            width = _width(token.value.rsplit("\n", 1)[1])
             if width > levels[-1]:
                 levels.append(width)
                 yield _borrow("_INDENT", token)
                 continue
-            while width < levels[-1]:
+            while width < levels[-1] and len(levels) > 1:
                 levels.pop()
                 yield _borrow("_DEDENT", token)
+            if width < levels[0]:
+                raise EnglishSyntaxError(
+                    "this line starts further left than the script's first line",
+                    span=token_span(_borrow("_DEDENT", token, width=1)),
+                    hint="Indent every line of the script at least as far as its first line.",
+                )
             if width != levels[-1]:
                 raise EnglishSyntaxError(
                     "this line is indented to no level of the blocks above it",
@@ -69,6 +75,17 @@ class Indenter(PostLex):
         while len(levels) > 1:
             levels.pop()
             yield _borrow("_DEDENT", last) if last else Token("_DEDENT", "", 0, 1, 1, 1, 1, 0)
+
+
+def _width(indentation: str) -> int:
+    return len(indentation.expandtabs(TAB))
+
+
+# The indentation of the script's first statement, so that a script indented as a
+# whole (pasted from a code block) reads as written. lark skips it before the
+# first token, and the Indenter, shared by every parse, only sees tokens;
+# parse_script sets it for the parse at hand.
+_FIRST_LINE: ContextVar[int] = ContextVar("first_line", default=0)
 
 
 def _borrow(kind: str, newline: Token, width: int = 0) -> Token:
@@ -133,9 +150,23 @@ def _parse(text: str, start: str, source: str) -> Any:
 def parse_script(text: str) -> Script:
     """Parse a whole script: statements, one a line, blocks indented under their line."""
     _check(text)
-    source = text.rstrip(" \t\r\n") + "\n"
-    script: Script = _parse(text, "script", source)
+    indentation = _first_indentation(text)
+    source = text.rstrip(" \t\r\n") + "\n" + indentation  # the last line break returns to that level
+    reset = _FIRST_LINE.set(_width(indentation))
+    try:
+        script: Script = _parse(text, "script", source)
+    finally:
+        _FIRST_LINE.reset(reset)
     return script
+
+
+def _first_indentation(text: str) -> str:
+    """The indentation of the first line that holds a statement (not blank, not a comment)."""
+    for line in text.splitlines():
+        content = line.lstrip(" \t")
+        if content and not content.startswith("#"):
+            return line[: len(line) - len(content)]
+    return ""
 
 
 def parse_filter(text: str) -> Filter:

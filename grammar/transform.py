@@ -53,7 +53,7 @@ from grammar.tree import (
 
 __all__ = ["MOST", "Transformer"]
 
-MOST = 1_000_000_000  # the largest N of "the first N"
+MOST = 1_000_000_000  # the largest N of "the first N", and of "N days ago"
 
 _DETERMINERS = {
     "A": Determiner.A,
@@ -107,10 +107,21 @@ def _error(message: str, token: Token, hint: str | None = None) -> EnglishSyntax
     return EnglishSyntaxError(message, span=token_span(token), hint=hint)
 
 
-def _whole(token: Token, what: str) -> int:
-    if not token.value.isdigit():
-        raise _error(f"{what} must be a whole number, not {token.value}", token)
-    return int(token.value)
+def _whole(token: Token, what: str, least: int) -> int:
+    """A whole number from ``least`` to ``MOST`` (checked by its digits before any
+    conversion: Python refuses to read integers of thousands of digits)."""
+    text = token.value
+    if text.startswith("-") and text[1:].isdigit() and int(text[1:].lstrip("0") or "0") > 0:
+        raise _error(f"{what} must be {least} or more, not {text}", token)
+    if not text.lstrip("-").isdigit():
+        raise _error(f"{what} must be a whole number, not {text}", token)
+    digits = text.lstrip("-").lstrip("0") or "0"
+    if len(digits) > len(str(MOST)) or int(digits) > MOST:
+        raise _error(f"{what} must be at most {MOST:,}, not {text}", token)
+    number = int(digits)
+    if number < least:
+        raise _error(f"{what} must be {least} or more, not {text}", token)
+    return number
 
 
 class _Predicate(Record):
@@ -209,7 +220,7 @@ class Transformer:
             amount, unit = children[0], children[1]
             when = When.AGO
         return Relative(
-            when, _whole(amount, "the number of " + unit.value.lower()), _UNITS[unit.type], span=span
+            when, _whole(amount, "the number of " + unit.value.lower(), 0), _UNITS[unit.type], span=span
         )
 
     def noun_phrase(self, children: list[Token]) -> NounPhrase:
@@ -298,11 +309,7 @@ class Transformer:
         return children[0]
 
     def determiner(self, children: list[Token]) -> tuple[Determiner, int | None]:
-        first = _whole(children[-1], "N in 'the first N'") if len(children) == 3 else None
-        if first == 0:
-            raise _error("'the first N' needs N of 1 or more", children[-1])
-        if first is not None and first > MOST:
-            raise _error(f"'the first N' takes N of at most {MOST:,}", children[-1])
+        first = _whole(children[-1], "N in 'the first N'", 1) if len(children) == 3 else None
         return _DETERMINERS[children[0].type], first
 
     def target(self, children: list[Any]) -> _Target:

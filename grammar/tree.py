@@ -55,7 +55,8 @@ __all__ = [
     "When",
 ]
 
-_WORD = re.compile(r"[^\W\d_][\w-]*|\*[^\W\d_][\w-]*\*")
+_MARKS = r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining accents
+_WORD = re.compile(rf"[^\W\d_][\w{_MARKS}-]*|\*[^\W\d_][\w{_MARKS}-]*\*")
 
 
 class Span(Record):

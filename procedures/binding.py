@@ -44,7 +44,7 @@ from grammar import (
 )
 from procedures.concepts import Concept, field_of
 from procedures.errors import RunError, ValueTypeError
-from procedures.evaluate import OPERATORS, compare, kind_of_value, literal
+from procedures.evaluate import OPERATORS, compare, is_empty, kind_of_value, literal, type_name
 from procedures.kinds import Kind, Type, normalise_phone
 from procedures.names import closest
 
@@ -108,7 +108,11 @@ class Binder:
                 return self.now
             try:
                 delta = dt.timedelta(seconds=node.amount * node.unit.seconds)
-                moment = self.now - delta if node.when is When.AGO else self.now + delta
+                # in UTC: hours ago are real hours, whatever the clocks did meanwhile
+                now = self.now.astimezone(dt.UTC) if self.now.tzinfo else self.now
+                moment = now - delta if node.when is When.AGO else now + delta
+                if self.now.tzinfo:
+                    moment = moment.astimezone(self.now.tzinfo)
             except OverflowError:
                 raise ValueTypeError(f"{node} is further from now than any date", span=node.span) from None
             return _in_range(moment, node)
@@ -265,7 +269,21 @@ class Binder:
             actual, declared = self.typed(tree.subject)
             expected = declared or Type(kind_of_value(actual) if actual is not None else Kind.ANY)
             what = f"'{tree.subject}'"
+            if (
+                tree.op is not Op.EMPTY
+                and expected.kind is Kind.ANY
+                and not is_empty(actual)
+                and kind_of_value(actual) is Kind.ANY
+            ):
+                raise ValueTypeError(
+                    f"'{operator_words(tree.op, tree.negated)}' does not apply to {what}, "
+                    f"which is a {type_name(actual)}",
+                    span=tree.span,
+                    hint="Compare one of its fields instead, or test it with 'is empty'.",
+                )
             self._operator(tree, expected, what)
+            if tree.op is not Op.EMPTY and any(is_empty(self.value(node)) for node in tree.values):
+                return False  # a comparison with a missing value is false, negated or not
             values = self._values(tree, expected, what) if tree.op is not Op.EMPTY else ()
             return compare(actual, expected, tree.op, values, tree.negated, self.timezone)
         if isinstance(tree, And):

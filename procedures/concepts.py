@@ -28,9 +28,9 @@ from grammar import NounPhrase
 from grammar.node import Record
 from procedures.errors import RegistrationError, UnknownFieldError
 from procedures.kinds import Hidden, Type, type_of
-from procedures.names import closest, singular_words, words_of
+from procedures.names import closest, same_noun, words_of
 
-__all__ = ["Concept", "Field", "field_of", "fields_of", "refers_to"]
+__all__ = ["Concept", "Field", "field_of", "fields_of", "names_concept", "refers_to"]
 
 
 class Field(Record):
@@ -88,6 +88,11 @@ def field_of(concept: type[Concept], noun: NounPhrase) -> Field:
     known = list(concept._fields)
     close = closest(key, known)
     hint = f"Did you mean '{close[0]}'?" if close else None
+    for keyword in ("whose", "and", "or", "not"):  # a keyword glued to the field: "or whosetitle"
+        rest = key[len(keyword) :].strip()
+        if key.startswith(keyword) and rest in concept._fields:
+            close, hint = [rest], f"Did you mean '{keyword} {rest}'? Put a space after '{keyword}'."
+            break
     raise UnknownFieldError(
         f"a {concept.english} has no field '{noun}'; its fields are: {', '.join(known)}",
         span=noun.span,
@@ -99,8 +104,12 @@ def field_of(concept: type[Concept], noun: NounPhrase) -> Field:
 def refers_to(noun: NounPhrase | str, concept: type[Concept]) -> bool:
     """Whether a noun phrase names the concept: its words, singular or plural,
     end the concept's English name (``SMS messages`` names "twilio sms message")."""
-    name = words_of(concept.english)
-    for words in (words_of(noun), singular_words(noun)):
-        if words and tuple(name[-len(words) :]) == tuple(words):
-            return True
-    return False
+    name, words = words_of(concept.english), words_of(noun)
+    return 0 < len(words) <= len(name) and same_noun(" ".join(name[-len(words) :]), noun)
+
+
+def names_concept(noun: NounPhrase | str, concept: type[Concept]) -> bool:
+    """Whether a noun phrase is the end of the concept's English name as written,
+    in the singular in which concepts are named: ``message``, ``library book``."""
+    name, words = words_of(concept.english), words_of(noun)
+    return 0 < len(words) <= len(name) and name[-len(words) :] == words

@@ -30,6 +30,7 @@ False
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 from collections.abc import Mapping
 from decimal import Decimal
@@ -51,6 +52,7 @@ from grammar import (
     Value,
 )
 from procedures.concepts import Concept, field_of
+from procedures.errors import ValueTypeError
 from procedures.kinds import Kind, Type, normalise_phone
 
 __all__ = [
@@ -84,17 +86,24 @@ def day_start(day: dt.date, timezone: dt.tzinfo) -> dt.datetime:
     return dt.datetime(day.year, day.month, day.day, tzinfo=timezone)
 
 
+def instant(moment: dt.datetime, timezone: dt.tzinfo) -> dt.datetime:
+    """An instant in UTC (a naive one read in ``timezone``). Python compares two
+    times that share a zone by their wall clocks, which goes wrong around a
+    change of the clocks; in UTC it cannot."""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone)).astimezone(dt.UTC)
+
+
 def _bounds(value: Any, timezone: dt.tzinfo) -> tuple[dt.datetime, dt.datetime, bool]:
     """(first instant, last bound, whether the last bound is excluded) of a date or an instant."""
     if isinstance(value, dt.datetime):
-        moment = value if value.tzinfo else value.replace(tzinfo=timezone)
+        moment = instant(value, timezone)
         return moment, moment, False
-    return day_start(value, timezone), day_start(value + dt.timedelta(days=1), timezone), True
+    start, end = day_start(value, timezone), day_start(value + dt.timedelta(days=1), timezone)
+    return start.astimezone(dt.UTC), end.astimezone(dt.UTC), True
 
 
 def _time(actual: dt.datetime, op: Op, values: tuple[Any, ...], timezone: dt.tzinfo) -> bool:
-    if actual.tzinfo is None:
-        actual = actual.replace(tzinfo=timezone)
+    actual = instant(actual, timezone)
     if op is Op.BETWEEN:
         low, _, _ = _bounds(values[0], timezone)
         _, high, open_end = _bounds(values[1], timezone)
@@ -184,8 +193,14 @@ def kind_of_value(value: Any) -> Kind:
 
 
 def is_empty(value: Any) -> bool:
-    """Missing: None, empty text or an empty list."""
-    return value is None or (isinstance(value, (str, list, tuple)) and len(value) == 0)
+    """Missing: None, empty text, an empty list, or a number that is not one (NaN)."""
+    if value is None:
+        return True
+    if isinstance(value, (str, list, tuple)):
+        return len(value) == 0
+    if isinstance(value, (float, Decimal)):
+        return value != value  # only NaN differs from itself
+    return False
 
 
 def compare(
@@ -217,8 +232,15 @@ def compare(
             for item in actual
         )
     else:
-        raise ValueError(f"'{op.value}' does not apply to {type.describe()}")
+        what = (
+            type.describe() if type.kind is not Kind.ANY else f"a value of Python's type {type_name(actual)}"
+        )
+        raise ValueTypeError(f"'{op.value}' does not apply to {what}")
     return result != negated
+
+
+def type_name(value: Any) -> str:
+    return getattr(value, "english", None) or builtins.type(value).__name__
 
 
 def python(node: Value) -> Any:

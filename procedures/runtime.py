@@ -8,7 +8,8 @@ with an output concept (``the SMS messages`` after a read), and inside
 of its own; when every procedure it calls is asynchronous, the items run
 concurrently (up to a bound) and what they say is still printed in order.
 Every item is attempted; if some fail, the loop then fails with an error that
-lists each failed item.
+lists each failed item. What the items did (their results and answers) is
+gathered into the loop's scope either way.
 """
 
 from __future__ import annotations
@@ -190,6 +191,7 @@ class Runner:
         if isinstance(statement, Say):
             text = describe(self.binder.value(statement.value))
             self.say(text)
+            self.scope.above = text
             return text
         if isinstance(statement, Call):
             value = await self.call(statement)
@@ -208,14 +210,14 @@ class Runner:
         items, _ = self.scope.lookup(statement.noun, many=True)
         if not isinstance(items, list):
             items = [items]
-        singular = NounPhrase((*statement.noun.words[:-1], singular_words(statement.noun)[-1]))
         concurrent = self._concurrent(statement.body)
         limit = asyncio.Semaphore(self.concurrency if concurrent else 1)
         said: list[list[str]] = [[] for _ in items]
+        scopes = [Scope(self.scope, (statement.noun, item)) for item in items]
 
         async def one(position: int, item: Any) -> Any:
             async with limit:
-                runner = self._with(Scope(self.scope, (singular, item)), said[position].append)
+                runner = self._with(scopes[position], said[position].append)
                 return await runner.run(statement.body)
 
         if concurrent:
@@ -232,6 +234,7 @@ class Runner:
         for lines in said:
             for line in lines:
                 self.say(line)
+        self.scope.gather(scopes)
         failures = [
             (position + 1, outcome)
             for position, outcome in enumerate(outcomes)
@@ -307,11 +310,9 @@ class Runner:
                 "where that names one",
                 span=call.span,
             )
-        result = await self._invoke(entry, arguments, call)
+        result = await self._invoke(entry, arguments, call, limit=limit)
         if entry.plural:
-            items = result if isinstance(result, list) else list(islice(result, limit) if limit else result)
-            if limit is not None:
-                items = items[:limit]
+            items = result[:limit] if limit is not None else result
             if single:
                 if len(items) != 1:
                     found = "none" if not items else "more than one"
@@ -326,14 +327,22 @@ class Runner:
 
     def _store(self, entry: Procedure, value: Any) -> Any:
         if entry.output:
-            self.scope.results.append((entry.noun, value))
+            self.scope.result(entry.noun, value, entry.concept, entry.plural)
         else:
             self.scope.answer = value
         return value
 
-    async def _invoke(self, entry: Procedure, arguments: dict[str, Any], call: Call, batch: int = 1) -> Any:
+    async def _invoke(
+        self,
+        entry: Procedure,
+        arguments: dict[str, Any],
+        call: Call,
+        batch: int = 1,
+        limit: int | None = None,
+    ) -> Any:
         """Call the procedure; its errors get the call's place, others become a ``RunError``.
-        ``batch``: how many things the call applies to, one call each (``redact the SMS messages``)."""
+        ``batch``: how many things the call applies to, one call each (``redact the SMS messages``).
+        A procedure that yields a list gives it whole, or its first ``limit`` items."""
         if entry.context is not None:
             arguments[entry.context] = Context(
                 now=self.now,
@@ -348,6 +357,8 @@ class Runner:
             result = entry.function(**arguments)
             if inspect.isawaitable(result):
                 result = await result
+            if entry.plural and not isinstance(result, list):
+                result = list(islice(result, limit) if limit is not None else result)
         except BookError as error:
             if error.span is None:
                 error.span = (

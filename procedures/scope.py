@@ -3,8 +3,10 @@
 Named values (``the start date is ...``), ``the above`` (the last statement's
 result), ``the answer`` (the last result of a procedure with no output concept),
 the results of procedures with an output concept (``the SMS messages`` after a
-read), and inside ``process each X`` the current X. A loop's item runs in a
-scope of its own, whose parent is the loop's.
+read), and inside ``process each X`` the current X. ``the X`` takes the latest
+of the names and results that X names (docs/language.md, "References"). A
+loop's item runs in a scope of its own, whose parent is the loop's; the loop
+then gathers the items' results and answers into its own scope.
 """
 
 from __future__ import annotations
@@ -12,15 +14,16 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from grammar import NounPhrase, Span
-from procedures.concepts import Concept, refers_to
+from procedures.concepts import Concept, fields_of, names_concept, refers_to
 from procedures.errors import RunError, UnknownReferenceError
+from procedures.evaluate import is_empty
 from procedures.kinds import Kind, Type
-from procedures.names import closest, same_noun, singular_words, words_of
+from procedures.names import closest, plural_of, same_noun, singular_words, words_of
 
-__all__ = ["NOTHING", "Scope", "describe"]
+__all__ = ["NOTHING", "Entry", "Scope", "describe"]
 
 NOTHING: Any = object()  # no value yet (None is a value: a missing one)
 
@@ -38,24 +41,45 @@ def describe(value: Any) -> str:
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Concept):
-        return value.describe() if hasattr(value, "describe") else repr(value)
+        if hasattr(value, "describe"):
+            return str(value.describe())
+        shown = [
+            f"{field.english}: {describe(part)}"
+            for field in fields_of(type(value))
+            if not is_empty(part := getattr(value, field.name))
+        ]
+        return f"{value.english} ({', '.join(shown)})" if shown else value.english
     if isinstance(value, (list, tuple)):
         if all(isinstance(item, (str, int, Decimal)) for item in value):
             return ", ".join(describe(item) for item in value)
         kinds = {getattr(item, "english", type(item).__name__) for item in value}
         noun = kinds.pop() if len(kinds) == 1 else "item"
-        return f"{len(value)} {noun}{'' if len(value) == 1 else 's'}"
+        return f"{len(value)} {noun if len(value) == 1 else plural_of(noun)}"
     return str(value)
 
 
+class Entry(NamedTuple):
+    """A named value (``plural`` None) or a procedure's result (``plural``: whether
+    its noun is written in the plural, as ``to read some (*SMS* messages)`` is)."""
+
+    noun: NounPhrase
+    value: Any
+    declared: Type | None = None
+    concept: type[Concept] | None = None
+    plural: bool | None = None
+
+
 class Scope:
-    """What the English can refer to at one point of a run (see the module's docstring)."""
+    """What the English can refer to at one point of a run (see the module's docstring).
+
+    Named values and results are kept in one list, in the order they came, and
+    ``the X`` takes the latest that X names; inside a loop the current item comes
+    first."""
 
     def __init__(self, parent: Scope | None = None, item: tuple[NounPhrase, Any] | None = None) -> None:
         self.parent = parent
         self.item = item
-        self.names: dict[tuple[str, ...], tuple[NounPhrase, Any, Type | None]] = {}
-        self.results: list[tuple[NounPhrase, Any]] = []
+        self.entries: list[Entry] = []
         self.above: Any = NOTHING
         self.answer: Any = NOTHING
 
@@ -66,8 +90,33 @@ class Scope:
             scope = scope.parent
 
     def name(self, noun: NounPhrase, value: Any, declared: Type | None = None) -> None:
-        """Name a value: ``the X is VALUE``."""
-        self.names[singular_words(noun)] = (noun, value, declared)
+        """Name a value: ``the X is VALUE`` (a later name for X replaces the earlier one)."""
+        self.entries = [
+            entry for entry in self.entries if entry.plural is not None or not same_noun(entry.noun, noun)
+        ]
+        self.entries.append(Entry(noun, value, declared))
+
+    def result(self, noun: NounPhrase, value: Any, concept: type[Concept] | None, plural: bool) -> None:
+        """Record a procedure's result, filed under its noun and concept."""
+        self.entries.append(Entry(noun, value, None, concept, plural))
+
+    def gather(self, items: list[Scope]) -> None:
+        """Take in what a loop's items did: each procedure's results, joined in the
+        order of the items (``the SMS messages`` after sending one per customer),
+        and their answers as a list."""
+        joined: dict[tuple[tuple[str, ...], type[Concept] | None], Entry] = {}
+        for scope in items:
+            for entry in scope.entries:
+                if entry.plural is None:
+                    continue  # a name given inside the loop lives only there
+                key = (words_of(entry.noun), entry.concept)
+                values = entry.value if isinstance(entry.value, list) else [entry.value]
+                earlier = joined.get(key)
+                joined[key] = entry._replace(value=values if earlier is None else earlier.value + values)
+        self.entries.extend(joined.values())
+        answers = [scope.answer for scope in items if scope.answer is not NOTHING]
+        if answers:
+            self.answer = answers
 
     def special(self, attribute: str) -> Any:
         for scope in self.chain():
@@ -82,8 +131,7 @@ class Scope:
         for scope in self.chain():
             if scope.item is not None:
                 found.append(f"{scope.item[0]} (the current item)")
-            found += [str(noun) for noun, _, _ in scope.names.values()]
-            found += [str(noun) for noun, _ in reversed(scope.results)]
+            found += [str(entry.noun) for entry in reversed(scope.entries)]
         if self.special("above") is not NOTHING:
             found.append("above")
         if self.special("answer") is not NOTHING:
@@ -108,17 +156,21 @@ class Scope:
                 )
                 raise UnknownReferenceError(f"'the {words[0]}' has no value: {message}", span=span)
             return value, None
-        plural = many or singular_words(noun) != words
         for scope in self.chain():
-            if scope.item is not None and same_noun(scope.item[0], noun):
+            if (
+                scope.item is not None
+                and same_noun(scope.item[0], noun)
+                and not _pluralises(noun, scope.item[0])
+            ):
                 return scope.item[1], _declared(scope.item[1])
-            for key in (words, singular_words(noun)):
-                if key in scope.names:
-                    _, value, declared = scope.names[key]
-                    return value, declared
-            for result_noun, value in reversed(scope.results):
-                if same_noun(result_noun, noun) or _refers(value, noun):
-                    return _number(value, noun, plural, span), None
+            for entry in reversed(scope.entries):
+                if entry.plural is None:
+                    if same_noun(entry.noun, noun):
+                        return entry.value, entry.declared
+                elif same_noun(entry.noun, noun) or (
+                    entry.concept is not None and refers_to(noun, entry.concept)
+                ):
+                    return _number(entry.value, noun, many or _plural(noun, entry), span), None
         known = self.known()
         close = closest(" ".join(words), known)
         raise UnknownReferenceError(
@@ -134,9 +186,25 @@ def _declared(value: Any) -> Type | None:
     return Type(Kind.CONCEPT, concept=type(value)) if isinstance(value, Concept) else None
 
 
-def _refers(value: Any, noun: NounPhrase) -> bool:
-    sample = value[0] if isinstance(value, list) and value else value
-    return isinstance(sample, Concept) and refers_to(noun, type(sample))
+def _pluralises(noun: NounPhrase, item: NounPhrase) -> bool:
+    """Whether ``noun`` is the plural of a loop's ``item`` noun: inside ``process
+    each book``, ``the books`` is the whole list, not the current book."""
+    words, singular = words_of(noun), words_of(item)
+    return words != singular and (
+        singular_words(noun) == singular or plural_of(" ".join(singular)) == " ".join(words)
+    )
+
+
+def _plural(noun: NounPhrase, entry: Entry) -> bool:
+    """Whether ``the X`` asks for a list of what ``entry`` holds. Its noun as written
+    by the procedure tells: the same words, the same number; the other form of
+    them, the other number. A concept's name is singular."""
+    words = words_of(noun)
+    if same_noun(noun, entry.noun):
+        return bool(entry.plural) == (words == words_of(entry.noun))
+    if entry.concept is not None and names_concept(noun, entry.concept):
+        return False
+    return singular_words(noun) != words
 
 
 def _number(value: Any, noun: NounPhrase, plural: bool, span: Span | None) -> Any:

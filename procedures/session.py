@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import sys
 from collections.abc import Callable, Iterable
 from decimal import Decimal
@@ -33,6 +34,8 @@ from procedures.registry import Registry
 from procedures.registry import registry as default_registry
 from procedures.runtime import Runner
 from procedures.scope import Scope
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Result", "Session", "jsonable", "timezone_named"]
 
@@ -158,11 +161,24 @@ class Session:
     def step(self, text: str) -> dict[str, Any]:
         """Run one English step for an agent: ``{"result": ..., "said": [...]}``, or
         ``{"error": {"kind", "message", "line", "column", "hint", "suggestions", ...}}``;
-        a ``BookError`` never escapes, so the agent can read it and correct itself."""
+        no error escapes, so the agent can read it and correct itself. An error that
+        is not the book's own is a fault in the book or in a procedure; it comes back
+        as kind "internal", and is logged with its traceback."""
         try:
             return self.run(text).to_dict()
         except BookError as error:
             return {"error": error.to_dict()}
+        except Exception as error:  # an agent reads errors: it must never crash on one
+            logger.exception("the step failed unexpectedly")
+            return {
+                "error": {
+                    "kind": "internal",
+                    "message": f"the step failed unexpectedly: {type(error).__name__}: {error}",
+                    "hint": "This is a fault in the book or one of its procedures, not in the English; "
+                    "please report it with the step that caused it.",
+                    "suggestions": [],
+                }
+            }
 
     def close(self) -> None:
         """Close the session's event loop (the one its steps share, so that what a

@@ -11,6 +11,7 @@ import json
 from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -59,3 +60,24 @@ def test_mappings_are_evaluated_like_concepts() -> None:
     bound = Binder(now=NOW, timezone=dt.UTC, resolve=None).filter(parse_filter('note contains "stop"'), Event)
     assert holds(bound, {"note": "STOP now"}, Event, dt.UTC)
     assert not holds(bound, {}, Event, dt.UTC)
+
+
+NEW_YORK = ZoneInfo("America/New_York")
+
+
+@pytest.mark.parametrize(
+    ("filter_text", "expected"),
+    [
+        ("at is after 2024-11-03T01:45", True),  # 01:45 read as the first one, 05:45Z
+        ("at is before 2024-11-03T01:45", False),
+        ("at is on or before 2024-11-03T01:45-05:00", True),  # 06:45Z
+        ("at is 2024-11-03", True),
+        ("at is between 2024-11-03T01:00 and 2024-11-03T01:59", False),  # 05:00Z to 05:59Z
+    ],
+)
+def test_times_in_the_repeated_hour_compare_as_instants(filter_text: str, expected: bool) -> None:
+    """Python compares two times of one zone by their wall clocks; when the clocks
+    go back, 01:30 comes twice, and only instants tell the two apart."""
+    second = Event(at=dt.datetime(2024, 11, 3, 1, 30, fold=1, tzinfo=NEW_YORK))  # 06:30Z
+    binder = Binder(now=dt.datetime(2024, 11, 4, tzinfo=dt.UTC), timezone=NEW_YORK, resolve=None)
+    assert holds(binder.filter(parse_filter(filter_text), Event), second, Event, NEW_YORK) is expected

@@ -25,6 +25,19 @@ def test_scripts_round_trip(script: Script) -> None:
     assert parse_script(str(script)) == script
 
 
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    strategies.scripts,
+    st.text(alphabet=" \t", max_size=6),
+    st.sampled_from(["", "\n", "\n\n", "# a note\n", "  # an indented note\n\n"]),
+)
+def test_a_script_indented_as_a_whole_reads_as_written(script: Script, indentation: str, head: str) -> None:
+    """Pasted from an indented code block, after blank lines or a note: the first
+    statement's indentation is the script's own level."""
+    text = head + "\n".join(indentation + line if line else line for line in str(script).split("\n"))
+    assert parse_script(text) == script
+
+
 @ROUND_TRIP
 @given(strategies.filters)
 def test_filters_round_trip(tree: Filter) -> None:

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,8 @@ from grammar.node import Record
 __all__ = ["Account", "Row", "State"]
 
 SCHEMA_VERSION = "1"
+# a new file's stamp: SCHEMA_VERSION (were they to differ, every new file would be refused at once)
+_STAMP = "INSERT OR IGNORE INTO meta VALUES ('schema', '1');"
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS accounts (sid TEXT PRIMARY KEY, token TEXT NOT NULL, created INTEGER NOT NULL);
@@ -101,6 +105,22 @@ def derived_sid(prefix: str, account: str) -> str:
     return prefix + hashlib.sha256(f"{account}:{prefix}".encode()).hexdigest()[:32]
 
 
+def _patiently(step: Callable[[], object], seconds: float = 10.0) -> None:
+    """Run ``step``, again while another process holds the lock it needs. SQLite's
+    busy timeout does not cover every wait: a change of journal mode, and a lock
+    that would deadlock, fail at once."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            step()
+            return
+        except sqlite3.OperationalError as exc:
+            busy = "locked" in str(exc) or "busy" in str(exc)
+            if not busy or time.monotonic() > deadline:
+                raise
+            time.sleep(0.01 + random.random() * 0.04)  # noqa: S311 - jitter, not a secret
+
+
 class State:
     """The SQLite store (see the module's docstring); safe to share between threads."""
 
@@ -117,13 +137,13 @@ class State:
             )
             self._db.execute("PRAGMA busy_timeout = 10000")
             if self.path is not None:
-                self._db.execute("PRAGMA journal_mode = WAL")
+                _patiently(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
                 self._db.execute("PRAGMA synchronous = NORMAL")
-            self._db.executescript(SCHEMA)
+            # in one write transaction taken up front, so that processes opening a
+            # new file together wait for each other instead of deadlocking
+            _patiently(lambda: self._db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{_STAMP}COMMIT;"))
             version = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if version is None:
-                self._db.execute("INSERT INTO meta VALUES ('schema', ?)", (SCHEMA_VERSION,))
-            elif version[0] != SCHEMA_VERSION:
+            if version[0] != SCHEMA_VERSION:
                 raise SandboxError(
                     f"the sandbox file {self.path} has schema {version[0]}, this version reads {SCHEMA_VERSION}",
                     hint="Reset it with 'book sandbox reset', or point --sandbox at another file.",
