@@ -21,12 +21,18 @@ import re
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode, urlsplit
 
 from pydantic import ValidationError
 
-from book.errors import ApiError, InvalidRequestError, UnexpectedResponseError
+from book.errors import (
+    ApiError,
+    InvalidRequestError,
+    OutcomeUnknownError,
+    TwilioError,
+    UnexpectedResponseError,
+)
 from book.wire import API_VERSION, WireMessage, WirePage
 from grammar.node import Record
 
@@ -38,6 +44,8 @@ __all__ = [
     "Request",
     "Response",
     "Safety",
+    "Tried",
+    "maybe_done",
     "read_deleted",
     "read_message",
     "read_page",
@@ -169,8 +177,10 @@ class CreateMessage(Record):
             )
         if self.messaging_service_sid and not MESSAGING_SERVICE_SID.fullmatch(self.messaging_service_sid):
             raise InvalidRequestError("a Messaging Service SID is MG followed by 32 hexadecimal digits")
-        if self.body is None and not self.media_urls and not self.content_sid:
-            raise InvalidRequestError("a message needs a body, a media url or a content sid")
+        if not self.body and not self.media_urls and not self.content_sid:
+            raise InvalidRequestError(
+                "a message needs a body, a media url or a content sid (an empty body is no body)"
+            )
         if len(self.media_urls) > MAX_MEDIA:
             raise InvalidRequestError(
                 f"a message takes at most {MAX_MEDIA} media urls, not {len(self.media_urls)}"
@@ -259,18 +269,46 @@ class MessagesApi:
         return Request("DELETE", self._one(sid), (), Safety.IDEMPOTENT)
 
 
+class Tried(Protocol):
+    """What the sending of a request came to (retry.Attempts): how many attempts
+    were made, and whether an earlier one may have been carried out."""
+
+    count: int
+    uncertain: bool
+
+
+def _count(tried: Tried | int) -> int:
+    return tried if isinstance(tried, int) else tried.count
+
+
+def _unreadable(request: Request, response: Response, attempts: int, message: str) -> TwilioError:
+    """The error for an answer that cannot be read. For a create that Twilio
+    accepted (2xx), the message exists: say so, lest it be sent again."""
+    if request.safety is Safety.CREATE and 200 <= response.status < 300:
+        return OutcomeUnknownError(
+            f"{message}; Twilio accepted the new message (it answered {response.status}), so it was most "
+            "likely created, and it was not sent again",
+            sent=request.form,
+            method=request.method,
+            path=request.path,
+            attempts=attempts,
+        )
+    return UnexpectedResponseError(
+        message, status=response.status, method=request.method, path=request.path, attempts=attempts
+    )
+
+
 def _json(request: Request, response: Response, attempts: int) -> Any:
     try:
         return json.loads(response.content)
     except (UnicodeDecodeError, json.JSONDecodeError):
         kind = response.headers.get("content-type", "an unknown type")
         preview = response.content[:80].decode("utf-8", "replace")
-        raise UnexpectedResponseError(
+        raise _unreadable(
+            request,
+            response,
+            attempts,
             f"Twilio answered {response.status} with {kind}, not JSON: {preview!r}",
-            status=response.status,
-            method=request.method,
-            path=request.path,
-            attempts=attempts,
         ) from None
 
 
@@ -305,30 +343,42 @@ def _model(request: Request, response: Response, attempts: int, kind: type[Any])
     try:
         return kind.model_validate(body)
     except ValidationError as exc:
-        raise UnexpectedResponseError(
-            f"Twilio answered with a {kind.__name__} this client cannot read: {exc.errors()[0]['msg']}",
-            status=response.status,
-            method=request.method,
-            path=request.path,
-            attempts=attempts,
-        ) from None
+        message = f"Twilio answered with a {kind.__name__} this client cannot read: {exc.errors()[0]['msg']}"
+        raise _unreadable(request, response, attempts, message) from None
 
 
-def read_message(request: Request, response: Response, attempts: int = 1) -> WireMessage:
+def read_message(request: Request, response: Response, tried: Tried | int = 1) -> WireMessage:
     """The message of a create, fetch or update response; or the project's error."""
-    message: WireMessage = _model(request, response, attempts, WireMessage)
+    message: WireMessage = _model(request, response, _count(tried), WireMessage)
     return message
 
 
-def read_page(request: Request, response: Response, attempts: int = 1) -> WirePage:
+def read_page(request: Request, response: Response, tried: Tried | int = 1) -> WirePage:
     """The page of a list response; or the project's error."""
-    page: WirePage = _model(request, response, attempts, WirePage)
+    page: WirePage = _model(request, response, _count(tried), WirePage)
     return page
 
 
-def read_deleted(request: Request, response: Response, attempts: int = 1) -> None:
-    """Nothing for a delete's 204; or the project's error. A 404 after a retry
-    means an earlier attempt deleted the message and its answer was lost."""
-    if response.status == 404 and attempts > 1:
+def read_deleted(request: Request, response: Response, tried: Tried | int = 1) -> None:
+    """Nothing for a delete's 204; or the project's error. A 404 after an earlier
+    attempt that may have been carried out (a 5xx, an answer lost) means that
+    attempt deleted the message: the delete is done. After a 429 it means what
+    it says: there was no such message."""
+    if response.status == 404 and not isinstance(tried, int) and tried.uncertain:
         return
-    check(request, response, attempts)
+    check(request, response, _count(tried))
+
+
+CANCELED = 30409  # "this message cannot be canceled": Twilio's answer to canceling a canceled message
+
+
+def maybe_done(response: Response, tried: Tried | int) -> bool:
+    """Whether a retried cancel's refusal may be its own earlier success: 30409
+    after an attempt that may have been carried out. Then look at the message."""
+    if isinstance(tried, int) or not tried.uncertain or response.status != 400:
+        return False
+    try:
+        body = json.loads(response.content)
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        return False
+    return isinstance(body, dict) and body.get("code") == CANCELED

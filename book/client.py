@@ -171,9 +171,10 @@ class Client(_Shell):
         )
         self._sleep = sleep
 
-    def send(self, request: Request) -> tuple[Response, int]:
+    def send(self, request: Request) -> tuple[Response, Attempts]:
         """Send a request, retrying as its safety allows; the final response and
-        the number of attempts made."""
+        what the attempts came to (how many, and whether an earlier one may have
+        been carried out)."""
         attempts = self._attempts(request)
         while True:
             try:
@@ -185,7 +186,7 @@ class Client(_Shell):
                 log.debug("%s %s -> %d", request.method, request.path, response.status)
                 retry_in = attempts.after_response(response, request)
                 if retry_in is None:
-                    return response, attempts.count
+                    return response, attempts
                 delay = retry_in
             self._sleep(delay)
 
@@ -219,9 +220,15 @@ class Client(_Shell):
         return api.read_message(request, *self.send(request))
 
     def cancel_message(self, sid: str) -> WireMessage:
-        """Cancel a scheduled message."""
+        """Cancel a scheduled message. When a retry is refused as already canceled
+        after an attempt that may have gone through, the message tells which it was."""
         request = self.api.cancel(sid)
-        return api.read_message(request, *self.send(request))
+        response, tried = self.send(request)
+        if api.maybe_done(response, tried):
+            message = self.fetch_message(sid)
+            if message.status == "canceled":
+                return message
+        return api.read_message(request, response, tried)
 
     def delete_message(self, sid: str) -> None:
         """Delete a message (Twilio answers 204)."""
@@ -270,9 +277,9 @@ class AsyncClient(_Shell):
         self._sleep = sleep
         self._limit = asyncio.Semaphore(concurrency)
 
-    async def send(self, request: Request) -> tuple[Response, int]:
+    async def send(self, request: Request) -> tuple[Response, Attempts]:
         """Send a request, retrying as its safety allows; the final response and
-        the number of attempts made. At most ``concurrency`` are in flight."""
+        what the attempts came to. At most ``concurrency`` are in flight."""
         attempts = self._attempts(request)
         while True:
             try:
@@ -285,7 +292,7 @@ class AsyncClient(_Shell):
                 log.debug("%s %s -> %d", request.method, request.path, response.status)
                 retry_in = attempts.after_response(response, request)
                 if retry_in is None:
-                    return response, attempts.count
+                    return response, attempts
                 delay = retry_in
             await self._sleep(delay)
 
@@ -323,9 +330,14 @@ class AsyncClient(_Shell):
         return api.read_message(request, *await self.send(request))
 
     async def cancel_message(self, sid: str) -> WireMessage:
-        """Cancel a scheduled message."""
+        """Cancel a scheduled message (a retry refused as already canceled: see Client)."""
         request = self.api.cancel(sid)
-        return api.read_message(request, *await self.send(request))
+        response, tried = await self.send(request)
+        if api.maybe_done(response, tried):
+            message = await self.fetch_message(sid)
+            if message.status == "canceled":
+                return message
+        return api.read_message(request, response, tried)
 
     async def delete_message(self, sid: str) -> None:
         """Delete a message (Twilio answers 204)."""

@@ -25,7 +25,7 @@ from book.reading import Reader
 from book.sandbox.segments import count
 from book.wire import WireMessage
 from grammar import BookError, Filter
-from procedures import Context, PhoneNumber, RunError, procedure
+from procedures import Context, LoopError, PhoneNumber, RunError, procedure
 
 __all__ = [
     "ConfirmationError",
@@ -168,7 +168,9 @@ async def _each(
     verb: str,
     change: Callable[[str], Awaitable[WireMessage | None]],
 ) -> list[SmsMessage]:
-    """Apply ``change`` to each message, concurrently and bounded; what it gave back."""
+    """Apply ``change`` to each message, concurrently and bounded; what it gave back.
+    Every message is attempted; when some fail, a ``LoopError`` says which, and
+    holds what the others came to, so that nothing done goes unreported."""
     settings = _settings(context)
     if settings.dry_run:
         for message in messages:
@@ -183,7 +185,31 @@ async def _each(
             progress.tick(verb)
             return message_from_wire(changed) if changed is not None else message
 
-    return list(await asyncio.gather(*(one(message) for message in messages)))
+    outcomes = await asyncio.gather(*(one(message) for message in messages), return_exceptions=True)
+    failures = [
+        (position, outcome) for position, outcome in enumerate(outcomes, 1) if isinstance(outcome, Exception)
+    ]
+    if not failures:
+        return [outcome for outcome in outcomes if isinstance(outcome, SmsMessage)]
+    if len(messages) == 1:
+        raise failures[0][1]
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+            raise outcome  # a cancellation or an interrupt, not a failure of one message
+    position, first = failures[0]
+    raise LoopError(
+        f"{len(failures)} of {len(messages)} SMS messages could not be {_past(verb)}, "
+        f"{len(messages) - len(failures)} were; the first failure, {messages[position - 1].sid}: "
+        + getattr(first, "message", str(first)),
+        failures,
+        [outcome if isinstance(outcome, SmsMessage) else None for outcome in outcomes],
+        hint="What went through is listed under 'results' (with --format json); only the failed ones "
+        "need doing again.",
+    )
+
+
+def _past(verb: str) -> str:
+    return {"redact": "redacted", "cancel": "canceled", "delete": "deleted"}.get(verb, verb + "ed")
 
 
 def _confirmed(context: Context, count: int, verb: str, listed: list[SmsMessage]) -> None:

@@ -3,8 +3,12 @@
 Lazy from end to end: a page is fetched only when the messages before it have
 been used, and a read with a limit stops as soon as it has enough. Several
 queries are merged newest first (by date sent, else date created, then sid, as
-Twilio orders them) and a message found by two of them is given once. A scan
-budget ends a read that fetches too many messages only to discard them.
+Twilio orders them) and a message is given once, however often it is met. A
+scan budget ends a read that fetches too many messages only to discard them.
+
+Paging is a live view: a message that changes place in the order while a read
+pages on (a queued message that is sent meanwhile) can be met twice, which is
+handled, or missed, which no client can prevent.
 """
 
 from __future__ import annotations
@@ -92,21 +96,17 @@ class Reader:
                 yield message_from_wire(message)
 
     def _merged(self, plan: Plan, tally: Tally) -> Iterator[SmsMessage]:
+        """Every query's messages, newest first, each message once: found by two
+        queries, or met twice by one because it was sent while the read paged on
+        (its place in the order moved), it is given the first time only."""
         streams = [self._stream(query, plan.page_size, tally) for query in plan.queries]
-        if len(streams) == 1:
-            yield from streams[0]
-            return
+        merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=order_key, reverse=True)
         seen: set[str] = set()
-        moment: dt.datetime | None = None
-        for message in heapq.merge(*streams, key=order_key, reverse=True):
-            when = order_key(message)[0]
-            if (
-                when != moment
-            ):  # a message two queries found stands at one moment: remember only that moment's
-                moment, seen = when, set()
-            if message.sid in seen:
-                continue
-            seen.add(message.sid or "")
+        for message in merged:
+            if message.sid is not None:
+                if message.sid in seen:
+                    continue
+                seen.add(message.sid)
             yield message
 
     def read(self, plan: Plan, tally: Tally | None = None) -> Iterator[SmsMessage]:

@@ -73,6 +73,9 @@ class Attempts:
         self.policy = policy
         self.safety = safety
         self.count = 1
+        # whether an earlier attempt may have been carried out (a 5xx, an answer
+        # lost): a retried update or delete may then meet its own earlier success
+        self.uncertain = False
         self._random = random or randomness.Random()  # noqa: S311 - jitter, not cryptography
         self._clock = clock
         self._start = clock()
@@ -113,6 +116,7 @@ class Attempts:
             )
         elif status >= 500:
             delay = self._next(None)
+            self.uncertain = self.uncertain or delay is not None
         else:
             return None
         if delay is not None:
@@ -139,6 +143,7 @@ class Attempts:
                 attempts=self.count,
             )
         delay = self._next(None)
+        self.uncertain = self.uncertain or (sent and delay is not None)
         if delay is None:
             kind = (
                 RequestTimeoutError

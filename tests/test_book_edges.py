@@ -4,6 +4,7 @@ values too large or of the wrong kind, and input a command line meets."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import multiprocessing
 import os
@@ -58,6 +59,54 @@ def test_the_first_n_of_a_change_touches_n(sandbox: Sandbox) -> None:
         changed = changing.run("redact the first 2 SMS messages").value
     assert len(changed) == 2
     assert _count(sandbox, "read some SMS messages whose body is empty") <= before + 2
+
+
+def test_a_change_to_several_messages_reports_what_went_through_when_some_fail() -> None:
+    sandbox = Sandbox(clock=FixedClock(NOW))
+    customer = "+14155550177"
+    with session(sandbox) as sending:
+        sending.run(
+            f'send an SMS message with the recipient number is "{customer}" and the message body is "a" '
+            "and the send time is 2024-06-01T13:00:00Z\n"
+            f'send an SMS message with the recipient number is "{customer}" and the message body is "b" '
+            'and the sender number is "+15005550006"\n'
+            f'send an SMS message with the recipient number is "{customer}" and the message body is "c" '
+            "and the send time is 2024-06-01T14:00:00Z"
+        )
+    with session(sandbox, yes=True) as canceling, pytest.raises(LoopError) as caught:
+        canceling.run(f'cancel some SMS messages whose recipient number is "{customer}"')
+    error = caught.value
+    assert "1 of 3 SMS messages could not be canceled, 2 were" in error.message
+    ((position, failure),) = error.failures
+    assert error.results[position - 1] is None and "30409" in str(failure)
+    done = [result for result in error.results if result is not None]
+    assert sorted((result.body, result.status) for result in done) == [("a", "canceled"), ("c", "canceled")]
+    with session(sandbox) as reading:
+        statuses = {m.body: m.status for m in reading.run("read some SMS messages").value}
+    assert statuses == {"a": "canceled", "b": "queued", "c": "canceled"}
+
+
+def test_a_message_sent_while_a_read_pages_on_is_given_once() -> None:
+    """A queued message is ordered by when it was created, a sent one by when it
+    was sent: sent between two pages, it moves up the order, and the next page
+    meets it again. The read gives it once. (It may also miss one that moved up
+    past the page being read: paging is a live view, on Twilio too.)"""
+    from book.planner import plan
+    from book.reading import Reader
+
+    for gaps in itertools.product((0, 500, 1000), repeat=4):
+        for size in (1, 2, 3):
+            clock = FixedClock(NOW)
+            sandbox = Sandbox(clock=clock)
+            client = sandbox.client()
+            for gap in gaps:
+                client.create_message(to="+14155550100", from_="+15005550006", body="hi")
+                clock.advance(dt.timedelta(milliseconds=gap))
+            reader = Reader(
+                client, on_page=lambda what, count, clock=clock: clock.advance(dt.timedelta(seconds=1))
+            )
+            sids = [message.sid for message in reader.read(plan(None).replace(page_size=size))]
+            assert len(sids) == len(set(sids)), (gaps, size)
 
 
 def test_a_list_procedure_without_a_limit_refuses_the_first_n() -> None:

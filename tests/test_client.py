@@ -203,6 +203,7 @@ def test_every_documented_create_field() -> None:
         ({"to": "", "from_": "+1", "body": "x"}, "needs a recipient"),
         ({"to": "+1", "body": "x"}, "needs a sender"),
         ({"to": "+1", "from_": "+1"}, "needs a body, a media url or a content sid"),
+        ({"to": "+1", "from_": "+1", "body": ""}, "an empty body is no body"),
         (
             {"to": "+1", "from_": "+1", "media_urls": tuple(f"https://x/{n}" for n in range(11))},
             "at most 10 media urls",
@@ -562,6 +563,101 @@ def test_a_delete_whose_answer_was_lost_counts_as_done() -> None:
 
     assert client(twilio).delete_message(SID) is None
     assert calls == ["DELETE", "DELETE"]
+
+
+def test_a_delete_meeting_404_after_a_429_says_there_was_no_such_message() -> None:
+    """A 429 was not processed, so the 404 that follows is the truth."""
+    calls: list[str] = []
+
+    def twilio(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        if len(calls) == 1:
+            return httpx.Response(429, json={"code": 20429, "message": "Too Many Requests"})
+        return httpx.Response(404, json={"code": 20404, "message": "not found"})
+
+    with pytest.raises(ApiError) as caught:
+        client(twilio).delete_message(SID)
+    assert caught.value.code == 20404 and calls == ["DELETE", "DELETE"]
+
+
+def _cancelled_twice(first: str, status: str) -> tuple[Callable[[httpx.Request], httpx.Response], list[str]]:
+    """Twilio for a cancel whose first attempt went through unseen (``first``: its
+    answer was lost, or a 503 came back) and whose retry meets 30409; the message
+    then has ``status``. Also the methods it saw."""
+    calls: list[str] = []
+
+    def twilio(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        if len(calls) == 1 and first == "lost":
+            raise httpx.ReadError("reset", request=request)
+        if len(calls) == 1 and first == "503":
+            return httpx.Response(503, json={"code": 20503, "message": "unavailable"})
+        if request.method == "POST":
+            return httpx.Response(400, json={"code": 30409, "message": "This message cannot be canceled"})
+        return httpx.Response(200, json=message(status=status))
+
+    return twilio, calls
+
+
+@pytest.mark.parametrize("first", ["lost", "503"])
+def test_a_cancel_whose_first_attempt_went_through_is_done(first: str) -> None:
+    """The retry of a cancel that was carried out meets 30409; the message then
+    says it is canceled, and the cancel is done."""
+    twilio, calls = _cancelled_twice(first, "canceled")
+    assert client(twilio).cancel_message(SID).status == "canceled"
+    assert calls == ["POST", "POST", "GET"]
+
+
+def test_a_cancel_refused_on_its_first_attempt_is_refused() -> None:
+    twilio, calls = _cancelled_twice("refused", "canceled")
+    with pytest.raises(ApiError) as caught:
+        client(twilio).cancel_message(SID)
+    assert caught.value.code == 30409 and calls == ["POST"]
+
+
+def test_a_cancel_retried_into_30409_of_a_message_that_was_sent_is_refused() -> None:
+    twilio, calls = _cancelled_twice("lost", "sent")
+    with pytest.raises(ApiError) as caught:
+        client(twilio).cancel_message(SID)
+    assert caught.value.code == 30409 and calls == ["POST", "POST", "GET"]
+
+
+def test_an_async_cancel_whose_first_attempt_went_through_is_done() -> None:
+    twilio, calls = _cancelled_twice("lost", "canceled")
+
+    async def cancel() -> str | None:
+        async with AsyncClient(
+            credentials=credentials(), transport=httpx.MockTransport(twilio), sleep=_no_wait
+        ) as made:
+            return (await made.cancel_message(SID)).status
+
+    assert asyncio.run(cancel()) == "canceled" and calls == ["POST", "POST", "GET"]
+
+
+async def _no_wait(seconds: float) -> None:
+    return None
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(201, headers={"content-type": "text/html"}, content=b"<html>gateway</html>"),
+        httpx.Response(201, json={"sid": 3}),
+    ],
+)
+def test_a_create_accepted_with_an_unreadable_answer_is_not_an_ordinary_failure(
+    answer: httpx.Response,
+) -> None:
+    calls: list[str] = []
+
+    def twilio(request: httpx.Request) -> httpx.Response:
+        calls.append(request.method)
+        return answer
+
+    with pytest.raises(OutcomeUnknownError) as caught:
+        client(twilio).create_message(to="+14155550100", from_="+15005550006", body="Hi")
+    assert calls == ["POST"] and "accepted" in caught.value.message
+    assert ("Body", "Hi") in caught.value.sent
 
 
 # ------------------------------------------------------------- credentials

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
@@ -17,7 +18,7 @@ import httpx
 import pytest
 import sandbox_helpers as h
 
-from book.errors import OutcomeUnknownError
+from book.errors import OutcomeUnknownError, SandboxError
 from book.retry import RetryPolicy
 from book.sandbox import Faults, Sandbox, load, seed
 from book.sandbox.segments import count
@@ -209,6 +210,14 @@ CREATE_ERRORS = [
     ({**OK, "From": "+15005550006", "To": "+15005550006"}, 21266),
     ({**OK, "MediaUrl": " ".join(f"https://x/{n}" for n in range(11))}, 21623),
     ({"To": "+14155550100", "MessagingServiceSid": "MG" + "0" * 32, "Body": "Hi"}, 21701),
+    ({**OK, "Body": ""}, 21602),
+    ({**OK, "StatusCallback": "not a url"}, 21609),
+    ({**OK, "StatusCallback": "ftp://example.com/status"}, 21609),
+    ({**OK, "StatusCallback": "https://bad_host.example.com/status"}, 21609),
+    ({**OK, "StatusCallback": "https://example.com/" + "x" * 4000}, 21609),
+    ({**OK, "ValidityPeriod": "0"}, 21624),
+    ({**OK, "ValidityPeriod": "36001"}, 21624),
+    ({**OK, "ValidityPeriod": "1.5"}, 21624),
 ]
 
 
@@ -219,6 +228,16 @@ def test_create_errors(sandbox: Sandbox, fields: dict[str, str], code: int) -> N
     status, body = _create(sandbox, **fields)
     assert (status, body["code"]) == (400, code)
     assert sandbox.count() == 0
+
+
+def test_callbacks_and_validity_periods_twilio_takes_are_taken(sandbox: Sandbox) -> None:
+    for fields in (
+        {"StatusCallback": "https://example.com/status?x=1"},
+        {"ValidityPeriod": "1"},
+        {"ValidityPeriod": "36000"},
+    ):
+        status, body = _create(sandbox, **{**OK, **fields})
+        assert status == 201, body
 
 
 def test_a_body_of_1600_characters_is_accepted(sandbox: Sandbox) -> None:
@@ -426,6 +445,33 @@ def test_inbound_messages_can_be_injected(sandbox: Sandbox) -> None:
     )
     _, body = h.call(sandbox, "GET", "Messages.json", [("From", "+14155550123")])
     assert [m["sid"] for m in body["messages"]] == [received["sid"]]
+    second = sandbox.senders()[1]
+    written = sandbox.receive(sender="+1 (415) 555-0124", body="Hi", to=second[:2] + " " + second[2:])
+    assert (written["from"], written["to"]) == ("+14155550124", second)
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"sender": "+1 999"}, "the sender '+1 999'"),
+        ({"sender": "hello"}, "the sender 'hello'"),
+        ({"sender": "+14155550123", "to": "+19995550000"}, "is not one of this account's numbers"),
+        ({"sender": "+14155550123", "to": "+1 999"}, "the recipient '+1 999'"),
+    ],
+)
+def test_inbound_messages_come_from_a_phone_to_one_of_the_account_numbers(
+    sandbox: Sandbox, options: dict[str, str], words: str
+) -> None:
+    with pytest.raises(SandboxError, match=re.escape(words)):
+        sandbox.receive(body="Hi", **options)
+    assert sandbox.count() == 0
+
+
+def test_the_account_repr_keeps_its_secrets(sandbox: Sandbox) -> None:
+    account = sandbox.account
+    assert account.sid in repr(account)
+    assert account.token not in repr(account)
+    assert all(secret not in repr(account) for _, secret in account.keys)
 
 
 def test_loaded_messages_are_kept_exactly_as_given(sandbox: Sandbox) -> None:

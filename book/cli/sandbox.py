@@ -78,14 +78,8 @@ def _load(arguments: argparse.Namespace, output: Output) -> int:
 
 
 def _receive(arguments: argparse.Namespace, output: Output) -> int:
-    from procedures import normalise_phone
-
     sandbox = _open(arguments)
-    try:
-        sender = normalise_phone(getattr(arguments, "from"))
-    except ValueError as exc:
-        raise SandboxError(str(exc)) from exc
-    message = sandbox.receive(sender=sender, body=arguments.body, to=arguments.to)
+    message = sandbox.receive(sender=getattr(arguments, "from"), body=arguments.body, to=arguments.to)
     output.pairs(
         "Received", [(key, message[key]) for key in ("sid", "from", "to", "body", "status", "date_sent")]
     )

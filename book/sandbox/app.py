@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from book.client import AsyncClient, Client
 from book.credentials import Credentials
+from book.errors import SandboxError
 from book.sandbox.answers import Refusal, Reply, error_reply, first, json_reply
 from book.sandbox.creating import create
 from book.sandbox.faults import Fault, Faults
@@ -30,7 +31,7 @@ from book.sandbox.listing import list_page
 from book.sandbox.segments import count
 from book.sandbox.state import Account, Row, State
 from book.wire import API_VERSION
-from procedures import Clock, SystemClock
+from procedures import Clock, SystemClock, normalise_phone
 
 if TYPE_CHECKING:
     from book.sandbox.transport import SandboxTransport
@@ -243,9 +244,17 @@ class Sandbox:
         self, *, sender: str, body: str, to: str | None = None, media: Sequence[str] = ()
     ) -> dict[str, Any]:
         """Inject an inbound message, as if a customer had texted the account;
-        STOP words opt the customer out (21610 afterwards), START words back in."""
+        STOP words opt the customer out (21610 afterwards), START words back in.
+        ``sender`` is a phone number (in E.164 once normalised); ``to`` one of the
+        account's numbers (default: the first)."""
         account = self.account.sid
-        recipient = to or self.senders()[0]
+        sender = _number(sender, "the sender")
+        recipient = _number(to, "the recipient") if to is not None else self.senders()[0]
+        if not self.state.owns(account, recipient):
+            raise SandboxError(
+                f"{recipient} is not one of this account's numbers",
+                hint="Send it to one of: " + ", ".join(self.senders()) + ".",
+            )
         now = self.now()
         with self.state.transaction():
             return self._receive(account, sender, body, recipient, now, media)
@@ -298,3 +307,17 @@ class Sandbox:
         if word in STOP_WORDS or word in START_WORDS:
             self.state.opt(account, sender, out=word in STOP_WORDS)
         return message
+
+
+def _number(text: str, what: str) -> str:
+    """A phone number in E.164, or ``SandboxError`` saying what is wrong with it."""
+    try:
+        number = normalise_phone(text)
+    except ValueError as exc:
+        raise SandboxError(f"{what} {text!r}: {exc}") from None
+    if not number.startswith("+"):
+        raise SandboxError(
+            f"{what} {text!r} is not a phone number",
+            hint="Write it with + and its country code: +14155550100.",
+        )
+    return number

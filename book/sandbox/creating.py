@@ -7,6 +7,7 @@ import json
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from book.sandbox.answers import Refusal, Reply, first, json_reply
 from book.sandbox.lifecycle import SEND_DELAY, epoch, epoch_rfc2822
@@ -21,6 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["MAGIC_FROM", "MAGIC_TO", "create"]
 
 MAX_BODY = 1600
+MAX_VALIDITY = 36_000  # seconds: ten hours
+MAX_URL = 4000
 SCHEDULE_WINDOW = (15 * 60, 35 * 24 * 3600)
 
 # Twilio's test numbers (docs/twilio-api.md): what a create answers for them.
@@ -50,6 +53,17 @@ MAGIC_FROM = {
 }
 
 
+def _url(text: str) -> bool:
+    """A StatusCallback Twilio takes: an http(s) URL with a host (no underscores), under 4,000 characters."""
+    parts = urlsplit(text)
+    return (
+        len(text) <= MAX_URL
+        and parts.scheme in ("http", "https")
+        and bool(parts.hostname)
+        and "_" not in (parts.hostname or "")
+    )
+
+
 def _e164(number: str) -> str | None:
     """The number in E.164 if it is a possible phone number written with its country code."""
     if not number.startswith("+"):
@@ -72,12 +86,20 @@ def create(sandbox: Sandbox, account: str, form: Sequence[tuple[str, str]]) -> R
         raise Refusal(400, 21604, "A 'To' phone number is required.")
     if not sender and not service:
         raise Refusal(400, 21603, "A 'From' phone number is required.")
-    if body is None and not media and not content:
+    if not body and not media and not content:  # an empty Body is no body
         raise Refusal(400, 21602, "Message body is required.")
     if body is not None and len(body) > MAX_BODY:
         raise Refusal(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
     if len(media) > 10:
         raise Refusal(400, 21623, "The number of media urls exceeds the limit of 10.")
+    callback = first(form, "StatusCallback")
+    if callback is not None and not _url(callback):
+        raise Refusal(400, 21609, f"The StatusCallback URL {callback} is not a valid URL.")
+    validity = first(form, "ValidityPeriod")
+    if validity is not None and not (validity.isdigit() and 1 <= int(validity) <= MAX_VALIDITY):
+        raise Refusal(
+            400, 21624, f"Validity period can only be set to integers between 1 and {MAX_VALIDITY} seconds."
+        )
     if to in MAGIC_TO:
         raise Refusal(400, *MAGIC_TO[to])
     channel, _, address = to.rpartition(":")

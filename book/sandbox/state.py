@@ -71,6 +71,10 @@ class Account(Record):
     numbers: tuple[str, ...]
     services: tuple[str, ...]
 
+    def __repr__(self) -> str:  # the token and the keys' secrets stay out, as real ones would
+        keys = ", ".join(sid for sid, _ in self.keys)
+        return f"Account(sid={self.sid!r}, keys=[{keys}], numbers={list(self.numbers)}, services={list(self.services)})"
+
 
 class Row(Record):
     """A stored message: what lists sort and filter on, and its JSON."""
