@@ -54,6 +54,7 @@ __all__ = [
 FILTERS = ("To", "From", "DateSent", "DateSent<", "DateSent>")
 MAX_PAGE_SIZE = 1000
 MAX_MEDIA = 10
+MAX_BODY = 1600
 MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
 MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 
@@ -180,6 +181,11 @@ class CreateMessage(Record):
         if not self.body and not self.media_urls and not self.content_sid:
             raise InvalidRequestError(
                 "a message needs a body, a media url or a content sid (an empty body is no body)"
+            )
+        if self.body is not None and len(self.body) > MAX_BODY:
+            raise InvalidRequestError(
+                f"a message body holds at most {MAX_BODY:,} characters, not {len(self.body):,}",
+                hint="Shorten it, or send it as several messages.",
             )
         if len(self.media_urls) > MAX_MEDIA:
             raise InvalidRequestError(
@@ -343,7 +349,10 @@ def _model(request: Request, response: Response, attempts: int, kind: type[Any])
     try:
         return kind.model_validate(body)
     except ValidationError as exc:
-        message = f"Twilio answered with a {kind.__name__} this client cannot read: {exc.errors()[0]['msg']}"
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        what = "page of messages" if kind is WirePage else "message"
+        message = f"Twilio answered with a {what} this client cannot read ({where}: {problem['msg']})"
         raise _unreadable(request, response, attempts, message) from None
 
 

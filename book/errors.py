@@ -55,7 +55,10 @@ _HINTS = {
     21612: "Twilio cannot route to this recipient.",
     21614: "The recipient number cannot receive SMS (a landline?).",
     21617: "The body is longer than 1600 characters: shorten it or split it.",
+    21609: "Give a StatusCallback that is a full http(s) URL with a host.",
+    21624: "Give a ValidityPeriod of 1 to 36000 seconds.",
     30409: "Only a scheduled message can be canceled.",
+    35114: "A send time must be 15 minutes to 35 days ahead (of Twilio's clock).",
 }
 
 

@@ -57,6 +57,19 @@ def _settings(context: Context) -> Settings:
         return Settings()
 
 
+SOONEST, LATEST = dt.timedelta(minutes=15), dt.timedelta(days=35)  # Twilio's window for a send time
+
+
+def _duration(span: dt.timedelta) -> str:
+    """A time ahead in words: "5 minutes", "3 hours", "40 days"."""
+    seconds = int(span.total_seconds())
+    for unit, size in (("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
+
+
 def _progress(context: Context) -> Progress:
     try:
         return context.resource(Progress)
@@ -104,6 +117,13 @@ async def send_message(
     service = messaging_service_sid
     schedule = None
     if send_time is not None:
+        ahead = send_time - context.now
+        if not SOONEST <= ahead <= LATEST:
+            when = "in the past" if ahead < dt.timedelta(0) else f"{_duration(ahead)} ahead"
+            raise InvalidRequestError(
+                f"a send time must be 15 minutes to 35 days ahead, and {send_time.isoformat()} is {when}",
+                hint="Send it now (leave out the send time), or pick a time in that window.",
+            )
         service = service or connection.messaging_service
         if service is None:
             raise InvalidRequestError(

@@ -64,6 +64,9 @@ _CONTRACTIONS = {
     "isnt": "is not", "isn't": "is not", "doesnt": "does not", "doesn't": "does not",
     "dont": "does not", "don't": "does not", "arent": "is not", "aren't": "is not",
 }  # fmt: skip
+# Words after which a date or a time is the likely value; units of relative times.
+_BEFORE_TIMES = {"after", "before", "since", "between", "than", "on"}
+_UNITS = {"minute", "hour", "day", "week"}
 _SYMBOL_OPERATORS = {
     "==": "is", "=": "is", "!=": "is not", "<>": "is not", ">=": "is at least (or 'is on or after' for dates)",
     "<=": "is at most (or 'is on or before' for dates)", ">": "is greater than (or 'is after' for dates)",
@@ -266,6 +269,12 @@ def _loose_date(context: _Context) -> tuple[str, Span] | None:
 
 def _symbol(context: _Context) -> tuple[str, Span] | str | None:
     rest = context.text[context.pos : context.pos + 2]
+    number = re.match(r"\+[\d ().-]*\d", context.text[context.pos : context.line_end])
+    if number:
+        return (
+            f'Put phone numbers in double quotes: "{number.group()}".',
+            context.span(context.pos, context.pos + len(number.group())),
+        )
     for symbol, words in _SYMBOL_OPERATORS.items():
         if rest.startswith(symbol):
             return (
@@ -396,6 +405,14 @@ def _unquoted_text(context: _Context) -> str | None:
     close = _near(word, ["now", "today", "yesterday", "tomorrow", *sorted(keywords)])
     if close:
         return f"Did you mean '{close}' instead of '{word}'?"
+    if (context.previous() or "").lower() in _BEFORE_TIMES:
+        rest = context.text[context.pos : context.line_end].split()
+        if word.lower() in ("a", "an", "one") and len(rest) > 1 and rest[1].lower().rstrip("s") in _UNITS:
+            return f"Write the number: '1 {rest[1].lower().rstrip('s')} ago'."
+        return (
+            "Write a date such as 2024-03-01, a date and time such as 2024-03-01T15:00:00Z, or a relative "
+            "time: now, today, yesterday, tomorrow, 7 days ago, 2 weeks ago, in 3 hours."
+        )
     return f'Put text in double quotes: "{word}".'
 
 

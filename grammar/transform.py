@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -53,6 +54,7 @@ from grammar.tree import (
 
 __all__ = ["MOST", "Transformer"]
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
 MOST = 1_000_000_000  # the largest N of "the first N", and of "N days ago"
 
 _DETERMINERS = {
@@ -172,15 +174,22 @@ class Transformer:
         (token,) = children
         raw = str(token)
         if raw.startswith("\u201c") or "\\" not in raw:
-            return Text(raw[1:-1], span=token_span(token))
-        try:
-            value = json.loads(raw, strict=False)
-        except json.JSONDecodeError as exc:
+            value = raw[1:-1]
+        else:
+            try:
+                value = json.loads(raw, strict=False)
+            except json.JSONDecodeError as exc:
+                raise _error(
+                    "this text has an escape that is not understood",
+                    token,
+                    'Inside quotes, write \\" for a quote, \\\\ for a backslash and \\n for a new line.',
+                ) from exc
+        if _SURROGATE.search(value):
             raise _error(
-                "this text has an escape that is not understood",
+                "this text holds half of a character (a lone surrogate, such as \\ud800)",
                 token,
-                'Inside quotes, write \\" for a quote, \\\\ for a backslash and \\n for a new line.',
-            ) from exc
+                "Write the character itself, or both halves of its pair: \\ud83d\\ude00.",
+            )
         return Text(value, span=token_span(token))
 
     def number(self, children: list[Token]) -> Number:

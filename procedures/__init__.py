@@ -12,6 +12,8 @@ from procedures.clock import Clock, FixedClock, SystemClock
 from procedures.concepts import Concept, Field, field_of, fields_of, refers_to
 from procedures.core import core
 from procedures.errors import (
+    AmbiguousReferenceError,
+    MissingArgumentError,
     RegistrationError,
     ResolutionError,
     RunError,
@@ -33,6 +35,7 @@ registry.merge(core)
 
 __all__ = [
     "OPERATORS",
+    "AmbiguousReferenceError",
     "Binder",
     "Choices",
     "Clock",
@@ -45,6 +48,7 @@ __all__ = [
     "Input",
     "Kind",
     "LoopError",
+    "MissingArgumentError",
     "Phone",
     "PhoneNumber",
     "Procedure",

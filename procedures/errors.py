@@ -6,11 +6,13 @@ words, and turns into JSON with ``to_dict()``::
 
     BookError
     ├── RegistrationError        a procedure or concept is declared wrongly (at import)
-    ├── ResolutionError          English that names nothing known
+    ├── ResolutionError          English that names nothing known, or not just one thing
     │   ├── UnknownCallError         no procedure for this verb and noun
     │   ├── UnknownFieldError        no such field on the concept
     │   ├── UnknownReferenceError    no such named value, item or result
-    │   └── UnknownArgumentError     the procedure takes no such input
+    │   ├── UnknownArgumentError     the procedure takes no such input
+    │   ├── MissingArgumentError     the procedure needs an input the call does not give
+    │   └── AmbiguousReferenceError  ``the X`` names a result of several things
     ├── ValueTypeError           a value of the wrong kind, or an impossible one
     └── RunError                 a step could not be done (no result where one was needed, ...)
 """
@@ -20,6 +22,8 @@ from __future__ import annotations
 from grammar import BookError
 
 __all__ = [
+    "AmbiguousReferenceError",
+    "MissingArgumentError",
     "RegistrationError",
     "ResolutionError",
     "RunError",
@@ -65,6 +69,18 @@ class UnknownArgumentError(ResolutionError):
     """An argument under ``where`` names no input of the procedure."""
 
     kind = "unknown argument"
+
+
+class MissingArgumentError(ResolutionError):
+    """A call leaves out an input its procedure needs, and nothing named supplies it."""
+
+    kind = "missing argument"
+
+
+class AmbiguousReferenceError(ResolutionError):
+    """``the X`` (singular) names a result that holds several things."""
+
+    kind = "ambiguous reference"
 
 
 class ValueTypeError(BookError):

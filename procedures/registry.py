@@ -43,6 +43,7 @@ from procedures.docstrings import Docstring, read_docstring
 from procedures.errors import RegistrationError, UnknownArgumentError, UnknownCallError
 from procedures.kinds import Kind, Type, type_of
 from procedures.names import closest, noun_key, same_noun, words_of
+from procedures.verbs import related
 
 __all__ = ["Input", "Procedure", "Registry", "procedure", "registry"]
 
@@ -312,7 +313,12 @@ class Registry:
 
     def _unknown(self, call: Call) -> UnknownCallError:
         said = f"{call.verb} {call.noun}" if call.value is None else f"{call.verb} ... to {call.noun}"
-        names = {f"{entry.name.verb} {' '.join(words_of(entry.noun))}": entry.english for entry in self}
+        # only procedures that do what the verb asks: "list" may be "read", never "delete"
+        names = {
+            f"{entry.name.verb} {' '.join(words_of(entry.noun))}": entry.english
+            for entry in self
+            if related(call.verb, entry.name.verb)
+        }
         suggestions = [names[key] for key in closest(" ".join([call.verb, *words_of(call.noun)]), names)]
         takers = [entry.english for entry in self if entry.key == (call.verb, noun_key(call.noun))]
         if takers and call.filter is not None:

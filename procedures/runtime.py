@@ -37,7 +37,13 @@ from grammar import (
 )
 from procedures.binding import Binder
 from procedures.concepts import Concept, field_of
-from procedures.errors import RunError, UnknownReferenceError, ValueTypeError
+from procedures.errors import (
+    AmbiguousReferenceError,
+    MissingArgumentError,
+    RunError,
+    UnknownReferenceError,
+    ValueTypeError,
+)
 from procedures.kinds import Kind, Type
 from procedures.names import singular_words, words_of
 from procedures.registry import Procedure, Registry
@@ -319,7 +325,9 @@ class Runner:
                     raise RunError(
                         f"'{call}' needs exactly one {singular_noun(entry.noun)}, but found {found}",
                         span=call.span,
-                        hint="Narrow the filter, or ask for 'some' of them, or 'the first 1'.",
+                        hint="Check the filter's values, or ask for 'some' of them, which may be none."
+                        if not items
+                        else "Narrow the filter, or ask for 'some' of them, or 'the first 1'.",
                     )
                 return self._store(entry, items[0])
             result = items
@@ -391,9 +399,9 @@ class Runner:
             noun = NounPhrase.of(wanted.english)
             try:
                 self.scope.lookup(noun)
-            except (UnknownReferenceError, RunError):
+            except (UnknownReferenceError, AmbiguousReferenceError, RunError):
                 if wanted.required:
-                    raise RunError(
+                    raise MissingArgumentError(
                         f"'{entry.english}' needs the {wanted.english}",
                         span=call.span,
                         hint=f"Add 'the {wanted.english} is ...' under 'where', or name it before the call.",

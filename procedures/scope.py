@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from grammar import NounPhrase, Span
 from procedures.concepts import Concept, fields_of, names_concept, refers_to
-from procedures.errors import RunError, UnknownReferenceError
+from procedures.errors import AmbiguousReferenceError, UnknownReferenceError
 from procedures.evaluate import is_empty
 from procedures.kinds import Kind, Type
 from procedures.names import closest, plural_of, same_noun, singular_words, words_of
@@ -215,7 +215,7 @@ def _number(value: Any, noun: NounPhrase, plural: bool, span: Span | None) -> An
         return value
     if len(value) == 1:
         return value[0]
-    raise RunError(
+    raise AmbiguousReferenceError(
         f"'the {noun}' is ambiguous: the latest result holds {len(value)} of them",
         span=span,
         hint=f"Use 'process each {noun} as follows', or ask for exactly one with 'a'/'an'.",

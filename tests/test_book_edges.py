@@ -293,7 +293,9 @@ def test_command_line_edges(tmp_path: Path) -> None:
 
     assert book_command("sandbox", "serve", "--port", "70000", sandbox=path).returncode == 2
     seeded = book_command("sandbox", "seed", "--days", "0", sandbox=path)
-    assert seeded.returncode == 1 and "1 to 36500 days" in seeded.stderr
+    assert seeded.returncode == 2 and "1 to 36500" in seeded.stderr
+    negative = book_command("sandbox", "seed", "--count", "-5", sandbox=path)
+    assert negative.returncode == 2 and "less than 0" in negative.stderr
     loaded = book_command("sandbox", "load", "-", sandbox=path, stdin="42")
     assert loaded.returncode == 1 and "expected a list of messages" in loaded.stderr
 
@@ -306,7 +308,7 @@ def test_command_line_edges(tmp_path: Path) -> None:
     assert book_command("run", str(bom), sandbox=path).stdout == "1\n"
 
     surrogate = book_command("run", "-e", 'say "\\ud800"', sandbox=path)
-    assert surrogate.returncode == 0 and "\\ud800" in surrogate.stdout
+    assert surrogate.returncode == 2 and "lone surrogate" in surrogate.stderr
     zone = book_command("run", "--timezone", "Bad/Zone", "-e", "say 1", sandbox=path)
     assert zone.returncode == 2 and "AttributeError" not in zone.stderr
     assert book_command("run", "--scan-budget", "-1", "-e", "say 1", sandbox=path).returncode == 2

@@ -12,8 +12,10 @@ import pytest
 
 from grammar import EnglishSyntaxError
 from procedures import (
+    AmbiguousReferenceError,
     FixedClock,
     LoopError,
+    MissingArgumentError,
     RunError,
     Session,
     UnknownArgumentError,
@@ -109,7 +111,7 @@ def test_inputs_come_from_named_values_when_not_given(session: Session, shelf: l
         'the author is "Anonymous"\nadd a library book where\n  the title is "Beowulf"\n  the isbn is "4"'
     )
     assert shelf.books["4"].author == "Anonymous"
-    with pytest.raises(RunError, match="needs the isbn") as caught:
+    with pytest.raises(MissingArgumentError, match="needs the isbn") as caught:
         session.run('add a library book where the title is "x"')
     assert caught.value.hint == "Add 'the isbn is ...' under 'where', or name it before the call."
 
@@ -210,7 +212,7 @@ def test_syntax_errors_come_first(session: Session) -> None:
 
 def test_a_singular_reference_to_many_is_ambiguous(session: Session) -> None:
     session.run("find some books")
-    error = _error(session, "say the book's title", RunError)
+    error = _error(session, "say the book's title", AmbiguousReferenceError)
     assert "'the book' is ambiguous: the latest result holds 3 of them" in error.message
 
 

@@ -126,7 +126,7 @@ def test_table_output_and_errors(tmp_path: Path) -> None:
     failed = book("sandbox", "load", str(broken), sandbox=path)
     assert failed.returncode == 1 and "error: the file is not JSON" in failed.stderr
     usage = book("sandbox", "seed", "--count", "many", sandbox=path)
-    assert usage.returncode == 2 and "invalid int value" in usage.stderr
+    assert usage.returncode == 2 and "'many' is not a whole number" in usage.stderr
 
 
 def test_serve_on_loopback(tmp_path: Path) -> None:

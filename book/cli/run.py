@@ -112,13 +112,21 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     return 0
 
 
-def counting(least: int) -> Callable[[str], int]:
-    """An argparse type: a whole number of at least ``least``."""
+def counting(least: int, most: int | None = None) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``least`` (to ``most``)."""
 
     def parse(text: str) -> int:
-        value = int(text)
-        if value < least:
-            raise argparse.ArgumentTypeError(f"{value} is less than {least}")
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < least or (most is not None and value > most):
+            wanted = f"{least} or more" if most is None else f"{least} to {most}"
+            raise argparse.ArgumentTypeError(
+                f"{value} is less than {least}: give {wanted}"
+                if value < least
+                else f"{value} is more than {most}: give {wanted}"
+            )
         return value
 
     return parse

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from book.cli.output import Output
+from book.cli.run import counting
 from book.errors import SandboxError
 
 __all__ = ["add"]
@@ -116,10 +117,13 @@ def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     info.set_defaults(run=_info)
 
     seed = actions.add_parser("seed", help="add realistic messages")
-    seed.add_argument("--count", type=int, default=1000, help="how many (default 1000)")
+    seed.add_argument("--count", type=counting(0), default=1000, help="how many (default 1000)")
     seed.add_argument("--seed", type=int, default=0, help="the same seed gives the same messages")
     seed.add_argument(
-        "--days", type=int, default=365, help="spread over this many days up to now (default 365)"
+        "--days",
+        type=counting(1, 36_500),
+        default=365,
+        help="spread over this many days up to now: 1 to 36500 (default 365)",
     )
     seed.set_defaults(run=_seed)
 

@@ -20,12 +20,14 @@ from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from typing import Any
 
+from pydantic import ValidationError
+
 from book.errors import SandboxError
 from book.sandbox.app import Sandbox
 from book.sandbox.lifecycle import epoch_rfc2822
 from book.sandbox.segments import count as segments_of
 from book.sandbox.state import Row
-from book.wire import API_VERSION, parse_rfc2822
+from book.wire import API_VERSION, WireMessage, parse_rfc2822
 
 __all__ = ["KNOWN_CUSTOMERS", "customers", "load", "seed"]
 
@@ -252,6 +254,28 @@ def _messages(document: Any) -> list[Any]:
     raise SandboxError("expected a list of messages, or a list page with 'messages', in Twilio's JSON form")
 
 
+def _check_fields(message: dict[str, Any], position: int) -> None:
+    """``SandboxError`` for a field Twilio would never send as it is: the wrong
+    type, counts that are not whole numbers, a price that is not a number."""
+    problem: str | None = None
+    try:
+        WireMessage.model_validate(message)
+    except ValidationError as exc:
+        found = exc.errors()[0]
+        problem = f"{'.'.join(str(part) for part in found['loc'])}: {found['msg']}"
+    for name in ("num_segments", "num_media"):
+        if problem is None and message.get(name) is not None and not str(message[name]).isdigit():
+            problem = f"{name}: {message[name]!r} is not a whole number written as text"
+    price = message.get("price")
+    if problem is None and price is not None and not re.fullmatch(r"-?\d+(\.\d+)?", str(price)):
+        problem = f"price: {price!r} is not a number written as text"
+    if problem is not None:
+        raise SandboxError(
+            f"message {position} ({message['sid']}) is not one Twilio would send: {problem}",
+            hint="Fix that field, or leave it out; the rest is kept exactly as given.",
+        )
+
+
 def load(sandbox: Sandbox, document: str | bytes | Iterable[Any] | dict[str, Any]) -> int:
     """Keep the messages of ``document`` (JSON text, or its parsed form) exactly as
     given; a message with the sid of a stored one replaces it. How many."""
@@ -275,6 +299,7 @@ def load(sandbox: Sandbox, document: str | bytes | Iterable[Any] | dict[str, Any
             raise SandboxError(
                 f"message {position} has no sid of the form SM or MM and 32 hexadecimal digits"
             )
+        _check_fields(message, position)
         sent = _epoch_of(message, "date_sent", position)
         created = _epoch_of(message, "date_created", position)
         sort = sent if sent is not None else created if created is not None else 0
