@@ -1,6 +1,6 @@
 """How fast the grammar parses, on this machine.
 
-    python benchmarks/parse.py [--rounds 7] [--runs 15]
+    python benchmarks/parse.py [--rounds 31] [--runs 15]
 
 Reports:
 - throughput: sentences parsed into a tree per second on one core (the median of

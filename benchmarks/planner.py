@@ -34,7 +34,7 @@ from book.reading import Reader, Tally, order_key
 from book.sandbox import Sandbox, seed
 from grammar import And, Comparison, Filter, Not, Op, parse_script
 from grammar.tree import Call
-from procedures import Binder, holds, python
+from procedures import Binder, FixedClock, holds, python
 
 
 class Counting:
@@ -43,6 +43,9 @@ class Counting:
     def __init__(self, sandbox: Sandbox) -> None:
         self.transport = sandbox.transport()
         self.client = Client(credentials=sandbox.credentials(), transport=self.transport)
+
+
+NOW = dt.datetime(2026, 11, 16, 12, tzinfo=dt.UTC)  # a fixed clock: the same messages, the same table
 
 
 def _call(sentence: str) -> Call:
@@ -122,9 +125,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--messages", type=int, default=50_000)
+    parser.add_argument(
+        "--now",
+        type=lambda text: dt.datetime.fromisoformat(text.replace("Z", "+00:00")),
+        default=NOW,
+        help="the sandbox's clock, fixed so that every run gives the same table (default %(default)s)",
+    )
     arguments = parser.parse_args()
 
-    sandbox = Sandbox()
+    sandbox = Sandbox(clock=FixedClock(arguments.now))
     seed(sandbox, arguments.messages, seed=2024)
     everything = [message_from_wire(m) for m in sandbox.client().list_messages(page_size=1000)]
     everything.sort(key=order_key, reverse=True)

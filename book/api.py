@@ -174,7 +174,9 @@ class CreateMessage(Record):
             raise InvalidRequestError("a message needs a recipient (To)", hint="Give the recipient number.")
         if not self.from_ and not self.messaging_service_sid:
             raise InvalidRequestError(
-                "a message needs a sender (From) or a Messaging Service (MessagingServiceSid)"
+                "a message needs a sender (From) or a Messaging Service (MessagingServiceSid)",
+                hint="Give the sender number (one of the account's numbers; the sandbox's first is "
+                "+15005550006), or name it once for the whole script: the sender number is \"+15005550006\".",
             )
         if self.messaging_service_sid and not MESSAGING_SERVICE_SID.fullmatch(self.messaging_service_sid):
             raise InvalidRequestError("a Messaging Service SID is MG followed by 32 hexadecimal digits")

@@ -32,7 +32,7 @@ import httpx
 
 from book import api
 from book.api import CreateMessage, MessagesApi, Request, Response
-from book.credentials import Credentials
+from book.credentials import Credentials, shown_url
 from book.errors import ConfigurationError
 from book.retry import Attempts, Failure, RetryPolicy
 from book.wire import WireMessage, WirePage
@@ -142,7 +142,7 @@ class _Shell:
         )
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.credentials!r}, base_url={self.api.base_url!r})"
+        return f"{type(self).__name__}({self.credentials!r}, base_url={shown_url(self.api.base_url)!r})"
 
 
 class Client(_Shell):

@@ -2,7 +2,9 @@
 
 ``Connection.choose()`` takes Twilio when the conventional environment holds
 credentials (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and
-TWILIO_API_SECRET), and otherwise the local sandbox at its default path. The
+TWILIO_API_SECRET), and otherwise the local sandbox at its default path.
+``open_session()`` gives a session of the book on that connection, for programs
+and agents (``book.open_session``). The
 connection makes the clients, the sync one once and the async one once per
 event loop, and says which it is without showing a secret.
 """
@@ -16,10 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from book.client import AsyncClient, Client
-from book.credentials import Credentials
+from book.credentials import Credentials, shown_url
 from grammar.node import Record
 
-__all__ = ["Connection", "Progress", "Settings"]
+__all__ = ["SANDBOX_VARIABLE", "Connection", "Progress", "Settings", "default_sandbox", "open_session"]
+
+SANDBOX_VARIABLE = "SMS_BOOK_SANDBOX"
 
 
 class Settings(Record):
@@ -68,10 +72,14 @@ class Connection:
         self._async: dict[int, AsyncClient] = {}
 
     @classmethod
-    def choose(cls, sandbox_path: Path, environ: Mapping[str, str] | None = None) -> Connection:
+    def choose(
+        cls, sandbox_path: str | Path | None = None, environ: Mapping[str, str] | None = None
+    ) -> Connection:
         """Twilio when the environment has credentials (at SMS_BOOK_TWILIO_URL when
-        set: a sandbox served on loopback, a proxy); else the sandbox at ``sandbox_path``."""
+        set: a sandbox served on loopback, a proxy); else the sandbox at
+        ``sandbox_path`` (default: ``default_sandbox()``)."""
         environ = os.environ if environ is None else environ
+        sandbox_path = default_sandbox(environ) if sandbox_path is None else sandbox_path
         credentials = Credentials.from_environment(environ)
         if credentials is not None:
             return cls(
@@ -88,7 +96,7 @@ class Connection:
         if self.sandbox is not None:
             where = self.sandbox.state.path or "memory"
             return f"the local sandbox at {where} (account {self.credentials.account_sid})"
-        host = self.base_url or self.credentials.base_url
+        host = shown_url(self.base_url or self.credentials.base_url)
         return f"Twilio at {host} (account {self.credentials.account_sid})"
 
     def _options(self) -> dict[str, Any]:
@@ -111,6 +119,49 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"Connection({self.describe()})"
+
+
+def default_sandbox(environ: Mapping[str, str] | None = None) -> Path:
+    """Where the sandbox lives unless told: $SMS_BOOK_SANDBOX, else a file in the
+    user's state directory."""
+    found = (os.environ if environ is None else environ).get(SANDBOX_VARIABLE)
+    if found:
+        return Path(found)
+    import platformdirs
+
+    return Path(platformdirs.user_state_dir("sms-book", appauthor=False)) / "sandbox.sqlite3"
+
+
+def open_session(
+    *,
+    sandbox: str | Path | None = None,
+    settings: Settings | None = None,
+    timezone: str = "UTC",
+    say: Callable[[str], None] | None = None,
+    progress: Progress | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Any:
+    """A session of the Twilio book, as the ``book`` command makes one: Twilio when
+    the environment has credentials, else the sandbox at ``sandbox`` (default:
+    ``default_sandbox()``), on the run's clock (SMS_BOOK_NOW fixes it).
+
+    >>> with open_session(sandbox=":memory:") as session:  # doctest: +SKIP
+    ...     session.step('read the first 5 SMS messages whose date sent is today')
+    """
+    import book.procedures  # noqa: F401 - registers the book's procedures
+    from procedures import Session
+
+    environ = os.environ if environ is None else environ
+    settings = settings or Settings()
+    connection = Connection.choose(sandbox, environ)
+    clock = connection.sandbox.clock if connection.sandbox is not None else clock_from(environ)
+    return Session(
+        clock=clock,
+        timezone=timezone,
+        resources=[connection, settings, progress or Progress()],
+        concurrency=settings.concurrency,
+        say=say,
+    )
 
 
 def clock_from(environ: Mapping[str, str]) -> Any:

@@ -22,10 +22,11 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Any, NoReturn
+from urllib.parse import urlsplit, urlunsplit
 
 from book.errors import ConfigurationError
 
-__all__ = ["Credentials", "Secret"]
+__all__ = ["Credentials", "Secret", "shown_url"]
 
 ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 API_KEY_SID = re.compile(r"SK[0-9a-fA-F]{32}")
@@ -119,18 +120,23 @@ class Credentials:
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Credentials | None:
         """Credentials from TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with
         TWILIO_API_KEY and TWILIO_API_SECRET, and TWILIO_REGION and TWILIO_EDGE;
-        None when TWILIO_ACCOUNT_SID is not set."""
+        None when TWILIO_ACCOUNT_SID is not set. Spaces around a value (easily
+        copied with it) are dropped: no sid, token or secret holds one."""
         environ = os.environ if environ is None else environ
-        account_sid = environ.get("TWILIO_ACCOUNT_SID")
+
+        def value(name: str) -> str | None:
+            return environ.get(name, "").strip() or None
+
+        account_sid = value("TWILIO_ACCOUNT_SID")
         if not account_sid:
             return None
         return cls(
             account_sid=account_sid,
-            auth_token=environ.get("TWILIO_AUTH_TOKEN") or None,
-            api_key=environ.get("TWILIO_API_KEY") or None,
-            api_secret=environ.get("TWILIO_API_SECRET") or None,
-            region=environ.get("TWILIO_REGION") or None,
-            edge=environ.get("TWILIO_EDGE") or None,
+            auth_token=value("TWILIO_AUTH_TOKEN"),
+            api_key=value("TWILIO_API_KEY"),
+            api_secret=value("TWILIO_API_SECRET"),
+            region=value("TWILIO_REGION"),
+            edge=value("TWILIO_EDGE"),
         )
 
     @property
@@ -155,3 +161,14 @@ class Credentials:
     def __repr__(self) -> str:
         auth = "auth token" if self.username == self.account_sid else f"api key {self.username}"
         return f"Credentials(account_sid={self.account_sid!r}, auth={auth!r}, base_url={self.base_url!r})"
+
+
+def shown_url(url: str) -> str:
+    """A URL as it may be shown: a user name and password in it are masked."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=f"***@{host}"))

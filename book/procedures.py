@@ -47,7 +47,14 @@ class ConfirmationError(BookError):
 
 
 def _connection(context: Context) -> Connection:
-    return context.resource(Connection)
+    try:
+        return context.resource(Connection)
+    except RunError as error:
+        error.hint = (
+            "Make the session with book.open_session(), which connects it to Twilio or the sandbox, or give "
+            "it one: Session(resources=[Connection.choose(), Settings()])."
+        )
+        raise
 
 
 def _settings(context: Context) -> Settings:

@@ -65,15 +65,18 @@ __all__ = [
 ]
 
 _ORDER = {Op.AFTER, Op.BEFORE, Op.ON_OR_AFTER, Op.ON_OR_BEFORE, Op.GREATER, Op.LESS, Op.AT_LEAST, Op.AT_MOST}
+# Numbers are greater or less; days and times are after or before.
+_AMOUNTS = {Op.GREATER, Op.LESS, Op.AT_LEAST, Op.AT_MOST}
+_TIMES = {Op.AFTER, Op.BEFORE, Op.ON_OR_AFTER, Op.ON_OR_BEFORE}
 _TEXT = {Op.IS, Op.ONE_OF, Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.EMPTY}
 
 # Which operators apply to which kinds of value.
 OPERATORS: dict[Kind, frozenset[Op]] = {
     Kind.TEXT: frozenset(_TEXT),
     Kind.PHONE: frozenset(_TEXT),
-    Kind.NUMBER: frozenset({Op.IS, Op.ONE_OF, Op.BETWEEN, Op.EMPTY} | _ORDER),
-    Kind.TIME: frozenset({Op.IS, Op.ONE_OF, Op.BETWEEN, Op.EMPTY} | _ORDER),
-    Kind.DATE: frozenset({Op.IS, Op.ONE_OF, Op.BETWEEN, Op.EMPTY} | _ORDER),
+    Kind.NUMBER: frozenset({Op.IS, Op.ONE_OF, Op.BETWEEN, Op.EMPTY} | _AMOUNTS),
+    Kind.TIME: frozenset({Op.IS, Op.ONE_OF, Op.BETWEEN, Op.EMPTY} | _TIMES),
+    Kind.DATE: frozenset({Op.IS, Op.ONE_OF, Op.BETWEEN, Op.EMPTY} | _TIMES),
     Kind.FLAG: frozenset({Op.IS, Op.EMPTY}),
     Kind.LIST: frozenset({Op.CONTAINS, Op.EMPTY}),
     Kind.CONCEPT: frozenset({Op.EMPTY}),

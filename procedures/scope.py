@@ -50,6 +50,8 @@ def describe(value: Any) -> str:
         ]
         return f"{value.english} ({', '.join(shown)})" if shown else value.english
     if isinstance(value, (list, tuple)):
+        if not value:
+            return "nothing"
         if all(isinstance(item, (str, int, Decimal)) for item in value):
             return ", ".join(describe(item) for item in value)
         kinds = {getattr(item, "english", type(item).__name__) for item in value}

@@ -18,8 +18,8 @@ from procedures.registry import Procedure, Registry
 __all__ = ["vocabulary", "vocabulary_markdown"]
 
 
-# The operators shown for each kind (the others that apply are synonyms); every
-# one can also be negated: "is not", "does not contain", "is not after", ...
+# The operators of each kind, in the order they are shown; every one can also be
+# negated: "is not", "does not contain", "is not after", ...
 _SHOWN: dict[Kind, tuple[Op, ...]] = {
     Kind.TEXT: (Op.IS, Op.ONE_OF, Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.EMPTY),
     Kind.PHONE: (Op.IS, Op.ONE_OF, Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.EMPTY),

@@ -53,7 +53,7 @@ def test_an_empty_result_is_the_latest_and_a_loop_over_it_runs_no_time(
         "  say the library book's title"
     )
     assert said == []
-    assert session.run("say the books").value == ""
+    assert session.run("say the books").value == "nothing"
 
 
 def test_a_loop_over_the_only_result_runs_no_time_when_it_is_empty(said: list[str]) -> None:

@@ -91,7 +91,9 @@ def test_info_seed_receive_load_reset(tmp_path: Path) -> None:
     )
     again = data(book("sandbox", "info", "--format", "json", sandbox=path))
     assert again["account_sid"] == info["account_sid"] and again["messages"] == 253
-    reset = data(book("sandbox", "reset", "--format", "json", sandbox=path))
+    refused = book("sandbox", "reset", sandbox=path)
+    assert refused.returncode == 2 and "253 messages" in refused.stderr and "--yes" in refused.stderr
+    reset = data(book("sandbox", "reset", "--yes", "--format", "json", sandbox=path))
     assert reset["removed"] == 253 and reset["account_sid"] != info["account_sid"]
 
 

@@ -60,6 +60,26 @@ def test_the_official_library_creates_fetches_redacts_and_deletes(served: tuple[
     assert refused.value.code == 21612
 
 
+@pytest.mark.parametrize("method", ["PUT", "PATCH", "OPTIONS"])
+def test_other_methods_are_answered_in_twilio_json(served: tuple[Sandbox, Server], method: str) -> None:
+    import base64
+    import json
+    import urllib.error
+    import urllib.request
+
+    sandbox, server = served
+    pair = f"{sandbox.account.sid}:{sandbox.account.token}".encode()
+    request = urllib.request.Request(
+        f"{server.url}/2010-04-01/Accounts/{sandbox.account.sid}/Messages.json",
+        method=method,
+        headers={"Authorization": "Basic " + base64.b64encode(pair).decode()},
+    )
+    with pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(request, timeout=10)
+    assert caught.value.code == 405
+    assert json.loads(caught.value.read())["code"] == 20004
+
+
 def test_the_official_library_lists_with_filters_and_paging(served: tuple[Sandbox, Server]) -> None:
     sandbox, server = served
     seed(sandbox, 300, 5)

@@ -6,7 +6,7 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from book.cli.output import Output, UsageError
+from book.cli.output import Output, UsageError, plain
 from book.cli.run import english, options, session_for
 from book.concepts import SmsMessage
 from book.planner import plan
@@ -16,7 +16,9 @@ __all__ = ["add"]
 
 
 def _explain(arguments: argparse.Namespace, output: Output) -> int:
-    text = english(arguments)
+    text = english(
+        arguments, "book explain -e 'read some SMS messages whose sender number is \"+15005550006\"'"
+    )
     script = parse_script(text)
     if not script.statements:
         raise UsageError("nothing to explain: give a read, such as -e 'read some SMS messages whose ...'")
@@ -58,7 +60,9 @@ def _explain(arguments: argparse.Namespace, output: Output) -> int:
 
 
 def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    explain = commands.add_parser("explain", help="show how a read would be answered", description=__doc__)
+    explain = commands.add_parser(
+        "explain", help="show how a read would be answered", description=plain(__doc__)
+    )
     explain.add_argument("file", nargs="?", help="a script file whose last statement is the read")
     explain.add_argument(
         "-e",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,22 +10,11 @@ from pathlib import Path
 from book.cli import explain, run, vocabulary
 from book.cli import sandbox as sandbox_commands
 from book.cli.output import Output, UsageError
+from book.connection import SANDBOX_VARIABLE, default_sandbox
 from grammar import BookError, EnglishSyntaxError
 from procedures import ResolutionError, ValueTypeError
 
 __all__ = ["main", "parser"]
-
-SANDBOX_VARIABLE = "SMS_BOOK_SANDBOX"
-
-
-def default_sandbox() -> Path:
-    """Where the sandbox lives unless told: $SMS_BOOK_SANDBOX, else the user's state directory."""
-    found = os.environ.get(SANDBOX_VARIABLE)
-    if found:
-        return Path(found)
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("sms-book", appauthor=False)) / "sandbox.sqlite3"
 
 
 def _common(command: argparse.ArgumentParser) -> None:

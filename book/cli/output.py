@@ -9,9 +9,14 @@ from typing import Any
 
 from grammar import BookError
 
-__all__ = ["Output", "UsageError"]
+__all__ = ["Output", "UsageError", "plain"]
 
 MESSAGE_COLUMNS = ("sid", "date sent", "from", "to", "status", "direction", "body")
+
+
+def plain(docstring: str | None) -> str:
+    """A module's docstring as help text: without the markup of ``literals``."""
+    return (docstring or "").replace("``", "")
 
 
 class UsageError(BookError):
@@ -71,13 +76,17 @@ class Output:
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
 
-    def result(self, value: Any, data: dict[str, Any], said: Sequence[str] = ()) -> None:
+    def result(self, value: Any, data: dict[str, Any], said: Sequence[str] = (), shown: bool = False) -> None:
         """What a run gave: ``{"result": ..., "said": [...]}`` as JSON, or for people a
-        table of messages, a line a value (not again when the run ended by saying it)."""
+        table of messages, a line a value; nothing more when ``shown`` (the run ended
+        by saying or looping, and printed what it did as it went)."""
         if self.format == "json":
             self.json(data)
             return
-        if said and value == said[-1]:
+        if shown or (said and value == said[-1]):
+            return
+        if value == []:
+            self.text("nothing found")
             return
         from book.concepts import SmsMessage
 

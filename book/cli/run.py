@@ -9,19 +9,25 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from book.cli.output import Output, UsageError
-from book.connection import Connection, Progress, Settings, clock_from
-from grammar import BookError
+from book.cli.output import Output, UsageError, plain
+from book.connection import Connection, Progress, Settings, open_session
+from grammar import BookError, Each, Say, parse_script
 
 __all__ = ["add", "english", "session_for"]
 
 
-def english(arguments: argparse.Namespace) -> str:
-    """The English to run: the ``-e`` lines, as one script, or the file's text."""
+def english(arguments: argparse.Namespace, example: str = "book run examples/send.english") -> str:
+    """The English to run: the ``-e`` lines, as one script, or the file's text.
+    ``example``: a command to show when neither is given."""
+    if arguments.expression and arguments.file is not None:
+        raise UsageError(
+            f"give a script file or English with -e, not both ({arguments.file} and -e)",
+            hint="To run both, add the -e lines to the file.",
+        )
     if arguments.expression:
         return "\n".join(arguments.expression)
     if arguments.file is None:
-        raise UsageError("give a script file, or English with -e", hint="book run examples/send.english")
+        raise UsageError("give a script file, or English with -e", hint=example)
     try:
         text = (
             sys.stdin.read()
@@ -71,11 +77,6 @@ def session_for(
     arguments: argparse.Namespace, output: Output, say: Callable[[str], None]
 ) -> tuple[Any, Callable[[], None]]:
     """A session of the book's vocabulary on the chosen connection."""
-    import book.procedures  # noqa: F401 - registers the book's procedures
-    from procedures import Session
-
-    connection = Connection.choose(arguments.sandbox)
-    output.note(f"using {connection.describe()}")
     settings = Settings(
         dry_run=getattr(arguments, "dry_run", False),
         yes=getattr(arguments, "yes", False),
@@ -84,20 +85,23 @@ def session_for(
     )
     progress, stop = _progress(output)
     try:
-        session = Session(
-            clock=connection.sandbox.clock if connection.sandbox is not None else clock_from(os.environ),
+        session = open_session(
+            sandbox=arguments.sandbox,
+            settings=settings,
             timezone=arguments.timezone,
-            resources=[connection, settings, progress],
-            concurrency=arguments.concurrency,
             say=say,
+            progress=progress,
         )
     except ValueError as exc:
+        stop()
         raise UsageError(str(exc)) from exc
+    output.note(f"using {session.resources[Connection].describe()}")
     return session, stop
 
 
 def _run(arguments: argparse.Namespace, output: Output) -> int:
     text = english(arguments)
+    script = parse_script(text)
     printing = output.format != "json"
     session, stop = session_for(arguments, output, output.said if printing else (lambda line: None))
     try:
@@ -108,7 +112,9 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     finally:
         session.close()
     stop()
-    output.result(result.value, result.to_dict(), said=result.said)
+    # For people, a script that ends by saying or looping has shown what it did.
+    shown = bool(script.statements) and isinstance(script.statements[-1], (Say, Each))
+    output.result(result.value, result.to_dict(), said=result.said, shown=shown)
     return 0
 
 
@@ -153,7 +159,7 @@ def options(command: argparse.ArgumentParser) -> None:
 
 
 def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
-    run = commands.add_parser("run", help="run an English script", description=__doc__)
+    run = commands.add_parser("run", help="run an English script", description=plain(__doc__))
     run.add_argument("file", nargs="?", help="a script file ('-' reads stdin)")
     run.add_argument(
         "-e",

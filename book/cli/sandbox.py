@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from book.cli.output import Output
+from book.cli.output import Output, UsageError, plain
 from book.cli.run import counting
 from book.errors import SandboxError
 
@@ -16,9 +17,11 @@ __all__ = ["add"]
 
 
 def _open(arguments: argparse.Namespace) -> Any:
+    """The sandbox at --sandbox, on the run's clock (SMS_BOOK_NOW fixes it)."""
+    from book.connection import clock_from
     from book.sandbox import Sandbox
 
-    return Sandbox(str(arguments.sandbox))
+    return Sandbox(str(arguments.sandbox), clock=clock_from(os.environ))
 
 
 def _serve(arguments: argparse.Namespace, output: Output) -> int:
@@ -88,8 +91,21 @@ def _receive(arguments: argparse.Namespace, output: Output) -> int:
 
 
 def _reset(arguments: argparse.Namespace, output: Output) -> int:
-    sandbox = _open(arguments)
+    try:
+        sandbox = _open(arguments)
+    except SandboxError:
+        if not arguments.yes or not Path(arguments.sandbox).exists():
+            raise
+        from book.sandbox import State
+
+        State.discard(arguments.sandbox)  # a sandbox of another version: made afresh
+        sandbox = _open(arguments)
     removed = sandbox.count()
+    if removed and not arguments.yes:
+        raise UsageError(
+            f"this would forget the sandbox's {removed:,} messages and its account",
+            hint="Run it again with --yes to go ahead.",
+        )
     sandbox.reset()
     output.pairs("Reset", [("removed", removed), ("account_sid", sandbox.account.sid)])
     return 0
@@ -105,7 +121,7 @@ def port(text: str) -> int:
 
 def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> None:
     """Add ``sandbox`` and its sub-commands to the command's sub-parsers."""
-    sandbox = commands.add_parser("sandbox", help="the local Twilio sandbox", description=__doc__)
+    sandbox = commands.add_parser("sandbox", help="the local Twilio sandbox", description=plain(__doc__))
     actions = sandbox.add_subparsers(dest="action", metavar="ACTION", required=True)
 
     serve = actions.add_parser("serve", help="serve the sandbox over HTTP on loopback")
@@ -140,6 +156,7 @@ def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     receive.set_defaults(run=_receive)
 
     reset = actions.add_parser("reset", help="forget every message and make a new account")
+    reset.add_argument("--yes", action="store_true", help="go ahead even when the sandbox holds messages")
     reset.set_defaults(run=_reset)
 
     for action in (serve, info, seed, load, receive, reset):

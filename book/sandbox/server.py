@@ -49,6 +49,9 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = _answer  # noqa: N815 - the names http.server looks up
     do_POST = _answer  # noqa: N815
     do_DELETE = _answer  # noqa: N815
+    do_PUT = _answer  # noqa: N815 - answered as Twilio does: 405 with code 20004
+    do_PATCH = _answer  # noqa: N815
+    do_OPTIONS = _answer  # noqa: N815
 
     def log_message(self, format: str, *args: object) -> None:
         if self.server.verbose:

@@ -150,15 +150,48 @@ class State:
             if version[0] != SCHEMA_VERSION:
                 raise SandboxError(
                     f"the sandbox file {self.path} has schema {version[0]}, this version reads {SCHEMA_VERSION}",
-                    hint="Reset it with 'book sandbox reset', or point --sandbox at another file.",
+                    hint="Reset it with 'book sandbox reset --yes', or point --sandbox at another file.",
                 )
+        except sqlite3.DatabaseError as exc:
+            raise SandboxError(
+                f"the sandbox file {self.path} cannot be used: {exc}",
+                hint="It is not a sandbox: point --sandbox (or SMS_BOOK_SANDBOX) at another file. The book "
+                "does not delete a file it did not make."
+                if "not a database" in str(exc)
+                else "Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file, or reset it with "
+                "'book sandbox reset --yes'.",
+            ) from exc
         except (sqlite3.Error, OSError) as exc:
             raise SandboxError(
                 f"the sandbox file {self.path} cannot be used: {exc}",
-                hint="Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file, or reset it.",
+                hint="Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file.",
             ) from exc
         self._lock = threading.RLock()
         self._depth = 0
+
+    @staticmethod
+    def discard(path: str | Path) -> None:
+        """Delete a sandbox file this version cannot open (another schema), with
+        its journal; ``SandboxError`` for a file that is not a sandbox's."""
+        path = Path(path)
+        try:
+            with path.open("rb") as file:
+                ours = file.read(16) == b"SQLite format 3\x00"
+            if ours:
+                probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                try:
+                    ours = probe.execute("SELECT 1 FROM meta WHERE key = 'schema'").fetchone() is not None
+                finally:
+                    probe.close()
+        except (OSError, sqlite3.Error):
+            ours = False
+        if not ours:
+            raise SandboxError(
+                f"{path} is not a sandbox file, so it is not deleted",
+                hint="Point --sandbox (or SMS_BOOK_SANDBOX) at another file, or delete it yourself.",
+            )
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
