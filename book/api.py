@@ -176,7 +176,7 @@ class CreateMessage(Record):
             raise InvalidRequestError(
                 "a message needs a sender (From) or a Messaging Service (MessagingServiceSid)",
                 hint="Give the sender number (one of the account's numbers; the sandbox's first is "
-                "+15005550006), or name it once for the whole script: the sender number is \"+15005550006\".",
+                '+15005550006), or name it once for the whole script: the sender number is "+15005550006".',
             )
         if self.messaging_service_sid and not MESSAGING_SERVICE_SID.fullmatch(self.messaging_service_sid):
             raise InvalidRequestError("a Messaging Service SID is MG followed by 32 hexadecimal digits")

@@ -315,3 +315,41 @@ def test_command_line_edges(tmp_path: Path) -> None:
     assert book_command("run", "--concurrency", "0", "-e", "say 1", sandbox=path).returncode == 2
     huge = book_command("run", "-e", "read the first 99999999999999999999 SMS messages", sandbox=path)
     assert huge.returncode == 2 and "at most 1,000,000,000" in huge.stderr
+
+
+# ----------------------------------------------------------- for programs
+
+
+def test_open_session_runs_the_book_on_a_sandbox(tmp_path: Path) -> None:
+    import book
+
+    said: list[str] = []
+    path = tmp_path / "program.sqlite3"
+    with book.open_session(
+        sandbox=path, say=said.append, environ={"SMS_BOOK_NOW": "2024-06-01T12:00:00Z"}
+    ) as running:
+        sent = running.step(
+            'send an SMS message with the recipient number is "+14155550100" and the message body is "Hi" '
+            'and the sender number is "+15005550006"'
+        )
+        assert sent["result"].startswith("SM")
+        found = running.step('read some SMS messages whose recipient number is "+14155550100"')["result"]
+    assert [message["body"] for message in found] == ["Hi"]
+    assert found[0]["date_created"] == "2024-06-01T12:00:00Z"
+
+
+def test_a_session_without_a_connection_says_how_to_make_one() -> None:
+    error = Session(say=lambda line: None).step("read some SMS messages")["error"]
+    assert "no Connection" in error["message"] and "book.open_session()" in error["hint"]
+
+
+def test_credentials_are_trimmed_of_the_spaces_copied_with_them() -> None:
+    from book.credentials import Credentials
+
+    found = Credentials.from_environment(
+        {"TWILIO_ACCOUNT_SID": " AC" + "0" * 32 + "\n", "TWILIO_AUTH_TOKEN": " t0ken "}
+    )
+    assert found is not None and found.account_sid == "AC" + "0" * 32
+    assert (
+        found.authorization() == Credentials(account_sid="AC" + "0" * 32, auth_token="t0ken").authorization()
+    )

@@ -277,3 +277,159 @@ def test_a_run_against_the_sandbox_served_on_loopback(tmp_path: Path) -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ------------------------------------------------------- what a newcomer meets
+
+
+def test_a_file_and_e_together_are_refused(sandbox: Path, tmp_path: Path) -> None:
+    script = tmp_path / "a.english"
+    script.write_text('say "from the file"\n', encoding="utf-8")
+    both = book("run", str(script), "-e", 'say "x"', sandbox=sandbox)
+    assert both.returncode == 2 and "not both" in both.stderr and both.stdout == ""
+
+
+def test_explain_with_nothing_to_explain_shows_an_explain(sandbox: Path) -> None:
+    empty = book("explain", sandbox=sandbox)
+    assert empty.returncode == 2 and "book explain -e" in empty.stderr
+
+
+def test_a_loop_prints_what_it_says_once_and_an_empty_read_says_so(sandbox: Path) -> None:
+    looped = book(
+        "run",
+        "-e",
+        'read the first 2 SMS messages whose sender number is "+15005550006"',
+        "-e",
+        "process each SMS message as follows",
+        "-e",
+        "  say the SMS message's recipient number",
+        sandbox=sandbox,
+    )
+    assert looped.returncode == 0, looped.stderr
+    assert len(looped.stdout.splitlines()) == 2
+    empty = book(
+        "run", "-e", 'read some SMS messages whose body is "no such body, anywhere"', sandbox=sandbox
+    )
+    assert empty.returncode == 0 and empty.stdout == "nothing found\n"
+
+
+@pytest.mark.parametrize(
+    ("english", "kind"),
+    [
+        ('send an SMS message with the message body is "Hi"', "missing argument"),
+        (
+            'read some SMS messages whose sender number is "+15005550006"\nsay the SMS message\'s body',
+            "ambiguous reference",
+        ),
+        ("read some SMS messages whose price is before 0", "value"),
+        ("read some SMS messages whose date sent is greater than 2024-01-01", "value"),
+    ],
+)
+def test_mistakes_in_the_english_exit_2(sandbox: Path, english: str, kind: str) -> None:
+    result = book("run", "--format", "json", "-e", english, sandbox=sandbox)
+    assert result.returncode == 2, result.stderr
+    assert json.loads(result.stdout)["error"]["kind"] == kind
+
+
+def test_a_unknown_verb_is_offered_a_procedure_that_does_what_it_asks(sandbox: Path) -> None:
+    for verb, wanted in (("list", "read"), ("fetch", "read"), ("remove", "delete"), ("text", "send")):
+        error = json.loads(book("run", "--format", "json", "-e", f"{verb} some SMS messages").stdout)["error"]
+        assert error["suggestions"] and all(f"to {wanted} " in name for name in error["suggestions"]), error
+    listed = json.loads(book("run", "--format", "json", "-e", "list some SMS messages").stdout)["error"]
+    assert not any("delete" in name or "redact" in name for name in listed["suggestions"])
+
+
+def test_a_dry_run_refuses_what_twilio_would_refuse(sandbox: Path) -> None:
+    long = book(
+        "run",
+        "--dry-run",
+        "-e",
+        f'send an SMS message with the recipient number is "+14155550100" and the message body is "{"x" * 1601}" '
+        'and the sender number is "+15005550006"',
+        sandbox=sandbox,
+    )
+    assert long.returncode == 1 and "at most 1,600 characters" in long.stderr
+    soon = book(
+        "run",
+        "--dry-run",
+        "-e",
+        'send an SMS message with the recipient number is "+14155550100" and the message body is "Hi" '
+        "and the send time is in 5 minutes",
+        sandbox=sandbox,
+    )
+    assert (
+        soon.returncode == 1
+        and "15 minutes to 35 days ahead" in soon.stderr
+        and "5 minutes ahead" in soon.stderr
+    )
+
+
+def test_sandbox_commands_follow_the_fixed_clock(tmp_path: Path) -> None:
+    path = tmp_path / "fixed.sqlite3"
+    env = {"SMS_BOOK_NOW": "2024-06-01T12:00:00Z"}
+    assert book("sandbox", "seed", "--count", "20", "--days", "3", sandbox=path, env=env).returncode == 0
+    received = data(
+        book(
+            "sandbox",
+            "receive",
+            "--from",
+            "+14155550123",
+            "--body",
+            "hi",
+            "--format",
+            "json",
+            sandbox=path,
+            env=env,
+        )
+    )
+    assert received["date_sent"] == "Sat, 01 Jun 2024 12:00:00 +0000"
+    dates = data(book("run", "--format", "json", "-e", "read some SMS messages", sandbox=path, env=env))[
+        "result"
+    ]
+    assert all(
+        "2024-05-29" <= (message["date_sent"] or message["date_created"]) <= "2024-06-01T12:00:00Z"
+        for message in dates
+    )
+
+
+def test_reset_keeps_what_is_not_a_sandbox_and_remakes_an_old_one(tmp_path: Path) -> None:
+    import sqlite3
+
+    foreign = tmp_path / "notes.sqlite3"
+    foreign.write_text("my notes\n", encoding="utf-8")
+    refused = book("sandbox", "reset", "--yes", sandbox=foreign)
+    assert refused.returncode == 1 and "not a sandbox file" in refused.stderr
+    assert foreign.read_text(encoding="utf-8") == "my notes\n"
+    old = tmp_path / "old.sqlite3"
+    with sqlite3.connect(old) as db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        db.execute("INSERT INTO meta VALUES ('schema', '0')")
+    db.close()
+    assert "has schema 0" in book("sandbox", "info", sandbox=old).stderr
+    remade = data(book("sandbox", "reset", "--yes", "--format", "json", sandbox=old))
+    assert (
+        remade["removed"] == 0
+        and data(book("sandbox", "info", "--format", "json", sandbox=old))["messages"] == 0
+    )
+
+
+def test_a_password_in_the_twilio_url_is_not_shown(sandbox: Path) -> None:
+    env = {
+        "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
+        "TWILIO_AUTH_TOKEN": "  not-a-real-token  ",
+        "SMS_BOOK_TWILIO_URL": "http://someone:supersecret999@127.0.0.1:9",
+    }
+    shown = book("run", "-e", 'say "hi"', env=env)
+    assert shown.returncode == 0 and "supersecret999" not in shown.stderr + shown.stdout
+    assert "http://***@127.0.0.1:9" in shown.stderr
+
+
+def test_the_readme_shows_explain_as_it_is(sandbox: Path) -> None:
+    import shlex
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    block = readme.split("\n$ book explain ", 1)[1].split("\n```", 1)[0]
+    command, shown = block.split("\n", 1)
+    result = book("explain", *shlex.split(command), sandbox=sandbox)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == shown + "\n"

@@ -467,6 +467,23 @@ def test_inbound_messages_come_from_a_phone_to_one_of_the_account_numbers(
     assert sandbox.count() == 0
 
 
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"num_segments": "x"}, "num_segments: 'x' is not a whole number"),
+        ({"num_media": 2}, "num_media"),
+        ({"price": "abc"}, "price: 'abc' is not a number"),
+        ({"error_code": "x"}, "error_code"),
+    ],
+)
+def test_loaded_messages_must_be_ones_twilio_would_send(
+    sandbox: Sandbox, fields: dict[str, Any], words: str
+) -> None:
+    with pytest.raises(SandboxError, match=re.escape(words)):
+        load(sandbox, [{"sid": "SM" + "a" * 32, **fields}])
+    assert sandbox.count() == 0
+
+
 def test_the_account_repr_keeps_its_secrets(sandbox: Sandbox) -> None:
     account = sandbox.account
     assert account.sid in repr(account)
