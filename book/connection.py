@@ -145,8 +145,10 @@ def open_session(
     the environment has credentials, else the sandbox at ``sandbox`` (default:
     ``default_sandbox()``), on the run's clock (SMS_BOOK_NOW fixes it).
 
-    >>> with open_session(sandbox=":memory:") as session:  # doctest: +SKIP
-    ...     session.step('read the first 5 SMS messages whose date sent is today')
+    For example::
+
+        with open_session(sandbox="demo.sqlite3") as session:
+            session.step("read the first 5 SMS messages whose date sent is today")
     """
     import book.procedures  # noqa: F401 - registers the book's procedures
     from procedures import Session
