@@ -132,5 +132,25 @@ def caret(source: str, span: Span) -> list[str]:
     start = min(span.column - 1, len(line))
     end = span.end_column - 1 if span.end_line == span.line else len(line)
     end = max(min(end, len(line)), start + 1)
+    if len(line) > _SHOWN:
+        # A very long line is shown as a window around the mistake.
+        low = max(0, start - _SHOWN // 4)
+        high = min(len(line), low + _SHOWN)
+        before = "..." if low else ""
+        after = "..." if high < len(line) else ""
+        line, start, end = (
+            before + line[low:high] + after,
+            start - low + len(before),
+            min(end, high) - low + len(before),
+        )
     marks = "^" * max(1, _width(line[start:end]))
     return ["  " + line, "  " + " " * _width(line[:start]) + marks]
+
+
+_SHOWN = 100
+"""How many characters of a line an error quotes at most."""
+
+
+def brief(text: str, most: int = 24) -> str:
+    """``text`` as a message quotes it: cut to ``most`` characters with '...'."""
+    return text if len(text) <= most else text[: most - 4] + "..."

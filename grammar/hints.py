@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from lark import Token
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
 
-from grammar.errors import BookError, EnglishSyntaxError
+from grammar.errors import BookError, EnglishSyntaxError, brief
 from grammar.tree import Span
 
 __all__ = ["explain"]
@@ -115,12 +115,12 @@ def _found(token: Token) -> str:
     if kind in ("_NL", "$END", "_INDENT", "_DEDENT"):
         return _SYMBOLS[kind]
     if kind == "WORD":
-        return f"the word '{token}'"
+        return f"the word '{brief(token)}'"
     if kind == "TEXT":
-        return f"the text {token}"
+        return f"the text {brief(token, 40)}"
     if kind in ("NUMBER", "DATE", "DATETIME"):
-        return f"{_SYMBOLS[kind]} {token}"
-    return f"'{token}'"
+        return f"{_SYMBOLS[kind]} {brief(token)}"
+    return f"'{brief(token)}'"
 
 
 def _acceptable(exc: UnexpectedToken) -> set[str]:
@@ -559,7 +559,7 @@ def explain(exc: UnexpectedInput, text: str, start: str) -> EnglishSyntaxError:
         hints = _LEXER_HINTS
     else:
         previous = context.previous()
-        after = f" after '{previous}'" if previous else ""
+        after = f" after '{brief(previous, 40)}'" if previous else ""
         expected = describe_expected(context.expected)
         found = _found(context.token) if context.token is not None else "something else"
         message = f"expected {expected}{after}, found {found}"

@@ -18,7 +18,7 @@ from typing import Any
 
 from lark import Token
 
-from grammar.errors import EnglishSyntaxError
+from grammar.errors import EnglishSyntaxError, brief
 from grammar.node import Record
 from grammar.tree import (
     And,
@@ -112,12 +112,12 @@ def _error(message: str, token: Token, hint: str | None = None) -> EnglishSyntax
 def _whole(token: Token, what: str, least: int) -> int:
     """A whole number from ``least`` to ``MOST`` (checked by its digits before any
     conversion: Python refuses to read integers of thousands of digits)."""
-    text = token.value
-    if text.startswith("-") and text[1:].isdigit() and int(text[1:].lstrip("0") or "0") > 0:
-        raise _error(f"{what} must be {least} or more, not {text}", token)
-    if not text.lstrip("-").isdigit():
+    text = brief(token.value)
+    if re.fullmatch("-?[0-9]+", token.value) is None:
         raise _error(f"{what} must be a whole number, not {text}", token)
-    digits = text.lstrip("-").lstrip("0") or "0"
+    digits = token.value.lstrip("-").lstrip("0") or "0"
+    if token.value.startswith("-") and digits != "0":
+        raise _error(f"{what} must be {least} or more, not {text}", token)
     if len(digits) > len(str(MOST)) or int(digits) > MOST:
         raise _error(f"{what} must be at most {MOST:,}, not {text}", token)
     number = int(digits)

@@ -223,6 +223,25 @@ class Binder:
                 hint=f"For {type.describe()} use {words}.",
             )
 
+    @staticmethod
+    def _no_empty_text(comparison: Comparison) -> None:
+        """Refuse ``""`` written as a value to compare with: an empty text is a missing
+        value, and a comparison with one is never true, so it cannot be what was meant."""
+        for node in comparison.values:
+            if isinstance(node, Text) and not node.value:
+                wanted = "is not empty" if comparison.negated else "is empty"
+                hint = (
+                    f"To ask whether it is missing, write '{comparison.subject} {wanted}'."
+                    if comparison.op is Op.IS
+                    else "Write the text to compare with between the quotes."
+                )
+                raise ValueTypeError(
+                    '"" is an empty text, which counts as a missing value: '
+                    "a comparison with it would never hold",
+                    span=node.span,
+                    hint=hint,
+                )
+
     def _values(self, comparison: Comparison, type: Type, what: str) -> tuple[Any, ...]:
         """The comparison's values checked for the subject's type: a list's items
         for a list; text as written for a part of a phone number."""
@@ -246,6 +265,7 @@ class Binder:
             field = field_of(concept, tree.subject)
             what = f"'{field.english}'"
             self._operator(tree, field.type, what)
+            self._no_empty_text(tree)
             values = self._values(tree, field.type, what)
             bound = tuple(
                 literal(value).replace(span=node.span)
@@ -282,6 +302,7 @@ class Binder:
                     hint="Compare one of its fields instead, or test it with 'is empty'.",
                 )
             self._operator(tree, expected, what)
+            self._no_empty_text(tree)
             if tree.op is not Op.EMPTY and any(is_empty(self.value(node)) for node in tree.values):
                 return False  # a comparison with a missing value is false, negated or not
             values = self._values(tree, expected, what) if tree.op is not Op.EMPTY else ()

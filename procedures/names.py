@@ -13,10 +13,13 @@ kept as written (``*SMS*`` never becomes "sm").
 True
 >>> same_noun("campuses", "campus"), same_noun("bonus", "bonuses")
 (True, True)
+>>> same_noun("rat", "rates"), same_noun("note", "not")
+(False, False)
 
 The inflector's rules are English's regular ones, and a few nouns defeat them
-("campus" reads as the plural of "campu"), so two heads also match when one is
-the other with "s" or "es" added: a lenient comparison, never a key.
+("campus" reads as the plural of "campu"), so a head ending in "ses" also
+matches itself without the "es": a lenient comparison, never a key. Each noun phrase's
+``forms`` are computed once, so comparing is a set intersection.
 """
 
 from __future__ import annotations
@@ -28,12 +31,16 @@ from functools import lru_cache
 
 from grammar import NounPhrase
 
-__all__ = ["closest", "noun_key", "plural_of", "same_noun", "singular_words", "words_of"]
+__all__ = ["closest", "forms", "noun_key", "plural_of", "same_noun", "singular_words", "words_of"]
 
 
 def words_of(noun: NounPhrase | str) -> tuple[str, ...]:
     """The words of a noun phrase, in lower case, without asterisks, split at underscores."""
-    text = " ".join(noun.words) if isinstance(noun, NounPhrase) else noun
+    return _words(" ".join(noun.words) if isinstance(noun, NounPhrase) else noun)
+
+
+@lru_cache(maxsize=8192)
+def _words(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFC", text)  # "café" typed as e + a combining accent is still "café"
     return tuple(text.replace("*", "").replace("_", " ").lower().split())
 
@@ -74,22 +81,37 @@ def noun_key(noun: NounPhrase | str) -> str:
 
 def same_noun(one: NounPhrase | str, other: NounPhrase | str) -> bool:
     """Whether two noun phrases name the same thing (singular or plural, any case)."""
-    if {words_of(one), singular_words(one)} & {words_of(other), singular_words(other)}:
-        return True
-    mine, theirs = words_of(one), words_of(other)
-    if not mine or len(mine) != len(theirs) or mine[:-1] != theirs[:-1] or _proper(one) or _proper(other):
-        return False
-    return _suffixed(mine[-1], theirs[-1]) or _suffixed(theirs[-1], mine[-1])
+    return not forms(one).isdisjoint(forms(other))
+
+
+def forms(noun: NounPhrase | str) -> frozenset[tuple[str, ...]]:
+    """The forms a noun phrase matches under: two phrases name the same thing when
+    they share one. Its words; its words with the head in the singular; and, for a
+    head ending in "ses" that is not a proper noun, the head without its "es"
+    (campuses, campus), which the inflector's rules miss.
+
+    >>> sorted(forms("bonuses"))
+    [('bonus',), ('bonuse',), ('bonuses',)]
+    """
+    return _forms(words_of(noun), _proper(noun))
+
+
+@lru_cache(maxsize=8192)
+def _forms(words: tuple[str, ...], proper: bool) -> frozenset[tuple[str, ...]]:
+    if not words:
+        return frozenset({words})
+    if proper:
+        return frozenset({words})
+    *rest, head = words
+    found = {words, (*rest, _singular(head))}
+    if head.endswith("ses"):
+        found.add((*rest, head[:-2]))
+    return frozenset(found)
 
 
 def _proper(noun: NounPhrase | str) -> bool:
     raw = noun.words[-1] if isinstance(noun, NounPhrase) else (noun.split() or [""])[-1]
     return raw.startswith("*")
-
-
-def _suffixed(word: str, plural: str) -> bool:
-    """``plural`` is ``word`` with "s" or "es" added: campus, campuses."""
-    return plural in (word + "s", word + "es")
 
 
 def closest(word: str, known: Iterable[str], n: int = 3) -> list[str]:

@@ -45,7 +45,7 @@ from procedures.errors import (
     ValueTypeError,
 )
 from procedures.kinds import Kind, Type
-from procedures.names import singular_words, words_of
+from procedures.names import words_of
 from procedures.registry import Procedure, Registry
 from procedures.scope import Scope, describe
 
@@ -323,7 +323,7 @@ class Runner:
                 if len(items) != 1:
                     found = "none" if not items else "more than one"
                     raise RunError(
-                        f"'{call}' needs exactly one {singular_noun(entry.noun)}, but found {found}",
+                        f"'{call}' needs exactly one {written(call.noun)}, but found {found}",
                         span=call.span,
                         hint="Check the filter's values, or ask for 'some' of them, which may be none."
                         if not items
@@ -423,9 +423,9 @@ class Runner:
         return arguments
 
 
-def singular_noun(noun: NounPhrase) -> str:
-    """A noun phrase with its head in the singular, as written otherwise: ``SMS message``."""
-    return " ".join((*noun.words[:-1], singular_words(noun)[-1])).replace("*", "")
+def written(noun: NounPhrase) -> str:
+    """A noun phrase as the script wrote it, without proper-noun asterisks: ``SMS message``."""
+    return " ".join(noun.words).replace("*", "")
 
 
 def _calls(body: Iterable[Statement]) -> Iterable[Call]:

@@ -21,7 +21,7 @@ from procedures.concepts import Concept, fields_of, names_concept, refers_to
 from procedures.errors import AmbiguousReferenceError, UnknownReferenceError
 from procedures.evaluate import is_empty
 from procedures.kinds import Kind, Type
-from procedures.names import closest, plural_of, same_noun, singular_words, words_of
+from procedures.names import closest, forms, noun_key, plural_of, same_noun, singular_words, words_of
 
 __all__ = ["NOTHING", "Entry", "Scope", "describe"]
 
@@ -81,9 +81,40 @@ class Scope:
     def __init__(self, parent: Scope | None = None, item: tuple[NounPhrase, Any] | None = None) -> None:
         self.parent = parent
         self.item = item
-        self.entries: list[Entry] = []
+        self._entries: list[Entry | None] = []  # None: a name given again later
+        self._latest: dict[tuple[str, ...], int] = {}  # a noun's form -> its latest entry
+        self._names: dict[str, int] = {}  # a name's key -> its entry
+        self._concepts: dict[type[Concept], int] = {}  # a concept -> its latest result
         self.above: Any = NOTHING
         self.answer: Any = NOTHING
+
+    @property
+    def entries(self) -> list[Entry]:
+        """The names and results of this scope, oldest first."""
+        return [entry for entry in self._entries if entry is not None]
+
+    def _add(self, entry: Entry) -> None:
+        place = len(self._entries)
+        self._entries.append(entry)
+        for form in forms(entry.noun):
+            self._latest[form] = place
+        if entry.concept is not None:
+            self._concepts[entry.concept] = place
+
+    def _find(self, noun: NounPhrase) -> Entry | None:
+        """The latest entry ``noun`` names, by the index: the latest sharing a form
+        with it, or the latest result of a concept it names, whichever came last."""
+        place = max((self._latest.get(form, -1) for form in forms(noun)), default=-1)
+        for concept, later in self._concepts.items():
+            if later > place and refers_to(noun, concept):
+                place = later
+        if place < 0:
+            return None
+        entry = self._entries[place]
+        if entry is not None:
+            return entry
+        live = [older for older in self._entries if older is not None]
+        return next((older for older in reversed(live) if _names(older, noun)), None)  # a replaced name
 
     def chain(self) -> Iterable[Scope]:
         scope: Scope | None = self
@@ -92,15 +123,18 @@ class Scope:
             scope = scope.parent
 
     def name(self, noun: NounPhrase, value: Any, declared: Type | None = None) -> None:
-        """Name a value: ``the X is VALUE`` (a later name for X replaces the earlier one)."""
-        self.entries = [
-            entry for entry in self.entries if entry.plural is not None or not same_noun(entry.noun, noun)
-        ]
-        self.entries.append(Entry(noun, value, declared))
+        """Name a value: ``the X is VALUE`` (a later name for X, in the singular or
+        the plural, replaces the earlier one)."""
+        key = noun_key(noun)
+        earlier = self._names.get(key)
+        if earlier is not None:
+            self._entries[earlier] = None
+        self._names[key] = len(self._entries)
+        self._add(Entry(noun, value, declared))
 
     def result(self, noun: NounPhrase, value: Any, concept: type[Concept] | None, plural: bool) -> None:
         """Record a procedure's result, filed under its noun and concept."""
-        self.entries.append(Entry(noun, value, None, concept, plural))
+        self._add(Entry(noun, value, None, concept, plural))
 
     def gather(self, items: list[Scope]) -> None:
         """Take in what a loop's items did: each procedure's results, joined in the
@@ -113,9 +147,11 @@ class Scope:
                     continue  # a name given inside the loop lives only there
                 key = (words_of(entry.noun), entry.concept)
                 values = entry.value if isinstance(entry.value, list) else [entry.value]
-                earlier = joined.get(key)
-                joined[key] = entry._replace(value=values if earlier is None else earlier.value + values)
-        self.entries.extend(joined.values())
+                if key not in joined:
+                    joined[key] = entry._replace(value=[])
+                joined[key].value.extend(values)
+        for entry in joined.values():
+            self._add(entry)
         answers = [scope.answer for scope in items if scope.answer is not NOTHING]
         if answers:
             self.answer = answers
@@ -165,14 +201,11 @@ class Scope:
                 and not _pluralises(noun, scope.item[0])
             ):
                 return scope.item[1], _declared(scope.item[1])
-            for entry in reversed(scope.entries):
-                if entry.plural is None:
-                    if same_noun(entry.noun, noun):
-                        return entry.value, entry.declared
-                elif same_noun(entry.noun, noun) or (
-                    entry.concept is not None and refers_to(noun, entry.concept)
-                ):
-                    return _number(entry.value, noun, many or _plural(noun, entry), span), None
+            entry = scope._find(noun)
+            if entry is not None and entry.plural is None:
+                return entry.value, entry.declared
+            if entry is not None:
+                return _number(entry.value, noun, many or _plural(noun, entry), span), None
         known = self.known()
         close = closest(" ".join(words), known)
         raise UnknownReferenceError(
@@ -182,6 +215,13 @@ class Scope:
             hint=f"Did you mean 'the {close[0]}'?" if close else None,
             suggestions=close,
         )
+
+
+def _names(entry: Entry, noun: NounPhrase) -> bool:
+    """Whether ``the X`` (``noun``) names ``entry``: its noun, or a concept its result is of."""
+    return same_noun(entry.noun, noun) or (
+        entry.plural is not None and entry.concept is not None and refers_to(noun, entry.concept)
+    )
 
 
 def _declared(value: Any) -> Type | None:

@@ -35,8 +35,12 @@ def test_known_mistake_is_explained(sentence: str, line: int, column: int, words
     assert words in str(error)
     # The message quotes the line and puts a caret under the offending word.
     quoted, carets = str(error).split("\n")[1:3]
-    assert quoted == "  " + sentence.split("\n")[line - 1]
-    assert carets.index("^") == column + 1
+    written = sentence.split("\n")[line - 1]
+    if len(written) <= 100:
+        assert quoted == "  " + written
+        assert carets.index("^") == column + 1
+    else:  # a long line is quoted as a window around the mistake
+        assert len(quoted) < 120 and quoted[carets.index("^")] == written[column - 1]
 
 
 def test_error_is_the_projects_and_hides_lark() -> None:
@@ -76,3 +80,13 @@ def test_a_filter_stays_on_one_line() -> None:
 def test_non_text_input_is_a_type_error() -> None:
     with pytest.raises(TypeError, match="expected English text"):
         parse_script(b"say 1")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("sign", ["", "-"])
+def test_a_number_of_thousands_of_digits_is_refused_briefly(sign: str) -> None:
+    # Python will not convert integers of more than 4,300 digits; the check must
+    # come first, and the message must not echo all of them.
+    with pytest.raises(EnglishSyntaxError) as caught:
+        parse_script(f"read the first {sign}{'9' * 5000} SMS messages")
+    assert "..." in str(caught.value) and len(str(caught.value)) < 400
+    assert caught.value.column == 16

@@ -75,6 +75,34 @@ def test_a_later_name_replaces_an_earlier_one(session: Session) -> None:
     assert session.run('the greeting is "hi"\nthe greeting is "hello"\nsay the greeting').value == "hello"
 
 
+def test_a_name_given_again_in_the_other_number_replaces_the_first(session: Session) -> None:
+    assert session.run("the totals is 1\nthe total is 2\nsay the totals").value == "2"
+    assert session.run("the total is 3\nthe totals is 4\nsay the total").value == "4"
+    assert session.run('the total is 5\nthe title is "x"\nsay the totals').value == "5"
+
+
+def test_looking_up_a_name_does_not_walk_every_earlier_name(
+    session: Session, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Names are indexed by the forms of their nouns: a script of many names runs in
+    # time proportional to its length, not to its square.
+    import procedures.scope
+
+    compared = 0
+    original = procedures.scope.same_noun
+
+    def counting(one: Any, other: Any) -> bool:
+        nonlocal compared
+        compared += 1
+        return original(one, other)
+
+    monkeypatch.setattr(procedures.scope, "same_noun", counting)
+    names = "\n".join(f"the count number{i} is {i}" for i in range(500))
+    lookups = "\n".join(f"say the count number{i}" for i in range(500))
+    assert session.run(names + "\n" + lookups).value == "499"
+    assert compared < 2_000
+
+
 def test_say_is_the_above(session: Session) -> None:
     result = session.run('say "hello"\nuse the above as the greeting\nsay the greeting')
     assert result.value == "hello"
@@ -156,6 +184,18 @@ def test_same_noun_matches_a_noun_ending_in_us_with_its_plural(noun: str) -> Non
 
     assert same_noun(noun, noun + "es") and same_noun(noun + "es", noun) and same_noun(noun, noun)
     assert not same_noun(noun, "book")
+
+
+@pytest.mark.parametrize(("one", "other"), [("rat", "rates"), ("not", "notes"), ("bus", "busses")])
+def test_the_lenient_match_is_only_for_heads_ending_in_s(one: str, other: str) -> None:
+    from procedures.names import same_noun
+
+    assert not same_noun(one, other) and not same_noun(other, one)
+
+
+def test_exactly_one_is_asked_for_in_the_words_written(college: Session) -> None:
+    error = college.step('list a campus whose city is "Paris"')["error"]
+    assert "needs exactly one campus, but found none" in error["message"]
 
 
 def test_a_singular_noun_the_inflector_misreads_names_one_thing(college: Session) -> None:
@@ -282,6 +322,25 @@ def test_a_missing_value_in_a_filter_is_an_error_that_says_so(session: Session) 
         'find a book whose title is "Emma"\nfind some books whose title is the book\'s price'
     )
     assert "empty" in error["error"]["message"] and error["error"]["line"] == 2
+
+
+@pytest.mark.parametrize(
+    ("step", "hint"),
+    [
+        ('find some books whose title is ""', "'title is empty'"),
+        ('find some books whose title is not ""', "'title is not empty'"),
+        ('find some books whose title contains ""', "between the quotes"),
+        ('the x is "Emma"\nif the x is not "" then\n  say 1', "'the x is not empty'"),
+        ('the x is "Emma"\nif the x starts with "" then\n  say 1', "between the quotes"),
+    ],
+)
+def test_an_empty_text_to_compare_with_is_refused_in_filters_and_conditions_alike(
+    session: Session, step: str, hint: str
+) -> None:
+    # A comparison with a missing value never holds, so `is not ""` would be false
+    # even for "Emma": refused where it is written, with the way to ask instead.
+    error = session.step(step)["error"]
+    assert error["kind"] == "value" and error["word"] == '""' and hint in error["hint"]
 
 
 # ------------------------------------------------------------ the clocks
