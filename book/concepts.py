@@ -23,7 +23,7 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from book.wire import WireMessage, format_rfc2822, parse_rfc2822
+from book.wire import WireMessage, format_rfc2822, parse_count, parse_rfc2822
 from procedures import Choices, Concept, Exact, Hidden, PhoneNumber
 
 __all__ = ["DIRECTIONS", "STATUSES", "SmsMessage", "message_from_wire", "message_to_wire"]
@@ -84,7 +84,8 @@ def _same(value: Any) -> Any:
 
 
 def _count(raw: Any) -> Any:
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else _UNREADABLE
+    count = parse_count(raw)
+    return _UNREADABLE if count is None else count
 
 
 def _price(raw: Any) -> Any:

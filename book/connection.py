@@ -151,15 +151,20 @@ def open_session(
             session.step("read the first 5 SMS messages whose date sent is today")
     """
     import book.procedures  # noqa: F401 - registers the book's procedures
-    from procedures import Session
+    from book.errors import ConfigurationError
+    from procedures import Session, timezone_named
 
+    try:
+        zone = timezone_named(timezone)
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from exc
     environ = os.environ if environ is None else environ
     settings = settings or Settings()
+    clock = clock_from(environ)
     connection = Connection.choose(sandbox, environ)
-    clock = connection.sandbox.clock if connection.sandbox is not None else clock_from(environ)
     return Session(
-        clock=clock,
-        timezone=timezone,
+        clock=connection.sandbox.clock if connection.sandbox is not None else clock,
+        timezone=zone,
         resources=[connection, settings, progress or Progress()],
         concurrency=settings.concurrency,
         say=say,

@@ -165,10 +165,11 @@ class Credentials:
 
 def shown_url(url: str) -> str:
     """A URL as it may be shown: a user name and password in it are masked."""
-    parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not a URL at all: shown without anything that could be a secret
+        return "***" if "@" in url else url
+    if "@" not in parts.netloc:
         return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host += f":{parts.port}"
+    host = parts.netloc.rpartition("@")[2]  # as written: a bracketed IPv6 address, any port
     return urlunsplit(parts._replace(netloc=f"***@{host}"))

@@ -14,6 +14,7 @@ Every one is a ``grammar.BookError``; none carries a credential. The tree::
         └── ConfigurationError           credentials or settings are wrong
     └── PlanError                    a read would scan too much, or cannot be planned
     └── SandboxError                 the local sandbox cannot do what was asked
+        └── SchemaError                  its file was made by a version with another schema
 
 ``attempts`` on a Twilio error says how many requests were made before giving up.
 """
@@ -34,6 +35,7 @@ __all__ = [
     "PlanError",
     "RequestTimeoutError",
     "SandboxError",
+    "SchemaError",
     "TwilioError",
     "UnexpectedResponseError",
 ]
@@ -192,3 +194,8 @@ class SandboxError(BookError):
     """The local sandbox cannot do what was asked (a damaged state file, a busy port, ...)."""
 
     kind = "sandbox"
+
+
+class SchemaError(SandboxError):
+    """The sandbox file was made by a version of the book with another schema: the
+    one thing ``book sandbox reset --yes`` deletes the file for."""

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
@@ -389,7 +390,7 @@ def _date_params(lower: Bound | None, upper: Bound | None) -> tuple[dict[str, st
 def _pushable_number(value: str) -> bool:
     """Twilio matches From and To exactly: push numbers and short codes, whose
     spelling is fixed; compare sender ids and channel addresses here, without case."""
-    return (value.startswith("+") and value[1:].isdigit()) or value.isdigit()
+    return re.fullmatch(r"\+?[0-9]+", value) is not None
 
 
 def push(term: Sequence[Comparison], timezone: dt.tzinfo = dt.UTC) -> Pushed:

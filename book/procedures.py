@@ -213,6 +213,9 @@ async def _each(
             return message_from_wire(changed) if changed is not None else message
 
     outcomes = await asyncio.gather(*(one(message) for message in messages), return_exceptions=True)
+    for outcome in outcomes:
+        if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
+            raise outcome  # a cancellation or an interrupt, not a failure of one message
     failures = [
         (position, outcome) for position, outcome in enumerate(outcomes, 1) if isinstance(outcome, Exception)
     ]
@@ -220,9 +223,6 @@ async def _each(
         return [outcome for outcome in outcomes if isinstance(outcome, SmsMessage)]
     if len(messages) == 1:
         raise failures[0][1]
-    for outcome in outcomes:
-        if isinstance(outcome, BaseException) and not isinstance(outcome, Exception):
-            raise outcome  # a cancellation or an interrupt, not a failure of one message
     position, first = failures[0]
     raise LoopError(
         f"{len(failures)} of {len(messages)} SMS messages could not be {_past(verb)}, "

@@ -32,6 +32,7 @@ from enum import Enum
 
 from book.api import Request, Response, Safety
 from book.errors import NetworkError, OutcomeUnknownError, RequestTimeoutError
+from book.wire import parse_count
 from grammar.node import Record
 
 __all__ = ["Attempts", "Failure", "RetryPolicy"]
@@ -175,8 +176,9 @@ def _retry_after(response: Response) -> float | None:
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    seconds = parse_count(value)
+    if seconds is not None:
+        return float(seconds)
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):

@@ -16,13 +16,27 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-__all__ = ["API_VERSION", "WireMessage", "WirePage", "format_rfc2822", "parse_rfc2822"]
+__all__ = ["API_VERSION", "WireMessage", "WirePage", "format_rfc2822", "parse_count", "parse_rfc2822"]
 
 API_VERSION = "2010-04-01"
+
+
+def parse_count(text: object) -> int | None:
+    """A whole number written as Twilio writes counts, ASCII digits only (``"2"``),
+    else None: other scripts' digits ("²", "٣") and numbers of more digits than
+    any count are not counts.
+
+    >>> parse_count("12"), parse_count("²"), parse_count("-1"), parse_count("9" * 40)
+    (12, None, None, None)
+    """
+    if not isinstance(text, str) or re.fullmatch("[0-9]{1,18}", text) is None:
+        return None
+    return int(text)
 
 
 def parse_rfc2822(text: str) -> dt.datetime:

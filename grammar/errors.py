@@ -90,15 +90,17 @@ class BookError(Exception):
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        """The error as JSON-ready data: kind, message, position, word, hint, suggestions."""
+        """The error as JSON-ready data: kind, message, position (line, column,
+        end_line, end_column: null when the error has no place in the English),
+        word, hint, suggestions."""
         data: dict[str, Any] = {"kind": self.kind, "message": self.message}
-        if self.span is not None:
-            data.update(
-                line=self.span.line,
-                column=self.span.column,
-                end_line=self.span.end_line,
-                end_column=self.span.end_column,
-            )
+        span = self.span
+        data.update(
+            line=span and span.line,
+            column=span and span.column,
+            end_line=span and span.end_line,
+            end_column=span and span.end_column,
+        )
         if self.word is not None:
             data["word"] = self.word
         if self.hint:

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from functools import lru_cache
@@ -201,8 +202,10 @@ def is_empty(value: Any) -> bool:
         return True
     if isinstance(value, (str, list, tuple)):
         return len(value) == 0
-    if isinstance(value, (float, Decimal)):
-        return value != value  # only NaN differs from itself
+    if isinstance(value, Decimal):
+        return value.is_nan()  # a signalling NaN cannot even be compared
+    if isinstance(value, float):
+        return math.isnan(value)
     return False
 
 

@@ -170,15 +170,12 @@ class Session:
             return {"error": error.to_dict()}
         except Exception as error:  # an agent reads errors: it must never crash on one
             logger.exception("the step failed unexpectedly")
-            return {
-                "error": {
-                    "kind": "internal",
-                    "message": f"the step failed unexpectedly: {type(error).__name__}: {error}",
-                    "hint": "This is a fault in the book or one of its procedures, not in the English; "
-                    "please report it with the step that caused it.",
-                    "suggestions": [],
-                }
-            }
+            internal = BookError(
+                f"the step failed unexpectedly: {type(error).__name__}: {error}",
+                hint="This is a fault in the book or one of its procedures, not in the English; "
+                "please report it with the step that caused it.",
+            )
+            return {"error": {**internal.to_dict(), "kind": "internal"}}
 
     def close(self) -> None:
         """Close the session's event loop (the one its steps share, so that what a

@@ -4,8 +4,8 @@ procedure that does what was asked, and never one that does something else
 
 >>> related("list", "read"), related("remove", "delete"), related("list", "delete")
 (True, True, False)
->>> related("raed", "read")
-True
+>>> related("raed", "read"), related("unsend", "send"), related("txt", "send")
+(True, False, True)
 """
 
 from __future__ import annotations
@@ -17,9 +17,26 @@ __all__ = ["related"]
 # Verbs a person or an agent reaches for, grouped by what they ask for.
 _GROUPS = (
     frozenset(
-        {"read", "list", "get", "fetch", "retrieve", "show", "find", "search", "query", "look", "view", "see"}
+        {
+            "read",
+            "list",
+            "get",
+            "fetch",
+            "retrieve",
+            "show",
+            "find",
+            "search",
+            "query",
+            "look",
+            "view",
+            "see",
+            "print",
+            "display",
+        }
     ),
-    frozenset({"send", "text", "message", "sms", "post", "write", "notify", "submit"}),
+    frozenset(
+        {"send", "text", "txt", "message", "sms", "post", "write", "notify", "submit", "dispatch", "deliver"}
+    ),
     frozenset({"delete", "remove", "erase", "destroy", "drop", "purge"}),
     frozenset({"redact", "erase", "blank", "scrub", "clear", "wipe", "censor"}),
     frozenset({"cancel", "stop", "abort", "unschedule", "withdraw", "revoke"}),
@@ -38,4 +55,11 @@ def related(asked: str, known: str) -> bool:
         return True
     if any(asked in group and known in group for group in _GROUPS):
         return True
+    if _undoes(asked, known) or _undoes(known, asked):
+        return False
     return bool(difflib.get_close_matches(asked, [known], n=1, cutoff=0.75))
+
+
+def _undoes(one: str, other: str) -> bool:
+    """Whether ``one`` is ``other`` with a prefix that reverses it: unsend, deregister."""
+    return any(one == prefix + other for prefix in ("un", "de", "dis", "non", "anti"))

@@ -86,6 +86,31 @@ def test_a_change_to_several_messages_reports_what_went_through_when_some_fail()
     assert statuses == {"a": "canceled", "b": "queued", "c": "canceled"}
 
 
+def test_a_change_cut_short_by_a_cancellation_is_not_reported_as_done() -> None:
+    import asyncio
+    from typing import cast
+
+    from book.concepts import SmsMessage
+    from book.procedures import _each
+    from grammar import BookError
+    from procedures import Context
+
+    class Bare:
+        def resource(self, kind: type) -> Any:
+            raise BookError("no resources here")
+
+    messages = [SmsMessage(sid=f"SM{n:032x}") for n in range(3)]
+
+    async def change(sid: str) -> None:
+        if sid == messages[1].sid:
+            raise asyncio.CancelledError  # the run is being stopped
+
+    # Every other message went through: still, the loop must stop, not answer two
+    # of three as though that were all.
+    with pytest.raises(asyncio.CancelledError):
+        asyncio.run(_each(cast(Context, Bare()), messages, "redact", change))
+
+
 def test_a_message_sent_while_a_read_pages_on_is_given_once() -> None:
     """A queued message is ordered by when it was created, a sent one by when it
     was sent: sent between two pages, it moves up the order, and the next page
@@ -336,6 +361,25 @@ def test_open_session_runs_the_book_on_a_sandbox(tmp_path: Path) -> None:
         found = running.step('read some SMS messages whose recipient number is "+14155550100"')["result"]
     assert [message["body"] for message in found] == ["Hi"]
     assert found[0]["date_created"] == "2024-06-01T12:00:00Z"
+
+
+@pytest.mark.parametrize(
+    ("options", "words"),
+    [
+        ({"timezone": "Mars/Base"}, "is not a time zone"),
+        ({"environ": {"SMS_BOOK_NOW": "teatime"}}, "is not an ISO 8601"),
+    ],
+)
+def test_open_session_refuses_bad_settings_before_opening_anything(
+    tmp_path: Path, options: dict[str, Any], words: str
+) -> None:
+    import book
+    from book.errors import ConfigurationError
+
+    path = tmp_path / "never.sqlite3"
+    with pytest.raises(ConfigurationError, match=words):
+        book.open_session(sandbox=path, **options)
+    assert not path.exists()
 
 
 def test_a_session_without_a_connection_says_how_to_make_one() -> None:

@@ -295,18 +295,18 @@ def test_explain_with_nothing_to_explain_shows_an_explain(sandbox: Path) -> None
 
 
 def test_a_loop_prints_what_it_says_once_and_an_empty_read_says_so(sandbox: Path) -> None:
-    looped = book(
-        "run",
-        "-e",
-        'read the first 2 SMS messages whose sender number is "+15005550006"',
-        "-e",
-        "process each SMS message as follows",
-        "-e",
-        "  say the SMS message's recipient number",
-        sandbox=sandbox,
-    )
+    def loop(step: str) -> subprocess.CompletedProcess[str]:
+        read = 'read the first 2 SMS messages whose sender number is "+15005550006"'
+        return book(
+            "run", "-e", read, "-e", "process each SMS message as follows", "-e", step, sandbox=sandbox
+        )
+
+    looped = loop("  say the SMS message's recipient number")
     assert looped.returncode == 0, looped.stderr
     assert len(looped.stdout.splitlines()) == 2
+    silent = loop("  the sid is the SMS message's sid")
+    assert silent.returncode == 0, silent.stderr  # a loop that says nothing: its values are shown
+    assert [line[:2] in ("SM", "MM") for line in silent.stdout.splitlines()] == [True, True]
     empty = book(
         "run", "-e", 'read some SMS messages whose body is "no such body, anywhere"', sandbox=sandbox
     )
@@ -398,7 +398,8 @@ def test_reset_keeps_what_is_not_a_sandbox_and_remakes_an_old_one(tmp_path: Path
     foreign = tmp_path / "notes.sqlite3"
     foreign.write_text("my notes\n", encoding="utf-8")
     refused = book("sandbox", "reset", "--yes", sandbox=foreign)
-    assert refused.returncode == 1 and "not a sandbox file" in refused.stderr
+    assert refused.returncode == 1 and "not a sandbox" in refused.stderr
+    assert "does not delete a file it did not make" in refused.stderr
     assert foreign.read_text(encoding="utf-8") == "my notes\n"
     old = tmp_path / "old.sqlite3"
     with sqlite3.connect(old) as db:
@@ -411,6 +412,33 @@ def test_reset_keeps_what_is_not_a_sandbox_and_remakes_an_old_one(tmp_path: Path
         remade["removed"] == 0
         and data(book("sandbox", "info", "--format", "json", sandbox=old))["messages"] == 0
     )
+
+
+def test_reset_never_deletes_a_sandbox_another_process_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    from book.cli.main import main
+    from book.errors import SandboxError
+    from book.sandbox import state
+
+    path = tmp_path / "held.sqlite3"
+    first = Sandbox(str(path))
+    seed(first, 3, seed=1)
+    first.state.close()
+    held = sqlite3.connect(path, isolation_level=None)
+    held.execute("BEGIN EXCLUSIVE")  # another process in the middle of a write
+    monkeypatch.setattr(state, "PATIENCE", 0.2)
+    try:
+        with pytest.raises(SandboxError, match="busy: another process holds it") as caught:
+            state.State(path)
+        assert not isinstance(caught.value, state.SchemaError)
+        assert main(["sandbox", "reset", "--yes", "--sandbox", str(path)]) == 1
+    finally:
+        held.execute("ROLLBACK")
+        held.close()
+    assert Sandbox(str(path)).count() == 3  # nothing lost
 
 
 def test_a_password_in_the_twilio_url_is_not_shown(sandbox: Path) -> None:

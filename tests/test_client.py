@@ -714,6 +714,22 @@ def test_bad_credentials_are_explained_without_the_secret(options: dict[str, str
     _seen(caught.value)
 
 
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("http://someone:hunter22@127.0.0.1:9/x", "http://***@127.0.0.1:9/x"),
+        ("http://someone:hunter22@[::1]:8080/", "http://***@[::1]:8080/"),
+        ("http://someone:hunter22@host:99999/", "http://***@host:99999/"),
+        ("http://someone:hunter22@[::1", "***"),
+        ("http://127.0.0.1:9/", "http://127.0.0.1:9/"),
+    ],
+)
+def test_a_url_is_shown_without_its_password_whatever_its_shape(url: str, shown: str) -> None:
+    from book.credentials import shown_url
+
+    assert shown_url(url) == shown and "hunter22" not in shown_url(url)
+
+
 def test_missing_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TWILIO_ACCOUNT_SID", raising=False)
     with pytest.raises(ConfigurationError, match="no Twilio credentials"):

@@ -122,7 +122,7 @@ _wire_values = {
     "body": st.text(max_size=40),
     "status": st.sampled_from(STATUSES),
     "direction": st.sampled_from(DIRECTIONS),
-    "num_segments": st.integers(0, 10).map(str) | st.sampled_from(["01", "x"]),
+    "num_segments": st.integers(0, 10).map(str) | st.sampled_from(["01", "x", "\u00b2", "9" * 40]),
     "num_media": st.integers(0, 10).map(str),
     "price": st.decimals(min_value=-1, max_value=0, places=5).map(str) | st.just("-0.0075"),
     "price_unit": st.sampled_from(["USD", "EUR"]),

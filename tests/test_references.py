@@ -289,6 +289,14 @@ def test_a_number_that_is_not_one_counts_as_missing(college: Session) -> None:
     assert college.run(script).value == "missing"
 
 
+@pytest.mark.parametrize("nan", [float("nan"), Decimal("NaN"), Decimal("sNaN")])
+def test_every_kind_of_not_a_number_is_missing(nan: object) -> None:
+    from procedures.evaluate import is_empty
+
+    assert is_empty(nan)  # a signalling NaN refuses to be compared: asked properly
+    assert not is_empty(Decimal("0")) and not is_empty(0.0)
+
+
 def test_an_unexpected_failure_comes_back_as_an_internal_error(
     college: Session, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -298,6 +306,9 @@ def test_an_unexpected_failure_comes_back_as_an_internal_error(
     monkeypatch.setattr("procedures.runtime.Runner.statement", broken)
     error = college.step("say 1")["error"]
     assert error["kind"] == "internal" and "ZeroDivisionError: a bug" in error["message"]
+    # the same keys as every other error, so that an agent reads them all alike
+    ordinary = college.step("say the nothing")["error"]
+    assert set(error) == set(ordinary) - {"word"} and error["line"] is None and error["column"] is None
 
 
 # ----------------------------------------------------------- missing values

@@ -218,6 +218,8 @@ CREATE_ERRORS = [
     ({**OK, "ValidityPeriod": "0"}, 21624),
     ({**OK, "ValidityPeriod": "36001"}, 21624),
     ({**OK, "ValidityPeriod": "1.5"}, 21624),
+    ({**OK, "ValidityPeriod": "\u00b2"}, 21624),
+    ({**OK, "ValidityPeriod": "9" * 5000}, 21624),
 ]
 
 
@@ -457,6 +459,8 @@ def test_inbound_messages_can_be_injected(sandbox: Sandbox) -> None:
         ({"sender": "hello"}, "the sender 'hello'"),
         ({"sender": "+14155550123", "to": "+19995550000"}, "is not one of this account's numbers"),
         ({"sender": "+14155550123", "to": "+1 999"}, "the recipient '+1 999'"),
+        # Twilio's alphanumeric sender ids are one-way: a customer cannot reply to one.
+        ({"sender": "+14155550123", "to": "SMSBOOK"}, "SMSBOOK is an alphanumeric sender id"),
     ],
 )
 def test_inbound_messages_come_from_a_phone_to_one_of_the_account_numbers(

@@ -112,8 +112,10 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     finally:
         session.close()
     stop()
-    # For people, a script that ends by saying or looping has shown what it did.
-    shown = bool(script.statements) and isinstance(script.statements[-1], (Say, Each))
+    # For people, a script that ends by saying, or by a loop that said something,
+    # has shown what it did; a silent loop's answers are printed.
+    last = script.statements[-1] if script.statements else None
+    shown = isinstance(last, Say) or (isinstance(last, Each) and bool(result.said))
     output.result(result.value, result.to_dict(), said=result.said, shown=shown)
     return 0
 
@@ -138,11 +140,23 @@ def counting(least: int, most: int | None = None) -> Callable[[str], int]:
     return parse
 
 
+def zone(text: str) -> str:
+    """An IANA time zone name (argparse refuses any other, with exit code 2)."""
+    from procedures import timezone_named
+
+    try:
+        timezone_named(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return text
+
+
 def options(command: argparse.ArgumentParser) -> None:
     """The options every command that runs English takes."""
     command.add_argument(
         "--timezone",
         default=os.environ.get("SMS_BOOK_TIMEZONE", "UTC"),
+        type=zone,
         metavar="ZONE",
         help="the book's time zone: dates are whole days there (default UTC)",
     )

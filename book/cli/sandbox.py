@@ -11,7 +11,7 @@ from typing import Any
 
 from book.cli.output import Output, UsageError, plain
 from book.cli.run import counting
-from book.errors import SandboxError
+from book.errors import SandboxError, SchemaError
 
 __all__ = ["add"]
 
@@ -93,8 +93,8 @@ def _receive(arguments: argparse.Namespace, output: Output) -> int:
 def _reset(arguments: argparse.Namespace, output: Output) -> int:
     try:
         sandbox = _open(arguments)
-    except SandboxError:
-        if not arguments.yes or not Path(arguments.sandbox).exists():
+    except SchemaError:
+        if not arguments.yes:
             raise
         from book.sandbox import State
 

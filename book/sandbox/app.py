@@ -249,6 +249,11 @@ class Sandbox:
         account's numbers (default: the first)."""
         account = self.account.sid
         sender = _number(sender, "the sender")
+        if to is not None and to in self.account.numbers and to not in self.senders():
+            raise SandboxError(
+                f"{to} is an alphanumeric sender id: it sends one way, and no one can text it",
+                hint="Send it to one of the account's phone numbers: " + ", ".join(self.senders()) + ".",
+            )
         recipient = _number(to, "the recipient") if to is not None else self.senders()[0]
         if not self.state.owns(account, recipient):
             raise SandboxError(

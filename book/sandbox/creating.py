@@ -13,7 +13,7 @@ from book.sandbox.answers import Refusal, Reply, first, json_reply
 from book.sandbox.lifecycle import SEND_DELAY, epoch, epoch_rfc2822
 from book.sandbox.segments import count, smart
 from book.sandbox.state import Row
-from book.wire import API_VERSION
+from book.wire import API_VERSION, parse_count
 from procedures import normalise_phone
 
 if TYPE_CHECKING:
@@ -96,7 +96,8 @@ def create(sandbox: Sandbox, account: str, form: Sequence[tuple[str, str]]) -> R
     if callback is not None and not _url(callback):
         raise Refusal(400, 21609, f"The StatusCallback URL {callback} is not a valid URL.")
     validity = first(form, "ValidityPeriod")
-    if validity is not None and not (validity.isdigit() and 1 <= int(validity) <= MAX_VALIDITY):
+    seconds = parse_count(validity)
+    if validity is not None and not (seconds is not None and 1 <= seconds <= MAX_VALIDITY):
         raise Refusal(
             400, 21624, f"Validity period can only be set to integers between 1 and {MAX_VALIDITY} seconds."
         )

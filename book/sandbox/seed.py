@@ -27,7 +27,7 @@ from book.sandbox.app import Sandbox
 from book.sandbox.lifecycle import epoch_rfc2822
 from book.sandbox.segments import count as segments_of
 from book.sandbox.state import Row
-from book.wire import API_VERSION, WireMessage, parse_rfc2822
+from book.wire import API_VERSION, WireMessage, parse_count, parse_rfc2822
 
 __all__ = ["KNOWN_CUSTOMERS", "customers", "load", "seed"]
 
@@ -264,7 +264,7 @@ def _check_fields(message: dict[str, Any], position: int) -> None:
         found = exc.errors()[0]
         problem = f"{'.'.join(str(part) for part in found['loc'])}: {found['msg']}"
     for name in ("num_segments", "num_media"):
-        if problem is None and message.get(name) is not None and not str(message[name]).isdigit():
+        if problem is None and message.get(name) is not None and parse_count(message[name]) is None:
             problem = f"{name}: {message[name]!r} is not a whole number written as text"
     price = message.get("price")
     if problem is None and price is not None and not re.fullmatch(r"-?\d+(\.\d+)?", str(price)):

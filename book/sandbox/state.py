@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from book.errors import SandboxError
+from book.errors import SandboxError, SchemaError
 from grammar.node import Record
 
 __all__ = ["Account", "Row", "State"]
@@ -109,11 +109,15 @@ def derived_sid(prefix: str, account: str) -> str:
     return prefix + hashlib.sha256(f"{account}:{prefix}".encode()).hexdigest()[:32]
 
 
-def _patiently(step: Callable[[], object], seconds: float = 10.0) -> None:
+PATIENCE = 10.0
+"""Seconds to wait for another process that holds the sandbox file's lock."""
+
+
+def _patiently(step: Callable[[], object]) -> None:
     """Run ``step``, again while another process holds the lock it needs. SQLite's
     busy timeout does not cover every wait: a change of journal mode, and a lock
     that would deadlock, fail at once."""
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + PATIENCE
     while True:
         try:
             step()
@@ -125,21 +129,64 @@ def _patiently(step: Callable[[], object], seconds: float = 10.0) -> None:
             time.sleep(0.01 + random.random() * 0.04)  # noqa: S311 - jitter, not a secret
 
 
+def _stamp(path: Path) -> str | None:
+    """The schema version stamped in a sandbox file, None for a file that is not one."""
+    try:
+        with path.open("rb") as file:
+            if file.read(16) != b"SQLite format 3\x00":
+                return None
+        probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            row = probe.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        finally:
+            probe.close()
+    except (OSError, sqlite3.Error):
+        return None
+    return None if row is None else str(row[0])
+
+
+def _outdated(path: Path | None, version: str) -> SchemaError:
+    return SchemaError(
+        f"the sandbox file {path} has schema {version}, this version reads {SCHEMA_VERSION}",
+        hint="Reset it with 'book sandbox reset --yes', or point --sandbox at another file.",
+    )
+
+
 class State:
     """The SQLite store (see the module's docstring); safe to share between threads."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else None
-        try:
-            if self.path is not None:
+        if self.path is not None:
+            try:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise SandboxError(
+                    f"the sandbox file {self.path} cannot be used: {exc}",
+                    hint="Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file.",
+                ) from exc
+        try:
             self._db = sqlite3.connect(
                 str(self.path) if self.path else ":memory:",
                 check_same_thread=False,
                 isolation_level=None,
-                timeout=10,
+                timeout=PATIENCE,
             )
-            self._db.execute("PRAGMA busy_timeout = 10000")
+        except sqlite3.Error as exc:
+            raise SandboxError(
+                f"the sandbox file {self.path} cannot be used: {exc}",
+                hint="Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file.",
+            ) from exc
+        try:
+            self._prepare()
+        except BaseException:
+            self._db.close()
+            raise
+
+    def _prepare(self) -> None:
+        """Set the connection up, and make or check the schema."""
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(PATIENCE * 1000)}")
             if self.path is not None:
                 _patiently(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
                 self._db.execute("PRAGMA synchronous = NORMAL")
@@ -147,12 +194,15 @@ class State:
             # new file together wait for each other instead of deadlocking
             _patiently(lambda: self._db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{_STAMP}COMMIT;"))
             version = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-            if version[0] != SCHEMA_VERSION:
-                raise SandboxError(
-                    f"the sandbox file {self.path} has schema {version[0]}, this version reads {SCHEMA_VERSION}",
-                    hint="Reset it with 'book sandbox reset --yes', or point --sandbox at another file.",
-                )
         except sqlite3.DatabaseError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise SandboxError(
+                    f"the sandbox file {self.path} is busy: another process holds it",
+                    hint="Wait for the other book command (a 'book sandbox serve'?) to finish, and try again.",
+                ) from exc
+            stamped = _stamp(self.path) if self.path is not None else None
+            if stamped is not None and stamped != SCHEMA_VERSION:
+                raise _outdated(self.path, stamped) from exc
             raise SandboxError(
                 f"the sandbox file {self.path} cannot be used: {exc}",
                 hint="It is not a sandbox: point --sandbox (or SMS_BOOK_SANDBOX) at another file. The book "
@@ -161,11 +211,13 @@ class State:
                 else "Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file, or reset it with "
                 "'book sandbox reset --yes'.",
             ) from exc
-        except (sqlite3.Error, OSError) as exc:
+        except sqlite3.Error as exc:
             raise SandboxError(
                 f"the sandbox file {self.path} cannot be used: {exc}",
                 hint="Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file.",
             ) from exc
+        if version[0] != SCHEMA_VERSION:
+            raise _outdated(self.path, version[0])
         self._lock = threading.RLock()
         self._depth = 0
 
@@ -174,17 +226,7 @@ class State:
         """Delete a sandbox file this version cannot open (another schema), with
         its journal; ``SandboxError`` for a file that is not a sandbox's."""
         path = Path(path)
-        try:
-            with path.open("rb") as file:
-                ours = file.read(16) == b"SQLite format 3\x00"
-            if ours:
-                probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-                try:
-                    ours = probe.execute("SELECT 1 FROM meta WHERE key = 'schema'").fetchone() is not None
-                finally:
-                    probe.close()
-        except (OSError, sqlite3.Error):
-            ours = False
+        ours = _stamp(path) is not None
         if not ours:
             raise SandboxError(
                 f"{path} is not a sandbox file, so it is not deleted",
