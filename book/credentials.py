@@ -170,6 +170,7 @@ def shown_url(url: str) -> str:
     except ValueError:  # not a URL at all: shown without anything that could be a secret
         return "***" if "@" in url else url
     if "@" not in parts.netloc:
-        return url
+        # no "//": "user:password@host" reads as a scheme and a path; mask it all the same
+        return "***@" + url.rpartition("@")[2] if "@" in url else url
     host = parts.netloc.rpartition("@")[2]  # as written: a bracketed IPv6 address, any port
     return urlunsplit(parts._replace(netloc=f"***@{host}"))

@@ -224,7 +224,7 @@ class Binder:
             )
 
     @staticmethod
-    def _no_empty_text(comparison: Comparison) -> None:
+    def no_empty_text(comparison: Comparison) -> None:
         """Refuse ``""`` written as a value to compare with: an empty text is a missing
         value, and a comparison with one is never true, so it cannot be what was meant."""
         for node in comparison.values:
@@ -265,7 +265,7 @@ class Binder:
             field = field_of(concept, tree.subject)
             what = f"'{field.english}'"
             self._operator(tree, field.type, what)
-            self._no_empty_text(tree)
+            self.no_empty_text(tree)
             values = self._values(tree, field.type, what)
             bound = tuple(
                 literal(value).replace(span=node.span)
@@ -302,7 +302,7 @@ class Binder:
                     hint="Compare one of its fields instead, or test it with 'is empty'.",
                 )
             self._operator(tree, expected, what)
-            self._no_empty_text(tree)
+            self.no_empty_text(tree)
             if tree.op is not Op.EMPTY and any(is_empty(self.value(node)) for node in tree.values):
                 return False  # a comparison with a missing value is false, negated or not
             values = self._values(tree, expected, what) if tree.op is not Op.EMPTY else ()

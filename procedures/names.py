@@ -17,8 +17,9 @@ True
 (False, False)
 
 The inflector's rules are English's regular ones, and a few nouns defeat them
-("campus" reads as the plural of "campu"), so a head ending in "ses" also
-matches itself without the "es": a lenient comparison, never a key. Each noun phrase's
+("campus" reads as the plural of "campu", "bases" as the plural of "basis"), so
+a head ending in "s" also matches itself without the "s", or without "es" after
+an "s": a lenient comparison, never a key. Each noun phrase's
 ``forms`` are computed once, so comparing is a set intersection.
 """
 
@@ -87,11 +88,13 @@ def same_noun(one: NounPhrase | str, other: NounPhrase | str) -> bool:
 def forms(noun: NounPhrase | str) -> frozenset[tuple[str, ...]]:
     """The forms a noun phrase matches under: two phrases name the same thing when
     they share one. Its words; its words with the head in the singular; and, for a
-    head ending in "ses" that is not a proper noun, the head without its "es"
-    (campuses, campus), which the inflector's rules miss.
+    head that is not a proper noun, the head without a final "s" (bases, base) or
+    "es" (campuses, campus), where the inflector's rules miss.
 
     >>> sorted(forms("bonuses"))
     [('bonus',), ('bonuse',), ('bonuses',)]
+    >>> same_noun("base", "bases"), same_noun("drive", "drives"), same_noun("bus", "busses")
+    (True, True, False)
     """
     return _forms(words_of(noun), _proper(noun))
 
@@ -104,8 +107,10 @@ def _forms(words: tuple[str, ...], proper: bool) -> frozenset[tuple[str, ...]]:
         return frozenset({words})
     *rest, head = words
     found = {words, (*rest, _singular(head))}
+    if head.endswith("s") and not head.endswith("ss"):
+        found.add((*rest, head[:-1]))  # bases, drives: the inflector reads basis, drife
     if head.endswith("ses"):
-        found.add((*rest, head[:-2]))
+        found.add((*rest, head[:-2]))  # campuses: the inflector reads campuse
     return frozenset(found)
 
 

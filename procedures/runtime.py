@@ -22,13 +22,18 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from grammar import (
+    And,
     Assignment,
     BookError,
     Call,
+    Comparison,
     Determiner,
     Each,
+    Filter,
     If,
+    Not,
     NounPhrase,
+    Or,
     Reference,
     Say,
     Statement,
@@ -426,6 +431,29 @@ class Runner:
 def written(noun: NounPhrase) -> str:
     """A noun phrase as the script wrote it, without proper-noun asterisks: ``SMS message``."""
     return " ".join(noun.words).replace("*", "")
+
+
+def comparisons(body: Iterable[Statement]) -> Iterable[Comparison]:
+    """Every comparison written in ``body``: in conditions and in calls' filters,
+    at any depth (so that what is wrong in one is refused before anything runs)."""
+    for statement in body:
+        found: list[Filter] = []
+        if isinstance(statement, Call) and statement.filter is not None:
+            found.append(statement.filter)
+        elif isinstance(statement, If):
+            found.append(statement.condition)
+            yield from comparisons(statement.then)
+            yield from comparisons(statement.otherwise)
+        elif isinstance(statement, Each):
+            yield from comparisons(statement.body)
+        while found:
+            tree = found.pop()
+            if isinstance(tree, Comparison):
+                yield tree
+            elif isinstance(tree, (And, Or)):
+                found.extend(tree.parts)
+            elif isinstance(tree, Not):
+                found.append(tree.part)
 
 
 def _calls(body: Iterable[Statement]) -> Iterable[Call]:

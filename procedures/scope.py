@@ -21,7 +21,7 @@ from procedures.concepts import Concept, fields_of, names_concept, refers_to
 from procedures.errors import AmbiguousReferenceError, UnknownReferenceError
 from procedures.evaluate import is_empty
 from procedures.kinds import Kind, Type
-from procedures.names import closest, forms, noun_key, plural_of, same_noun, singular_words, words_of
+from procedures.names import closest, forms, plural_of, same_noun, singular_words, words_of
 
 __all__ = ["NOTHING", "Entry", "Scope", "describe"]
 
@@ -83,7 +83,7 @@ class Scope:
         self.item = item
         self._entries: list[Entry | None] = []  # None: a name given again later
         self._latest: dict[tuple[str, ...], int] = {}  # a noun's form -> its latest entry
-        self._names: dict[str, int] = {}  # a name's key -> its entry
+        self._named: dict[tuple[str, ...], set[int]] = {}  # a noun's form -> the live names with it
         self._concepts: dict[type[Concept], int] = {}  # a concept -> its latest result
         self.above: Any = NOTHING
         self.answer: Any = NOTHING
@@ -124,12 +124,17 @@ class Scope:
 
     def name(self, noun: NounPhrase, value: Any, declared: Type | None = None) -> None:
         """Name a value: ``the X is VALUE`` (a later name for X, in the singular or
-        the plural, replaces the earlier one)."""
-        key = noun_key(noun)
-        earlier = self._names.get(key)
-        if earlier is not None:
+        the plural, replaces every earlier name X names)."""
+        place = len(self._entries)
+        replaced = set().union(*(self._named.get(form, ()) for form in forms(noun)))
+        for earlier in replaced:
+            entry = self._entries[earlier]
             self._entries[earlier] = None
-        self._names[key] = len(self._entries)
+            if entry is not None:
+                for form in forms(entry.noun):
+                    self._named[form].discard(earlier)
+        for form in forms(noun):
+            self._named.setdefault(form, set()).add(place)
         self._add(Entry(noun, value, declared))
 
     def result(self, noun: NounPhrase, value: Any, concept: type[Concept] | None, plural: bool) -> None:
@@ -147,9 +152,9 @@ class Scope:
                     continue  # a name given inside the loop lives only there
                 key = (words_of(entry.noun), entry.concept)
                 values = entry.value if isinstance(entry.value, list) else [entry.value]
-                if key not in joined:
-                    joined[key] = entry._replace(value=[])
-                joined[key].value.extend(values)
+                gathered = joined[key].value if key in joined else []
+                gathered.extend(values)
+                joined[key] = entry._replace(value=gathered)  # the noun as the latest item wrote it
         for entry in joined.values():
             self._add(entry)
         answers = [scope.answer for scope in items if scope.answer is not NOTHING]

@@ -32,7 +32,7 @@ from procedures.clock import Clock, SystemClock
 from procedures.concepts import Concept, fields_of
 from procedures.registry import Registry
 from procedures.registry import registry as default_registry
-from procedures.runtime import Runner
+from procedures.runtime import Runner, comparisons
 from procedures.scope import Scope
 
 logger = logging.getLogger(__name__)
@@ -86,6 +86,8 @@ class Result(Record):
 
     value: Any
     said: tuple[str, ...]
+    lastly: int = 0
+    """How many of the lines said were said by the script's last statement."""
 
     def to_dict(self) -> dict[str, Any]:
         """``{"result": ..., "said": [...]}`` as JSON-ready data."""
@@ -139,11 +141,17 @@ class Session:
             said.append(line)
             self._say(line)
 
+        runner = self.runner(say)
+        value, before = None, 0
         try:
-            value = await self.runner(say).run(script.statements)
+            for comparison in comparisons(script.statements):
+                runner.binder.no_empty_text(comparison)  # refused before anything is done
+            for statement in script.statements:
+                before = len(said)
+                value = await runner.run([statement])
         except BookError as error:
             raise error.locate(source) from error.__cause__
-        return Result(value, tuple(said))
+        return Result(value, tuple(said), len(said) - before)
 
     def runner(self, say: Callable[[str], None] | None = None) -> Runner:
         """A runner on this session's context, for one run (``now`` is read once, here),

@@ -297,16 +297,15 @@ def test_explain_with_nothing_to_explain_shows_an_explain(sandbox: Path) -> None
 def test_a_loop_prints_what_it_says_once_and_an_empty_read_says_so(sandbox: Path) -> None:
     def loop(step: str) -> subprocess.CompletedProcess[str]:
         read = 'read the first 2 SMS messages whose sender number is "+15005550006"'
-        return book(
-            "run", "-e", read, "-e", "process each SMS message as follows", "-e", step, sandbox=sandbox
-        )
+        steps = ['say "Reading"', read, "process each SMS message as follows", step]
+        return book("run", *(part for text in steps for part in ("-e", text)), sandbox=sandbox)
 
     looped = loop("  say the SMS message's recipient number")
     assert looped.returncode == 0, looped.stderr
-    assert len(looped.stdout.splitlines()) == 2
+    assert len(looped.stdout.splitlines()) == 3
     silent = loop("  the sid is the SMS message's sid")
     assert silent.returncode == 0, silent.stderr  # a loop that says nothing: its values are shown
-    assert [line[:2] in ("SM", "MM") for line in silent.stdout.splitlines()] == [True, True]
+    assert [line[:2] in ("SM", "MM") for line in silent.stdout.splitlines()] == [False, True, True]
     empty = book(
         "run", "-e", 'read some SMS messages whose body is "no such body, anywhere"', sandbox=sandbox
     )
@@ -398,8 +397,7 @@ def test_reset_keeps_what_is_not_a_sandbox_and_remakes_an_old_one(tmp_path: Path
     foreign = tmp_path / "notes.sqlite3"
     foreign.write_text("my notes\n", encoding="utf-8")
     refused = book("sandbox", "reset", "--yes", sandbox=foreign)
-    assert refused.returncode == 1 and "not a sandbox" in refused.stderr
-    assert "does not delete a file it did not make" in refused.stderr
+    assert refused.returncode == 1 and "is not a sandbox file, so it is not deleted" in refused.stderr
     assert foreign.read_text(encoding="utf-8") == "my notes\n"
     old = tmp_path / "old.sqlite3"
     with sqlite3.connect(old) as db:
@@ -439,6 +437,29 @@ def test_reset_never_deletes_a_sandbox_another_process_holds(
         held.execute("ROLLBACK")
         held.close()
     assert Sandbox(str(path)).count() == 3  # nothing lost
+
+
+@pytest.mark.parametrize("name", ["old.sqlite3", "a#b?c%25.sqlite3"])
+def test_an_old_sandbox_is_remade_only_when_no_one_else_has_it_open(tmp_path: Path, name: str) -> None:
+    import sqlite3
+
+    from book.errors import SandboxError
+    from book.sandbox import State
+
+    path = tmp_path / name
+    Sandbox(str(path)).state.close()
+    with sqlite3.connect(path) as db:
+        db.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
+    db.close()
+    other = sqlite3.connect(path)  # an old 'book sandbox serve', idle
+    other.execute("SELECT count(*) FROM messages").fetchone()
+    with pytest.raises(SandboxError, match="busy"):
+        State.discard(path)
+    assert path.exists()
+    other.close()
+    remade = book("sandbox", "reset", "--yes", "--format", "json", sandbox=path)
+    assert remade.returncode == 0, remade.stderr
+    assert data(book("sandbox", "info", "--format", "json", sandbox=path))["messages"] == 0
 
 
 def test_a_password_in_the_twilio_url_is_not_shown(sandbox: Path) -> None:

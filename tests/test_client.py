@@ -722,6 +722,7 @@ def test_bad_credentials_are_explained_without_the_secret(options: dict[str, str
         ("http://someone:hunter22@host:99999/", "http://***@host:99999/"),
         ("http://someone:hunter22@[::1", "***"),
         ("http://127.0.0.1:9/", "http://127.0.0.1:9/"),
+        ("someone:hunter22@proxy.example:8080", "***@proxy.example:8080"),
     ],
 )
 def test_a_url_is_shown_without_its_password_whatever_its_shape(url: str, shown: str) -> None:

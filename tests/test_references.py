@@ -79,6 +79,9 @@ def test_a_name_given_again_in_the_other_number_replaces_the_first(session: Sess
     assert session.run("the totals is 1\nthe total is 2\nsay the totals").value == "2"
     assert session.run("the total is 3\nthe totals is 4\nsay the total").value == "4"
     assert session.run('the total is 5\nthe title is "x"\nsay the totals').value == "5"
+    # nouns whose singular the inflector misreads (bases: basis, drives: drife)
+    assert session.run("the base is 1\nthe bases is 2\nsay the base").value == "2"
+    assert session.run('the drive is "a"\nsay the drives').value == "a"
 
 
 def test_looking_up_a_name_does_not_walk_every_earlier_name(
@@ -352,6 +355,17 @@ def test_an_empty_text_to_compare_with_is_refused_in_filters_and_conditions_alik
     # even for "Emma": refused where it is written, with the way to ask instead.
     error = session.step(step)["error"]
     assert error["kind"] == "value" and error["word"] == '""' and hint in error["hint"]
+
+
+def test_an_empty_text_is_refused_before_anything_is_done(session: Session) -> None:
+    script = (
+        'add a library book with the title is "Solaris" and the author is "Lem" and the isbn is "9"\n'
+        "find some books\nprocess each book as follows\n"
+        '  if not the book\'s title is "" then\n    say "unreached"'
+    )
+    error = session.step(script)["error"]
+    assert error["word"] == '""' and error["line"] == 4
+    assert len(session.run("find some books").value) == 3  # the book was not added
 
 
 # ------------------------------------------------------------ the clocks

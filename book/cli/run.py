@@ -115,7 +115,7 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     # For people, a script that ends by saying, or by a loop that said something,
     # has shown what it did; a silent loop's answers are printed.
     last = script.statements[-1] if script.statements else None
-    shown = isinstance(last, Say) or (isinstance(last, Each) and bool(result.said))
+    shown = isinstance(last, Say) or (isinstance(last, Each) and result.lastly > 0)
     output.result(result.value, result.to_dict(), said=result.said, shown=shown)
     return 0
 

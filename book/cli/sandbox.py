@@ -11,7 +11,7 @@ from typing import Any
 
 from book.cli.output import Output, UsageError, plain
 from book.cli.run import counting
-from book.errors import SandboxError, SchemaError
+from book.errors import SandboxError
 
 __all__ = ["add"]
 
@@ -93,12 +93,14 @@ def _receive(arguments: argparse.Namespace, output: Output) -> int:
 def _reset(arguments: argparse.Namespace, output: Output) -> int:
     try:
         sandbox = _open(arguments)
-    except SchemaError:
-        if not arguments.yes:
+    except SandboxError:
+        if not arguments.yes or not Path(arguments.sandbox).exists():
             raise
         from book.sandbox import State
 
-        State.discard(arguments.sandbox)  # a sandbox of another version: made afresh
+        # A sandbox of another version, or a damaged one, is made afresh; discard
+        # refuses a file that is not a sandbox's, and one another process holds.
+        State.discard(arguments.sandbox)
         sandbox = _open(arguments)
     removed = sandbox.count()
     if removed and not arguments.yes:

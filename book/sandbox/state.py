@@ -123,7 +123,7 @@ def _patiently(step: Callable[[], object]) -> None:
             step()
             return
         except sqlite3.OperationalError as exc:
-            busy = "locked" in str(exc) or "busy" in str(exc)
+            busy = _busy(exc)
             if not busy or time.monotonic() > deadline:
                 raise
             time.sleep(0.01 + random.random() * 0.04)  # noqa: S311 - jitter, not a secret
@@ -135,7 +135,7 @@ def _stamp(path: Path) -> str | None:
         with path.open("rb") as file:
             if file.read(16) != b"SQLite format 3\x00":
                 return None
-        probe = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        probe = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
         try:
             row = probe.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         finally:
@@ -143,6 +143,17 @@ def _stamp(path: Path) -> str | None:
     except (OSError, sqlite3.Error):
         return None
     return None if row is None else str(row[0])
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    return "locked" in str(error) or "busy" in str(error)
+
+
+def _held(path: Path | None) -> SandboxError:
+    return SandboxError(
+        f"the sandbox file {path} is busy: another process holds it",
+        hint="Wait for the other book command (a 'book sandbox serve'?) to finish, and try again.",
+    )
 
 
 def _outdated(path: Path | None, version: str) -> SchemaError:
@@ -195,22 +206,29 @@ class State:
             _patiently(lambda: self._db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{_STAMP}COMMIT;"))
             version = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         except sqlite3.DatabaseError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
-                raise SandboxError(
-                    f"the sandbox file {self.path} is busy: another process holds it",
-                    hint="Wait for the other book command (a 'book sandbox serve'?) to finish, and try again.",
-                ) from exc
+            if _busy(exc):
+                raise _held(self.path) from exc
             stamped = _stamp(self.path) if self.path is not None else None
             if stamped is not None and stamped != SCHEMA_VERSION:
                 raise _outdated(self.path, stamped) from exc
-            raise SandboxError(
-                f"the sandbox file {self.path} cannot be used: {exc}",
-                hint="It is not a sandbox: point --sandbox (or SMS_BOOK_SANDBOX) at another file. The book "
-                "does not delete a file it did not make."
-                if "not a database" in str(exc)
-                else "Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file, or reset it with "
-                "'book sandbox reset --yes'.",
-            ) from exc
+            if stamped is not None:
+                hint = (
+                    "Reset it with 'book sandbox reset --yes' (its messages are lost), "
+                    "or point --sandbox (or SMS_BOOK_SANDBOX) at another file."
+                )
+            elif "malformed" in str(exc):
+                hint = (
+                    "The file is damaged past reading: delete it yourself, or point --sandbox "
+                    "(or SMS_BOOK_SANDBOX) at another file."
+                )
+            elif "not a database" in str(exc):
+                hint = (
+                    "It is not a sandbox: point --sandbox (or SMS_BOOK_SANDBOX) at another file. "
+                    "The book does not delete a file it did not make."
+                )
+            else:
+                hint = "Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file."
+            raise SandboxError(f"the sandbox file {self.path} cannot be used: {exc}", hint=hint) from exc
         except sqlite3.Error as exc:
             raise SandboxError(
                 f"the sandbox file {self.path} cannot be used: {exc}",
@@ -223,17 +241,41 @@ class State:
 
     @staticmethod
     def discard(path: str | Path) -> None:
-        """Delete a sandbox file this version cannot open (another schema), with
-        its journal; ``SandboxError`` for a file that is not a sandbox's."""
+        """Delete a sandbox file this version cannot use (another schema, damage),
+        with its journal. ``SandboxError`` for a file that is not a sandbox's, and
+        for one another process has open: it is deleted only while no one else
+        holds it, under an exclusive lock."""
         path = Path(path)
-        ours = _stamp(path) is not None
-        if not ours:
+        if _stamp(path) is None:
             raise SandboxError(
                 f"{path} is not a sandbox file, so it is not deleted",
                 hint="Point --sandbox (or SMS_BOOK_SANDBOX) at another file, or delete it yourself.",
             )
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        try:
+            holder = sqlite3.connect(str(path), timeout=1.0, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise SandboxError(f"the sandbox file {path} cannot be opened to delete it: {exc}") from exc
+        try:
+            try:
+                # Leaving WAL mode needs the only connection to the file; an
+                # exclusive lock then keeps anyone from starting to read it.
+                mode = holder.execute("PRAGMA journal_mode = DELETE").fetchone()
+                if mode is None or str(mode[0]).lower() != "delete":
+                    raise _held(path)
+                holder.execute("BEGIN EXCLUSIVE")
+            except sqlite3.DatabaseError as exc:
+                if _busy(exc):
+                    raise _held(path) from exc
+                # damaged beyond reading: no one can be using it
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                Path(f"{path}{suffix}").unlink(missing_ok=True)
+        except OSError as exc:
+            raise SandboxError(
+                f"the sandbox file {path} cannot be deleted: {exc.strerror}",
+                hint="Delete it yourself, or point --sandbox (or SMS_BOOK_SANDBOX) at another file.",
+            ) from exc
+        finally:
+            holder.close()
 
     @contextmanager
     def _read(self) -> Iterator[sqlite3.Connection]:
