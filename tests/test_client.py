@@ -492,6 +492,19 @@ def test_retry_after_is_honoured() -> None:
     assert waits == [3.0]
 
 
+@pytest.mark.parametrize(
+    ("header", "seconds"),
+    [("3", 3.0), (" 7 ", 7.0), ("\u00b2", None), ("-1", None), ("9" * 5000, None), ("soon", None)],
+)
+def test_a_retry_after_that_is_not_a_count_of_seconds_or_a_date_is_ignored(
+    header: str, seconds: float | None
+) -> None:
+    from book.api import Response
+    from book.retry import _retry_after
+
+    assert _retry_after(Response(429, {"retry-after": header}, b"")) == seconds
+
+
 def test_a_create_whose_answer_is_lost_is_not_sent_again() -> None:
     twilio = Twilio(["lost"])
     with pytest.raises(OutcomeUnknownError) as caught:
