@@ -46,6 +46,7 @@ __all__ = [
     "Safety",
     "Tried",
     "maybe_done",
+    "outcome_unknown",
     "read_deleted",
     "read_message",
     "read_page",
@@ -289,17 +290,22 @@ def _count(tried: Tried | int) -> int:
     return tried if isinstance(tried, int) else tried.count
 
 
+def outcome_unknown(request: Request, message: str, attempts: int) -> OutcomeUnknownError:
+    """The error for a create that may have reached Twilio: it carries what was sent."""
+    return OutcomeUnknownError(
+        message, sent=request.form, method=request.method, path=request.path, attempts=attempts
+    )
+
+
 def _unreadable(request: Request, response: Response, attempts: int, message: str) -> TwilioError:
     """The error for an answer that cannot be read. For a create that Twilio
     accepted (2xx), the message exists: say so, lest it be sent again."""
     if request.safety is Safety.CREATE and 200 <= response.status < 300:
-        return OutcomeUnknownError(
+        return outcome_unknown(
+            request,
             f"{message}; Twilio accepted the new message (it answered {response.status}), so it was most "
             "likely created, and it was not sent again",
-            sent=request.form,
-            method=request.method,
-            path=request.path,
-            attempts=attempts,
+            attempts,
         )
     return UnexpectedResponseError(
         message, status=response.status, method=request.method, path=request.path, attempts=attempts

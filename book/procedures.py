@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
 from book.api import CreateMessage
+from book.client import AsyncClient
 from book.concepts import SmsMessage, message_from_wire
 from book.connection import Connection, Progress, Settings
 from book.errors import InvalidRequestError
@@ -193,7 +194,7 @@ async def _each(
     context: Context,
     messages: list[SmsMessage],
     verb: str,
-    change: Callable[[str], Awaitable[WireMessage | None]],
+    change: Callable[[AsyncClient, str], Awaitable[WireMessage | None]],
 ) -> list[SmsMessage]:
     """Apply ``change`` to each message, concurrently and bounded; what it gave back.
     Every message is attempted; when some fail, a ``LoopError`` says which, and
@@ -203,12 +204,13 @@ async def _each(
         for message in messages:
             context.say(f"dry run: would {verb} {message.sid}")
         return messages
+    client = _connection(context).async_client(settings.concurrency)
     limit = asyncio.Semaphore(settings.concurrency)
     progress = _progress(context)
 
     async def one(message: SmsMessage) -> SmsMessage:
         async with limit:
-            changed = await change(message.sid or "")
+            changed = await change(client, message.sid or "")
             progress.tick(verb)
             return message_from_wire(changed) if changed is not None else message
 
@@ -278,8 +280,7 @@ async def redact_message(sms_message: SmsMessage, context: Context) -> SmsMessag
           redact the SMS message
     """
     _confirmed(context, context.batch, "redact", [sms_message])
-    client = _connection(context).async_client(_settings(context).concurrency)
-    (done,) = await _each(context, [sms_message], "redact", client.redact_message)
+    (done,) = await _each(context, [sms_message], "redact", AsyncClient.redact_message)
     return done
 
 
@@ -295,8 +296,7 @@ async def redact_messages(filter: Filter | None, limit: int | None, context: Con
         redact some SMS messages whose sid is "SM00000000000000000000000000000000"
     """
     found = await _matching(context, filter, limit, "redact")
-    client = _connection(context).async_client(_settings(context).concurrency)
-    return await _each(context, found, "redact", client.redact_message)
+    return await _each(context, found, "redact", AsyncClient.redact_message)
 
 
 @procedure("to cancel an *SMS* message")
@@ -312,8 +312,7 @@ async def cancel_message(sms_message: SmsMessage, context: Context) -> SmsMessag
           cancel the SMS message
     """
     _confirmed(context, context.batch, "cancel", [sms_message])
-    client = _connection(context).async_client(_settings(context).concurrency)
-    (done,) = await _each(context, [sms_message], "cancel", client.cancel_message)
+    (done,) = await _each(context, [sms_message], "cancel", AsyncClient.cancel_message)
     return done
 
 
@@ -329,13 +328,7 @@ async def cancel_messages(filter: Filter | None, limit: int | None, context: Con
         cancel some SMS messages whose sid is "SM00000000000000000000000000000000" and whose status is "scheduled"
     """
     found = await _matching(context, filter, limit, "cancel")
-    client = _connection(context).async_client(_settings(context).concurrency)
-    return await _each(context, found, "cancel", client.cancel_message)
-
-
-async def _delete(client_delete: Callable[[str], Awaitable[None]], sid: str) -> None:
-    await client_delete(sid)
-    return
+    return await _each(context, found, "cancel", AsyncClient.cancel_message)
 
 
 @procedure("to delete an *SMS* message")
@@ -351,8 +344,7 @@ async def delete_message(sms_message: SmsMessage, context: Context) -> SmsMessag
           delete the SMS message
     """
     _confirmed(context, context.batch, "delete", [sms_message])
-    client = _connection(context).async_client(_settings(context).concurrency)
-    (done,) = await _each(context, [sms_message], "delete", lambda sid: _delete(client.delete_message, sid))
+    (done,) = await _each(context, [sms_message], "delete", AsyncClient.delete_message)
     return done
 
 
@@ -368,5 +360,4 @@ async def delete_messages(filter: Filter | None, limit: int | None, context: Con
         delete some SMS messages whose sid is "SM00000000000000000000000000000000"
     """
     found = await _matching(context, filter, limit, "delete")
-    client = _connection(context).async_client(_settings(context).concurrency)
-    return await _each(context, found, "delete", lambda sid: _delete(client.delete_message, sid))
+    return await _each(context, found, "delete", AsyncClient.delete_message)

@@ -30,8 +30,8 @@ import time
 from collections.abc import Callable
 from enum import Enum
 
-from book.api import Request, Response, Safety
-from book.errors import NetworkError, OutcomeUnknownError, RequestTimeoutError
+from book.api import Request, Response, Safety, outcome_unknown
+from book.errors import NetworkError, RequestTimeoutError
 from book.wire import parse_count
 from grammar.node import Record
 
@@ -107,13 +107,11 @@ class Attempts:
         if status == 429:
             delay = self._next(_retry_after(response))
         elif status >= 500 and self.safety is Safety.CREATE:
-            raise OutcomeUnknownError(
+            raise outcome_unknown(
+                request,
                 f"Twilio answered {status} to a new message, which may or may not have been sent; "
                 "it was not sent again",
-                sent=request.form,
-                method=request.method,
-                path=request.path,
-                attempts=self.count,
+                self.count,
             )
         elif status >= 500:
             delay = self._next(None)
@@ -135,13 +133,11 @@ class Attempts:
         """The wait before trying again; else the project's error for ``failure``."""
         sent = failure in (Failure.LOST, Failure.LOST_IN_TIME)
         if sent and self.safety is Safety.CREATE:
-            raise OutcomeUnknownError(
+            raise outcome_unknown(
+                request,
                 f"a new message was sent but {failure.value} ({cause}); it may or may not have been "
                 "created, and it was not sent again",
-                sent=request.form,
-                method=request.method,
-                path=request.path,
-                attempts=self.count,
+                self.count,
             )
         delay = self._next(None)
         self.uncertain = self.uncertain or (sent and delay is not None)

@@ -101,9 +101,7 @@ def forms(noun: NounPhrase | str) -> frozenset[tuple[str, ...]]:
 
 @lru_cache(maxsize=8192)
 def _forms(words: tuple[str, ...], proper: bool) -> frozenset[tuple[str, ...]]:
-    if not words:
-        return frozenset({words})
-    if proper:
+    if not words or proper:
         return frozenset({words})
     *rest, head = words
     found = {words, (*rest, _singular(head))}

@@ -436,16 +436,12 @@ def written(noun: NounPhrase) -> str:
 def comparisons(body: Iterable[Statement]) -> Iterable[Comparison]:
     """Every comparison written in ``body``: in conditions and in calls' filters,
     at any depth (so that what is wrong in one is refused before anything runs)."""
-    for statement in body:
+    for statement in _every(body):
         found: list[Filter] = []
         if isinstance(statement, Call) and statement.filter is not None:
             found.append(statement.filter)
         elif isinstance(statement, If):
             found.append(statement.condition)
-            yield from comparisons(statement.then)
-            yield from comparisons(statement.otherwise)
-        elif isinstance(statement, Each):
-            yield from comparisons(statement.body)
         while found:
             tree = found.pop()
             if isinstance(tree, Comparison):
@@ -457,11 +453,15 @@ def comparisons(body: Iterable[Statement]) -> Iterable[Comparison]:
 
 
 def _calls(body: Iterable[Statement]) -> Iterable[Call]:
+    return (statement for statement in _every(body) if isinstance(statement, Call))
+
+
+def _every(body: Iterable[Statement]) -> Iterable[Statement]:
+    """The statements of ``body`` and of the blocks within them, in order."""
     for statement in body:
-        if isinstance(statement, Call):
-            yield statement
-        elif isinstance(statement, If):
-            yield from _calls(statement.then)
-            yield from _calls(statement.otherwise)
+        yield statement
+        if isinstance(statement, If):
+            yield from _every(statement.then)
+            yield from _every(statement.otherwise)
         elif isinstance(statement, Each):
-            yield from _calls(statement.body)
+            yield from _every(statement.body)

@@ -95,13 +95,17 @@ def test_a_change_cut_short_by_a_cancellation_is_not_reported_as_done() -> None:
     from grammar import BookError
     from procedures import Context
 
+    connection = Connection(sandbox=Sandbox(clock=FixedClock(NOW)))
+
     class Bare:
         def resource(self, kind: type) -> Any:
-            raise BookError("no resources here")
+            if kind is Connection:
+                return connection
+            raise BookError("no such resource here")
 
     messages = [SmsMessage(sid=f"SM{n:032x}") for n in range(3)]
 
-    async def change(sid: str) -> None:
+    async def change(client: object, sid: str) -> None:
         if sid == messages[1].sid:
             raise asyncio.CancelledError  # the run is being stopped
 

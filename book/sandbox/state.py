@@ -156,6 +156,13 @@ def _held(path: Path | None) -> SandboxError:
     )
 
 
+_WRITABLE = "Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file."
+
+
+def _unusable(path: Path | None, error: Exception, hint: str = _WRITABLE) -> SandboxError:
+    return SandboxError(f"the sandbox file {path} cannot be used: {error}", hint=hint)
+
+
 def _outdated(path: Path | None, version: str) -> SchemaError:
     return SchemaError(
         f"the sandbox file {path} has schema {version}, this version reads {SCHEMA_VERSION}",
@@ -168,26 +175,17 @@ class State:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else None
-        if self.path is not None:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise SandboxError(
-                    f"the sandbox file {self.path} cannot be used: {exc}",
-                    hint="Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file.",
-                ) from exc
         try:
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(
                 str(self.path) if self.path else ":memory:",
                 check_same_thread=False,
                 isolation_level=None,
                 timeout=PATIENCE,
             )
-        except sqlite3.Error as exc:
-            raise SandboxError(
-                f"the sandbox file {self.path} cannot be used: {exc}",
-                hint="Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file.",
-            ) from exc
+        except (OSError, sqlite3.Error) as exc:
+            raise _unusable(self.path, exc) from exc
         try:
             self._prepare()
         except BaseException:
@@ -227,13 +225,10 @@ class State:
                     "The book does not delete a file it did not make."
                 )
             else:
-                hint = "Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file."
-            raise SandboxError(f"the sandbox file {self.path} cannot be used: {exc}", hint=hint) from exc
+                hint = _WRITABLE
+            raise _unusable(self.path, exc, hint) from exc
         except sqlite3.Error as exc:
-            raise SandboxError(
-                f"the sandbox file {self.path} cannot be used: {exc}",
-                hint="Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file.",
-            ) from exc
+            raise _unusable(self.path, exc) from exc
         if version[0] != SCHEMA_VERSION:
             raise _outdated(self.path, version[0])
         self._lock = threading.RLock()
