@@ -26,6 +26,7 @@ from urllib.parse import urlencode, urlsplit
 
 from pydantic import ValidationError
 
+from book.credentials import checked_url
 from book.errors import (
     ApiError,
     InvalidRequestError,
@@ -216,10 +217,14 @@ class CreateMessage(Record):
 
 
 class MessagesApi:
-    """Builds the requests of one account's Messages resource on one host."""
+    """Builds the requests of one account's Messages resource on one host.
+
+    A base URL with credentials in it (``user:password@host``) is refused
+    (``ConfigurationError``): no request carries them, so httpx never sees them.
+    """
 
     def __init__(self, base_url: str, account_sid: str) -> None:
-        self.base_url = base_url.rstrip("/")
+        self.base_url = checked_url(base_url).rstrip("/")
         self.account_sid = account_sid
         self.collection = f"/{API_VERSION}/Accounts/{account_sid}/Messages.json"
 

@@ -104,16 +104,8 @@ class _Shell:
         random: randomness.Random | None,
     ) -> None:
         self.credentials = _credentials(credentials)
-        base = base_url or self.credentials.base_url
-        try:
-            scheme = httpx.URL(base).scheme
-        except httpx.InvalidURL as exc:
-            raise ConfigurationError(f"{base!r} is not a URL the book can use: {exc}") from None
-        if scheme not in ("http", "https"):
-            raise ConfigurationError(
-                f"{base!r} is not an http(s) URL", hint="Write it as https://host or http://127.0.0.1:PORT."
-            )
-        self.api = MessagesApi(base, self.credentials.account_sid)
+        # a base URL with credentials in it is refused there: httpx never sees them
+        self.api = MessagesApi(base_url or self.credentials.base_url, self.credentials.account_sid)
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.retry = retry or RetryPolicy()
         self._random = random or randomness.Random()  # noqa: S311 - jitter, not cryptography
@@ -132,7 +124,9 @@ class _Shell:
                 request.method, request.url, content=content, headers=headers
             )
         except httpx.InvalidURL as exc:
-            raise ConfigurationError(f"{request.url!r} is not a URL the book can use: {exc}") from None
+            raise ConfigurationError(
+                f"{shown_url(request.url)} is not a URL the book can use: {exc}"
+            ) from None
         return result
 
     @staticmethod

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from book.client import AsyncClient, Client
-from book.credentials import Credentials, shown_url
+from book.credentials import Credentials, checked_url, shown_url
 from grammar.node import Record
 
 __all__ = ["SANDBOX_VARIABLE", "Connection", "Progress", "Settings", "default_sandbox", "open_session"]
@@ -64,7 +64,7 @@ class Connection:
             raise ValueError("a connection is to Twilio (credentials) or to a sandbox, one of them")
         self.credentials = credentials if credentials is not None else sandbox.credentials()
         self.sandbox = sandbox
-        self.base_url = base_url
+        self.base_url = checked_url(base_url) if base_url is not None else None
         self.messaging_service = messaging_service or (
             sandbox.account.services[0] if sandbox is not None else None
         )
@@ -77,14 +77,18 @@ class Connection:
     ) -> Connection:
         """Twilio when the environment has credentials (at SMS_BOOK_TWILIO_URL when
         set: a sandbox served on loopback, a proxy); else the sandbox at
-        ``sandbox_path`` (default: ``default_sandbox()``)."""
+        ``sandbox_path`` (default: ``default_sandbox()``). SMS_BOOK_TWILIO_URL,
+        when set, must be an http(s) URL without credentials (``user:password@``),
+        used or not: ``ConfigurationError`` otherwise."""
         environ = os.environ if environ is None else environ
+        found = environ.get("SMS_BOOK_TWILIO_URL")
+        url = checked_url(found, "SMS_BOOK_TWILIO_URL") if found else None
         sandbox_path = default_sandbox(environ) if sandbox_path is None else sandbox_path
         credentials = Credentials.from_environment(environ)
         if credentials is not None:
             return cls(
                 credentials=credentials,
-                base_url=environ.get("SMS_BOOK_TWILIO_URL") or None,
+                base_url=url,
                 messaging_service=environ.get("TWILIO_MESSAGING_SERVICE_SID") or None,
             )
         from book.sandbox import Sandbox

@@ -22,15 +22,18 @@ import os
 import re
 from collections.abc import Mapping
 from typing import Any, NoReturn
-from urllib.parse import urlsplit, urlunsplit
+
+import httpx
 
 from book.errors import ConfigurationError
 
-__all__ = ["Credentials", "Secret", "shown_url"]
+__all__ = ["Credentials", "Secret", "checked_url", "shown_url"]
 
 ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
 API_KEY_SID = re.compile(r"SK[0-9a-fA-F]{32}")
 _HOST_PART = re.compile(r"[a-z0-9][a-z0-9-]*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
+_FORMS = "https://host or http://127.0.0.1:PORT"
 
 
 class Secret:
@@ -160,17 +163,55 @@ class Credentials:
 
     def __repr__(self) -> str:
         auth = "auth token" if self.username == self.account_sid else f"api key {self.username}"
-        return f"Credentials(account_sid={self.account_sid!r}, auth={auth!r}, base_url={self.base_url!r})"
+        return f"Credentials(account_sid={self.account_sid!r}, auth={auth!r}, base_url={shown_url(self.base_url)!r})"
 
 
 def shown_url(url: str) -> str:
-    """A URL as it may be shown: a user name and password in it are masked."""
+    """A URL as it may be shown: whatever could be a user name and password in it is masked.
+
+    The one function that shows a URL. Everything before the last ``@`` after the
+    scheme is masked, however the URL is written (with or without ``//``, a
+    bracketed IPv6 host, a password holding ``/``, ``#`` or ``@``, a URL no parser
+    takes): what follows the last ``@`` is the host, never part of a secret.
+
+    >>> shown_url("https://user:pa55@[::1]:8443/api")
+    'https://***@[::1]:8443/api'
+    >>> shown_url("user:pa55@proxy.example:8080"), shown_url("http://127.0.0.1:9")
+    ('***@proxy.example:8080', 'http://127.0.0.1:9')
+    """
+    if "@" not in url:
+        return url
+    scheme = _SCHEME.match(url)
+    start = scheme.end() if scheme else 0
+    return url[:start] + "***@" + url.rpartition("@")[2]
+
+
+def checked_url(url: str, name: str = "the base URL") -> str:
+    """``url`` if the book can send requests to it: an http(s) URL with no
+    credentials in it; else ``ConfigurationError``, which shows it masked.
+
+    Credentials in a URL are refused, not used: they would replace the token in
+    the Authorization header, and show wherever the URL is shown or logged.
+
+    >>> checked_url("http://127.0.0.1:8573")
+    'http://127.0.0.1:8573'
+    >>> checked_url("https://ACME:pa55@api.twilio.com", "SMS_BOOK_TWILIO_URL")
+    Traceback (most recent call last):
+    ...
+    book.errors.ConfigurationError: SMS_BOOK_TWILIO_URL (https://***@api.twilio.com) holds credentials (user:password@host); the book never takes them from a URL
+    Give the URL as https://host or http://127.0.0.1:PORT, and the credentials in TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET).
+    """
+    shown = shown_url(url)
+    if "@" in url:
+        raise ConfigurationError(
+            f"{name} ({shown}) holds credentials (user:password@host); the book never takes them from a URL",
+            hint=f"Give the URL as {_FORMS}, and the credentials in TWILIO_AUTH_TOKEN "
+            "(or TWILIO_API_KEY and TWILIO_API_SECRET).",
+        )
     try:
-        parts = urlsplit(url)
-    except ValueError:  # not a URL at all: shown without anything that could be a secret
-        return "***" if "@" in url else url
-    if "@" not in parts.netloc:
-        # no "//": "user:password@host" reads as a scheme and a path; mask it all the same
-        return "***@" + url.rpartition("@")[2] if "@" in url else url
-    host = parts.netloc.rpartition("@")[2]  # as written: a bracketed IPv6 address, any port
-    return urlunsplit(parts._replace(netloc=f"***@{host}"))
+        scheme = httpx.URL(url).scheme
+    except httpx.InvalidURL as exc:
+        raise ConfigurationError(f"{name} ({shown}) is not a URL the book can use: {exc}") from None
+    if scheme not in ("http", "https"):
+        raise ConfigurationError(f"{name} ({shown}) is not an http(s) URL", hint=f"Write it as {_FORMS}.")
+    return url

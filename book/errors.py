@@ -179,7 +179,8 @@ class InvalidRequestError(TwilioError):
 
 
 class ConfigurationError(TwilioError):
-    """Credentials or settings are wrong (a malformed Account SID, a token with no SID, ...)."""
+    """Credentials or settings are wrong (a malformed Account SID, a token with no SID,
+    a base URL with credentials in it, ...)."""
 
     kind = "configuration"
 

@@ -23,6 +23,7 @@ import pytest
 
 from book.api import CreateMessage
 from book.client import AsyncClient, Client
+from book.connection import Connection
 from book.credentials import Credentials, Secret
 from book.errors import (
     ApiError,
@@ -733,15 +734,36 @@ def test_bad_credentials_are_explained_without_the_secret(options: dict[str, str
         ("http://someone:hunter22@127.0.0.1:9/x", "http://***@127.0.0.1:9/x"),
         ("http://someone:hunter22@[::1]:8080/", "http://***@[::1]:8080/"),
         ("http://someone:hunter22@host:99999/", "http://***@host:99999/"),
-        ("http://someone:hunter22@[::1", "***"),
+        ("http://someone:hunter22@[::1", "http://***@[::1"),
         ("http://127.0.0.1:9/", "http://127.0.0.1:9/"),
         ("someone:hunter22@proxy.example:8080", "***@proxy.example:8080"),
+        ("https://someone:hun/ter#22@host/x", "https://***@host/x"),
+        ("http://someone:hunter@22@host", "http://***@host"),
+        ("someone:hunter22://x@host", "***@host"),
     ],
 )
 def test_a_url_is_shown_without_its_password_whatever_its_shape(url: str, shown: str) -> None:
     from book.credentials import shown_url
 
     assert shown_url(url) == shown and "hunter22" not in shown_url(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://someone:hunter22@127.0.0.1:9", "https://someone:hunter22@[::1]:8443/", "someone:hunter22@host"],
+)
+def test_a_base_url_with_credentials_is_refused_not_used(url: str) -> None:
+    refusals = [
+        lambda: Client(credentials=credentials(), base_url=url, transport=httpx.MockTransport(_pages(0, 1))),
+        lambda: AsyncClient(credentials=credentials(), base_url=url),
+        lambda: Connection(credentials=credentials(), base_url=url),
+        lambda: Connection.choose(environ={"TWILIO_ACCOUNT_SID": ACCOUNT, "SMS_BOOK_TWILIO_URL": url}),
+    ]
+    for refused in refusals:
+        with pytest.raises(ConfigurationError, match="holds credentials") as caught:
+            refused()
+        text = str(_seen(caught.value))
+        assert "hunter22" not in text and "***@" in text and "TWILIO_AUTH_TOKEN" in text
 
 
 def test_missing_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
