@@ -1,11 +1,14 @@
 """The sandbox's state in SQLite: accounts, credentials, numbers and messages.
 
 A file, so that separate runs of the ``book`` command see one account (WAL
-journal, a busy timeout for runs that overlap), or memory for tests. Each
-message is kept as the JSON it is answered with, exactly, next to the columns
-that lists filter and sort on, with indexes that keep a filtered page fast over
-hundreds of thousands of messages. SQLite's errors never leave this module: they
-become ``SandboxError``.
+journal, a busy timeout for runs that overlap), or memory for tests. A file is
+read before anything is written to it: only no file, an empty one or a database
+with no tables becomes a sandbox (marked with ``APPLICATION_ID``); any other file
+that is not a sandbox's is refused, left exactly as it was. Each message is kept
+as the JSON it is answered with, exactly, next to the columns that lists filter
+and sort on, with indexes that keep a filtered page fast over hundreds of
+thousands of messages. SQLite's errors never leave this module: they become
+``SandboxError``.
 
 The order of a list is Twilio's, newest first: by the date sent, or the date
 created while a message has not been sent, then by sid.
@@ -16,8 +19,10 @@ from __future__ import annotations
 import hashlib
 import json
 import random
+import re
 import secrets
 import sqlite3
+import stat
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -28,9 +33,11 @@ from typing import Any
 from book.errors import SandboxError, SchemaError
 from grammar.node import Record
 
-__all__ = ["Account", "Row", "State"]
+__all__ = ["APPLICATION_ID", "Account", "Row", "State"]
 
 SCHEMA_VERSION = "1"
+APPLICATION_ID = 0x534D5342  # "SMSB"
+"""``PRAGMA application_id`` of a sandbox file: what tells it from another application's."""
 # a new file's stamp: SCHEMA_VERSION (were they to differ, every new file would be refused at once)
 _STAMP = "INSERT OR IGNORE INTO meta VALUES ('schema', '1');"
 SCHEMA = """
@@ -60,6 +67,11 @@ CREATE INDEX IF NOT EXISTS messages_by_sender ON messages (account, sender, sort
 CREATE INDEX IF NOT EXISTS messages_by_next ON messages (account, next_at) WHERE next_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS deleted (sid TEXT PRIMARY KEY, account TEXT NOT NULL, sort INTEGER NOT NULL);
 """
+_STATEMENTS = tuple(statement.strip() for statement in SCHEMA.split(";") if statement.strip())
+_TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
+# how SQLite keeps the meta table's statement: what marks a sandbox made before APPLICATION_ID
+_META = _STATEMENTS[0].replace(" IF NOT EXISTS", "")
+_MAGIC = b"SQLite format 3\x00"
 
 
 class Account(Record):
@@ -129,24 +141,136 @@ def _patiently(step: Callable[[], object]) -> None:
             time.sleep(0.01 + random.random() * 0.04)  # noqa: S311 - jitter, not a secret
 
 
-def _stamp(path: Path) -> str | None:
-    """The schema version stamped in a sandbox file, None for a file that is not one."""
+class _NotOurs(Exception):  # noqa: N818 - never leaves this module: it becomes SandboxError
+    """A file that is not a sandbox's: ``reason`` says what it is; ``unreadable``
+    when it cannot be read as a database at all (a damaged sandbox, perhaps)."""
+
+    def __init__(self, reason: str, *, unreadable: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.unreadable = unreadable
+
+
+def _classify(db: sqlite3.Connection) -> str | None:
+    """What an open database is: None when it holds nothing (free to become a
+    sandbox), a sandbox's schema stamp ("" when it cannot be read), or ``_NotOurs``.
+    A sandbox is marked with APPLICATION_ID, or, made before the mark, holds only
+    the sandbox's tables, with its meta table and a stamp in it."""
+    (application,) = db.execute("PRAGMA application_id").fetchone()
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    # as bytes, since another application may keep text that is not UTF-8
+    objects = [
+        tuple(bytes(value or b"").decode("utf-8", "replace") for value in row)
+        for row in db.execute(
+            "SELECT CAST(type AS BLOB), CAST(tbl_name AS BLOB), CAST(sql AS BLOB) FROM sqlite_master"
+        )
+    ]
+    if not objects and application in (0, APPLICATION_ID) and version == 0:
+        (check,) = db.execute("PRAGMA quick_check").fetchone()  # quick for a database with no tables
+        if check != "ok":
+            raise _NotOurs(f"it is a damaged SQLite database: {check}", unreadable=True)
+        return None
+    tables = {table for _, table, _ in objects if not table.startswith("sqlite_")}
+    made_before_the_mark = (
+        application == 0
+        and version == 0
+        and tables <= _TABLES
+        and any(kind == "table" and " ".join(sql.split()) == _META for kind, _, sql in objects)
+    )
+    if application != APPLICATION_ID and not made_before_the_mark:
+        if application not in (0, APPLICATION_ID):
+            raise _NotOurs(f"it is another application's database, with application_id {application}")
+        if tables - _TABLES:
+            named = ", ".join(sorted(tables - _TABLES)[:5])
+            raise _NotOurs(f"it is another application's database, with tables {named}")
+        raise _NotOurs("it is a database the book did not make")
+    try:
+        row = db.execute("SELECT CAST(value AS BLOB) FROM meta WHERE key = 'schema'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        if _busy(exc):
+            raise
+        row = None
+    if row is None and made_before_the_mark:
+        raise _NotOurs("it is a database the book did not make")
+    return "" if row is None else bytes(row[0] or b"").decode("utf-8", "replace")
+
+
+def _examine(path: Path) -> str | None:
+    """What the file at ``path`` is, as ``_classify`` says, read without writing a
+    byte, nor a journal next to it. No file, a zero-length one and a database with
+    no tables are None; a directory, a file that is not SQLite and another
+    application's database are ``_NotOurs``."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise _unusable(path, exc.strerror or exc) from exc
+    if stat.S_ISDIR(status.st_mode):
+        raise _NotOurs("it is a directory")
+    if not stat.S_ISREG(status.st_mode):
+        raise _NotOurs("it is not a regular file")
     try:
         with path.open("rb") as file:
-            if file.read(16) != b"SQLite format 3\x00":
-                return None
-        probe = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True)
-        try:
-            row = probe.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        finally:
-            probe.close()
-    except (OSError, sqlite3.Error):
-        return None
-    return None if row is None else str(row[0])
+            header = file.read(100)
+    except OSError as exc:
+        raise _unusable(path, exc.strerror or exc) from exc
+    if header and not header.startswith(_MAGIC):
+        raise _NotOurs("it is not an SQLite database")
+    if header and len(header) < 100:
+        raise _NotOurs(
+            f"it is not a whole SQLite database: it ends after {len(header)} bytes", unreadable=True
+        )
+    if header and not (header[18] in (1, 2) and header[19] in (1, 2)):  # SQLite could not write it
+        raise _NotOurs(
+            f"its SQLite file format (versions {header[18]} and {header[19]}) is not one the book writes"
+        )
+    # A read-only connection to a WAL file makes its -wal and -shm files; with no
+    # -wal there is nothing in one, and an immutable read of the file makes none.
+    quiet = 2 in header[18:20] and not Path(f"{path}-wal").exists()
+    try:
+        probe = sqlite3.connect(
+            path.resolve().as_uri() + ("?immutable=1" if quiet else "?mode=ro"), uri=True, timeout=PATIENCE
+        )
+    except sqlite3.Error as exc:
+        raise _unusable(path, exc) from exc
+    try:
+        return _classify(probe)
+    except sqlite3.DatabaseError as exc:
+        if _busy(exc):
+            raise _held(path) from exc
+        if _unreadable(exc):
+            raise _NotOurs(f"it cannot be read as an SQLite database: {exc}", unreadable=True) from exc
+        raise _unusable(path, exc) from exc
+    except UnicodeDecodeError as exc:  # SQLite's message quotes a damaged schema
+        raise _NotOurs(
+            "it cannot be read as an SQLite database: its schema is damaged", unreadable=True
+        ) from exc
+    finally:
+        probe.close()
 
 
 def _busy(error: sqlite3.Error) -> bool:
     return "locked" in str(error) or "busy" in str(error)
+
+
+# SQLite's errors about the file system, not about what a file holds
+_ENVIRONMENT = (
+    "SQLITE_AUTH",
+    "SQLITE_CANTOPEN",
+    "SQLITE_FULL",
+    "SQLITE_IOERR",
+    "SQLITE_NOLFS",
+    "SQLITE_NOMEM",
+    "SQLITE_PERM",
+    "SQLITE_READONLY",
+)
+
+
+def _unreadable(error: sqlite3.Error) -> bool:
+    """Whether SQLite failed on what the file holds (not a database, damaged, a
+    format it does not know), rather than on the file system."""
+    return not str(getattr(error, "sqlite_errorname", "")).startswith(_ENVIRONMENT)
 
 
 def _held(path: Path | None) -> SandboxError:
@@ -159,8 +283,31 @@ def _held(path: Path | None) -> SandboxError:
 _WRITABLE = "Point --sandbox (or SMS_BOOK_SANDBOX) at a writable file."
 
 
-def _unusable(path: Path | None, error: Exception, hint: str = _WRITABLE) -> SandboxError:
+def _unusable(path: Path | None, error: object, hint: str = _WRITABLE) -> SandboxError:
     return SandboxError(f"the sandbox file {path} cannot be used: {error}", hint=hint)
+
+
+def _foreign(path: Path | None, error: _NotOurs) -> SandboxError:
+    if error.unreadable:
+        hint = (
+            "If it is a sandbox, it is damaged past reading: delete it yourself. Otherwise point "
+            "--sandbox (or SMS_BOOK_SANDBOX) at another path; the book leaves files it did not make as they are."
+        )
+    else:
+        hint = (
+            "Point --sandbox (or SMS_BOOK_SANDBOX) at another path: a new file, or a sandbox the book "
+            "made. The book leaves files it did not make as they are."
+        )
+    return SandboxError(
+        f"the file {path} cannot be used: it is not a sandbox's file ({error.reason})", hint=hint
+    )
+
+
+def _unstamped(path: Path | None) -> SandboxError:
+    return SandboxError(
+        f"the sandbox file {path} has no schema stamp that can be read",
+        hint="Reset it with 'book sandbox reset --yes' (its messages are lost), or point --sandbox at another file.",
+    )
 
 
 def _outdated(path: Path | None, version: str) -> SchemaError:
@@ -175,6 +322,17 @@ class State:
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path is not None else None
+        found = None
+        if self.path is not None:
+            # before anything is written: a file that is not a sandbox's is left as it is
+            try:
+                found = _examine(self.path)
+            except _NotOurs as exc:
+                raise _foreign(self.path, exc) from None
+            if found == "":
+                raise _unstamped(self.path)
+            if found is not None and found != SCHEMA_VERSION:
+                raise _outdated(self.path, found)
         try:
             if self.path is not None:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -187,52 +345,71 @@ class State:
         except (OSError, sqlite3.Error) as exc:
             raise _unusable(self.path, exc) from exc
         try:
-            self._prepare()
+            self._prepare(sandbox=found is not None)
         except BaseException:
             self._db.close()
             raise
 
-    def _prepare(self) -> None:
-        """Set the connection up, and make or check the schema."""
+    def _prepare(self, *, sandbox: bool) -> None:
+        """Set the connection up, and make or check the schema (``sandbox``: the file
+        was found to be a sandbox's already). In one write transaction taken up
+        front, so that processes opening a new file together wait for each other
+        instead of deadlocking; WAL only once the file is the sandbox's."""
         try:
             self._db.execute(f"PRAGMA busy_timeout = {int(PATIENCE * 1000)}")
+            _patiently(lambda: self._db.execute("BEGIN IMMEDIATE"))
+            try:
+                self._settle()
+            except BaseException:
+                if self._db.in_transaction:
+                    self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
             if self.path is not None:
                 _patiently(lambda: self._db.execute("PRAGMA journal_mode = WAL"))
                 self._db.execute("PRAGMA synchronous = NORMAL")
-            # in one write transaction taken up front, so that processes opening a
-            # new file together wait for each other instead of deadlocking
-            _patiently(lambda: self._db.executescript(f"BEGIN IMMEDIATE;{SCHEMA}{_STAMP}COMMIT;"))
-            version = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        except _NotOurs as exc:
+            raise _foreign(self.path, exc) from None
         except sqlite3.DatabaseError as exc:
             if _busy(exc):
                 raise _held(self.path) from exc
-            stamped = _stamp(self.path) if self.path is not None else None
-            if stamped is not None and stamped != SCHEMA_VERSION:
-                raise _outdated(self.path, stamped) from exc
-            if stamped is not None:
+            if not sandbox and _unreadable(exc):
+                # a database with no tables, damaged where only a write finds it
+                unreadable = _NotOurs(f"it cannot be read as an SQLite database: {exc}", unreadable=True)
+                raise _foreign(self.path, unreadable) from exc
+            hint = _WRITABLE
+            if sandbox:
                 hint = (
                     "Reset it with 'book sandbox reset --yes' (its messages are lost), "
                     "or point --sandbox (or SMS_BOOK_SANDBOX) at another file."
                 )
-            elif "malformed" in str(exc):
-                hint = (
-                    "The file is damaged past reading: delete it yourself, or point --sandbox "
-                    "(or SMS_BOOK_SANDBOX) at another file."
-                )
-            elif "not a database" in str(exc):
-                hint = (
-                    "It is not a sandbox: point --sandbox (or SMS_BOOK_SANDBOX) at another file. "
-                    "The book does not delete a file it did not make."
-                )
-            else:
-                hint = _WRITABLE
             raise _unusable(self.path, exc, hint) from exc
         except sqlite3.Error as exc:
             raise _unusable(self.path, exc) from exc
-        if version[0] != SCHEMA_VERSION:
-            raise _outdated(self.path, version[0])
+        except UnicodeDecodeError as exc:  # SQLite's message quotes a damaged schema
+            if sandbox:
+                raise _unusable(self.path, "its schema is damaged") from exc
+            unreadable = _NotOurs(
+                "it cannot be read as an SQLite database: its schema is damaged", unreadable=True
+            )
+            raise _foreign(self.path, unreadable) from exc
         self._lock = threading.RLock()
         self._depth = 0
+
+    def _settle(self) -> None:
+        """Inside the write transaction: look at the file again (it may have changed
+        since it was examined), then make the schema, stamp and mark it."""
+        found = _classify(self._db)
+        if found == "":
+            raise _unstamped(self.path)
+        if found is not None and found != SCHEMA_VERSION:
+            raise _outdated(self.path, found)
+        for statement in _STATEMENTS:
+            self._db.execute(statement)
+        self._db.execute(_STAMP)
+        (application,) = self._db.execute("PRAGMA application_id").fetchone()
+        if application != APPLICATION_ID:  # a new file, or a sandbox made before the mark
+            self._db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
 
     @staticmethod
     def discard(path: str | Path) -> None:
@@ -241,10 +418,17 @@ class State:
         for one another process has open: it is deleted only while no one else
         holds it, under an exclusive lock."""
         path = Path(path)
-        if _stamp(path) is None:
+        try:
+            found = _examine(path)
+        except _NotOurs as exc:
             raise SandboxError(
-                f"{path} is not a sandbox file, so it is not deleted",
-                hint="Point --sandbox (or SMS_BOOK_SANDBOX) at another file, or delete it yourself.",
+                f"{path} is not a sandbox file, so it is not deleted ({exc.reason})",
+                hint=_foreign(path, exc).hint,
+            ) from None
+        if found is None:
+            raise SandboxError(
+                f"{path} is not a sandbox file, so it is not deleted (it holds nothing)",
+                hint="Point --sandbox (or SMS_BOOK_SANDBOX) at another file.",
             )
         try:
             holder = sqlite3.connect(str(path), timeout=1.0, isolation_level=None)
