@@ -50,6 +50,7 @@ class SmsMessage(Concept):
     """An SMS (or MMS) message of a Twilio account."""
 
     english = "twilio sms message"
+    key = "sid"
 
     sid: Annotated[str | None, Exact()] = None
     body: str | None = None

@@ -19,20 +19,19 @@ from typing import Any
 
 from book.client import AsyncClient, Client
 from book.credentials import Credentials, checked_url, shown_url
-from grammar.node import Record
+from procedures.effects import Safeguards
 
 __all__ = ["SANDBOX_VARIABLE", "Connection", "Progress", "Settings", "default_sandbox", "open_session"]
 
 SANDBOX_VARIABLE = "SMS_BOOK_SANDBOX"
 
 
-class Settings(Record):
-    """How a run behaves: ``dry_run`` sends and changes nothing; ``yes`` allows a
-    change to more than one message; ``scan_budget`` bounds what a read may fetch
-    only to discard; ``concurrency`` bounds the requests in flight."""
+class Settings(Safeguards):
+    """How a run behaves: what it may do unasked (``Safeguards``: ``dry_run`` sends and
+    changes nothing; ``yes`` confirms changes to more than one message and more
+    than ``creates`` sends); ``scan_budget`` bounds what a read may fetch only to
+    discard; ``concurrency`` bounds the requests in flight."""
 
-    dry_run: bool = False
-    yes: bool = False
     scan_budget: int | None = 20_000
     concurrency: int = 20
 

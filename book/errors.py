@@ -157,6 +157,7 @@ class OutcomeUnknownError(TwilioError):
     """
 
     kind = "outcome unknown"
+    uncertain = True  # what it was asked to do may have happened (effects.py)
 
     def __init__(self, message: str, *, sent: Sequence[tuple[str, str]], **kwargs: Any) -> None:
         super().__init__(

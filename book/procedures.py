@@ -27,6 +27,7 @@ from book.sandbox.segments import count
 from book.wire import WireMessage
 from grammar import BookError, Filter
 from procedures import Context, LoopError, PhoneNumber, RunError, procedure
+from procedures.effects import ConfirmationError, Effect, failure_hint
 
 __all__ = [
     "ConfirmationError",
@@ -39,12 +40,6 @@ __all__ = [
     "redact_messages",
     "send_message",
 ]
-
-
-class ConfirmationError(BookError):
-    """A change to more than one message was asked for without ``--yes``."""
-
-    kind = "confirmation"
 
 
 def _connection(context: Context) -> Connection:
@@ -85,7 +80,7 @@ def _progress(context: Context) -> Progress:
         return Progress()
 
 
-@procedure("to send an *SMS* message")
+@procedure("to send an *SMS* message", effect=Effect.CREATES)
 async def send_message(
     recipient_number: PhoneNumber,
     context: Context,
@@ -150,7 +145,8 @@ async def send_message(
         send_at=send_time,
     )
     message.check()
-    if settings.dry_run:
+    context.record(target=recipient_number, find=_finding(message, context))
+    if context.dry_run:
         counted = count(message_body or "")
         form = urlencode(message.form())
         context.say(
@@ -161,6 +157,16 @@ async def send_message(
     created = await connection.async_client(settings.concurrency).create_message(message)
     _progress(context).tick("sent")
     return created.sid or ""
+
+
+def _finding(message: CreateMessage, context: Context) -> str:
+    """The English that finds a message this send may have created (if its outcome is unknown)."""
+    day = context.now.astimezone(context.timezone).date().isoformat()
+    parts = [f'whose recipient number is "{message.to}"']
+    if message.from_:
+        parts.append(f'whose sender number is "{message.from_}"')
+    parts.append(f"whose date created is on or after {day}")
+    return "read some SMS messages " + " and ".join(parts)
 
 
 @procedure("to read some (*SMS* messages)")
@@ -190,29 +196,40 @@ def read_messages(filter: Filter | None, limit: int | None, context: Context) ->
     return list(reader.read(plan(filter, limit=limit, timezone=context.timezone)))
 
 
+async def _change(
+    context: Context,
+    message: SmsMessage,
+    verb: str,
+    change: Callable[[AsyncClient, str], Awaitable[WireMessage | None]],
+) -> SmsMessage:
+    """Apply ``change`` to one message (or, in a dry run, say it would); what it gave back."""
+    if context.dry_run:
+        context.say(f"dry run: would {verb} {message.sid}")
+        return message
+    settings = _settings(context)
+    changed = await change(_connection(context).async_client(settings.concurrency), message.sid or "")
+    _progress(context).tick(verb)
+    return message_from_wire(changed) if changed is not None else message
+
+
 async def _each(
     context: Context,
     messages: list[SmsMessage],
     verb: str,
     change: Callable[[AsyncClient, str], Awaitable[WireMessage | None]],
 ) -> list[SmsMessage]:
-    """Apply ``change`` to each message, concurrently and bounded; what it gave back.
-    Every message is attempted; when some fail, a ``LoopError`` says which, and
-    holds what the others came to, so that nothing done goes unreported."""
-    settings = _settings(context)
-    if settings.dry_run:
-        for message in messages:
-            context.say(f"dry run: would {verb} {message.sid}")
-        return messages
-    client = _connection(context).async_client(settings.concurrency)
-    limit = asyncio.Semaphore(settings.concurrency)
-    progress = _progress(context)
+    """Apply ``change`` to each message, concurrently and bounded, recording each in
+    the run's journal; what it gave back. Every message is attempted; when some
+    fail, a ``LoopError`` says which, and holds what the others came to, so that
+    nothing done goes unreported."""
+    limit = asyncio.Semaphore(_settings(context).concurrency)
 
     async def one(message: SmsMessage) -> SmsMessage:
         async with limit:
-            changed = await change(client, message.sid or "")
-            progress.tick(verb)
-            return message_from_wire(changed) if changed is not None else message
+            with context.act(message.sid or "") as act:
+                done = await _change(context, message, verb, change)
+                act.result = done.sid
+                return done
 
     outcomes = await asyncio.gather(*(one(message) for message in messages), return_exceptions=True)
     for outcome in outcomes:
@@ -232,8 +249,7 @@ async def _each(
         + getattr(first, "message", str(first)),
         failures,
         [outcome if isinstance(outcome, SmsMessage) else None for outcome in outcomes],
-        hint="What went through is listed under 'results' (with --format json); only the failed ones "
-        "need doing again.",
+        hint=failure_hint([error for _, error in failures]),
     )
 
 
@@ -241,21 +257,11 @@ def _past(verb: str) -> str:
     return {"redact": "redacted", "cancel": "canceled", "delete": "deleted"}.get(verb, verb + "ed")
 
 
-def _confirmed(context: Context, count: int, verb: str, listed: list[SmsMessage]) -> None:
-    """A change to more than one message needs --yes (a dry run only lists them)."""
-    settings = _settings(context)
-    if count > 1 and not settings.yes and not settings.dry_run:
-        shown = ", ".join(message.sid or "" for message in listed[:5]) + (", ..." if count > 5 else "")
-        raise ConfirmationError(
-            f"this would {verb} {count} SMS messages ({shown})",
-            hint="Run it again with --yes to go ahead, or with --dry-run to list them.",
-        )
-
-
 async def _matching(
     context: Context, filter: Filter | None, limit: int | None, verb: str
 ) -> list[SmsMessage]:
-    """The messages a change on a filter would touch; more than one needs --yes."""
+    """The messages a change on a filter would touch, counted against what the run
+    may change unasked (more than one needs --yes) before any is touched."""
     found = read_messages(filter, limit, context)
     if context.single and len(found) != 1:  # "an SMS message whose ...": exactly one, or nothing is touched
         matches = "none match" if not found else "more than one matches"
@@ -263,11 +269,11 @@ async def _matching(
             f"'{verb} an SMS message' needs exactly one SMS message, but {matches}; nothing was changed",
             hint="Narrow the filter, or write 'some SMS messages' to change them all.",
         )
-    _confirmed(context, len(found), verb, found)
+    context.allow([message.sid or "" for message in found])
     return found
 
 
-@procedure("to redact an *SMS* message")
+@procedure("to redact an *SMS* message", effect=Effect.CHANGES)
 async def redact_message(sms_message: SmsMessage, context: Context) -> SmsMessage:
     """Erases the body of one message (the current one in a loop).
 
@@ -279,12 +285,10 @@ async def redact_message(sms_message: SmsMessage, context: Context) -> SmsMessag
         process each SMS message as follows
           redact the SMS message
     """
-    _confirmed(context, context.batch, "redact", [sms_message])
-    (done,) = await _each(context, [sms_message], "redact", AsyncClient.redact_message)
-    return done
+    return await _change(context, sms_message, "redact", AsyncClient.redact_message)
 
 
-@procedure("to redact some (*SMS* messages)")
+@procedure("to redact some (*SMS* messages)", effect=Effect.CHANGES)
 async def redact_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
     """Erases the bodies of the messages that match a filter; lists them first,
     and touches more than one only with --yes.
@@ -299,7 +303,7 @@ async def redact_messages(filter: Filter | None, limit: int | None, context: Con
     return await _each(context, found, "redact", AsyncClient.redact_message)
 
 
-@procedure("to cancel an *SMS* message")
+@procedure("to cancel an *SMS* message", effect=Effect.CHANGES)
 async def cancel_message(sms_message: SmsMessage, context: Context) -> SmsMessage:
     """Cancels one scheduled message, so that it is not sent.
 
@@ -311,12 +315,10 @@ async def cancel_message(sms_message: SmsMessage, context: Context) -> SmsMessag
         process each SMS message as follows
           cancel the SMS message
     """
-    _confirmed(context, context.batch, "cancel", [sms_message])
-    (done,) = await _each(context, [sms_message], "cancel", AsyncClient.cancel_message)
-    return done
+    return await _change(context, sms_message, "cancel", AsyncClient.cancel_message)
 
 
-@procedure("to cancel some (*SMS* messages)")
+@procedure("to cancel some (*SMS* messages)", effect=Effect.CHANGES)
 async def cancel_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
     """Cancels the scheduled messages that match a filter; lists them first, and
     touches more than one only with --yes.
@@ -331,7 +333,7 @@ async def cancel_messages(filter: Filter | None, limit: int | None, context: Con
     return await _each(context, found, "cancel", AsyncClient.cancel_message)
 
 
-@procedure("to delete an *SMS* message")
+@procedure("to delete an *SMS* message", effect=Effect.CHANGES)
 async def delete_message(sms_message: SmsMessage, context: Context) -> SmsMessage:
     """Deletes one message from the account (the current one in a loop).
 
@@ -343,12 +345,10 @@ async def delete_message(sms_message: SmsMessage, context: Context) -> SmsMessag
         process each SMS message as follows
           delete the SMS message
     """
-    _confirmed(context, context.batch, "delete", [sms_message])
-    (done,) = await _each(context, [sms_message], "delete", AsyncClient.delete_message)
-    return done
+    return await _change(context, sms_message, "delete", AsyncClient.delete_message)
 
 
-@procedure("to delete some (*SMS* messages)")
+@procedure("to delete some (*SMS* messages)", effect=Effect.CHANGES)
 async def delete_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
     """Deletes the messages that match a filter; lists them first, and touches more
     than one only with --yes.

@@ -47,6 +47,8 @@ class Concept(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     english: ClassVar[str] = ""
+    key: ClassVar[str | None] = None
+    """The field that names one thing of the concept (an SMS message's ``sid``), if any."""
     _fields: ClassVar[dict[str, Field]]
 
     @classmethod

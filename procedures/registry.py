@@ -40,6 +40,7 @@ from grammar import Call, Determiner, EnglishSyntaxError, Filter, NounPhrase, Pr
 from grammar.node import Record
 from procedures.concepts import Concept
 from procedures.docstrings import Docstring, read_docstring
+from procedures.effects import Effect
 from procedures.errors import RegistrationError, UnknownArgumentError, UnknownCallError
 from procedures.kinds import Kind, Type, type_of
 from procedures.names import closest, noun_key, same_noun, words_of
@@ -78,6 +79,7 @@ class Procedure(Record):
     limit: str | None = None  # the limit parameter
     context: str | None = None  # the context parameter
     asynchronous: bool = False
+    effect: Effect = Effect.READS  # what it does besides answering (effects.py)
 
     @property
     def concept(self) -> type[Concept] | None:
@@ -131,7 +133,7 @@ def _parameter_key(name: str) -> str:
     return noun_key(name.replace("_", " "))
 
 
-def build(function: Callable[..., Any], english: str) -> Procedure:
+def build(function: Callable[..., Any], english: str, effect: Effect = Effect.READS) -> Procedure:
     """Read a function and its English name into a ``Procedure`` (``RegistrationError`` when wrong)."""
     where = f"{function.__module__}.{function.__qualname__}"
 
@@ -213,6 +215,11 @@ def build(function: Callable[..., Any], english: str) -> Procedure:
         raise fail(
             "a filter-capable procedure must return a list of a concept, whose fields the filter names"
         )
+    if effect is not Effect.READS and "context" not in specials:
+        raise fail(
+            f"it {effect.value} things, so it needs a Context parameter: it must do nothing but say what it "
+            "would do when context.dry_run is set",
+        )
     return Procedure(
         english,
         name,
@@ -229,6 +236,7 @@ def build(function: Callable[..., Any], english: str) -> Procedure:
         limit=specials.get("limit"),
         context=specials.get("context"),
         asynchronous=inspect.iscoroutinefunction(function),
+        effect=effect,
     )
 
 
@@ -238,11 +246,13 @@ class Registry:
     def __init__(self) -> None:
         self._by_name: dict[str, Procedure] = {}
 
-    def procedure(self, english: str) -> Callable[[F], F]:
-        """Register the decorated function under ``english`` (see the module's docstring)."""
+    def procedure(self, english: str, *, effect: Effect = Effect.READS) -> Callable[[F], F]:
+        """Register the decorated function under ``english`` (see the module's docstring);
+        ``effect``: whether it creates or changes things (effects.py), which the
+        runtime counts against what a run may do unasked."""
 
         def register(function: F) -> F:
-            self.add(build(function, english))
+            self.add(build(function, english, effect))
             return function
 
         return register
@@ -350,6 +360,6 @@ def _same_function(one: Callable[..., Any], other: Callable[..., Any]) -> bool:
 registry = Registry()
 
 
-def procedure(english: str) -> Callable[[F], F]:
+def procedure(english: str, *, effect: Effect = Effect.READS) -> Callable[[F], F]:
     """Register the decorated function in the default registry (see ``Registry.procedure``)."""
-    return registry.procedure(english)
+    return registry.procedure(english, effect=effect)

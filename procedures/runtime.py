@@ -18,6 +18,7 @@ import asyncio
 import datetime as dt
 import inspect
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -42,6 +43,7 @@ from grammar import (
 )
 from procedures.binding import Binder
 from procedures.concepts import Concept, field_of
+from procedures.effects import Act, Effect, Journal, Safeguards, counted, failure_hint
 from procedures.errors import (
     AmbiguousReferenceError,
     MissingArgumentError,
@@ -50,7 +52,7 @@ from procedures.errors import (
     ValueTypeError,
 )
 from procedures.kinds import Kind, Type
-from procedures.names import words_of
+from procedures.names import singular_words, words_of
 from procedures.registry import Procedure, Registry
 from procedures.scope import Scope, describe
 
@@ -89,8 +91,14 @@ class Context:
     ``single``: whether the call asked for exactly one thing (``read an SMS
     message whose ...``), so that a procedure that changes things can refuse to
     change any when more match; ``batch``: how many things the call applies to,
-    one procedure call each (``redact the SMS messages`` after a read), so that
-    it can ask for confirmation first."""
+    one procedure call each (``redact the SMS messages`` after a read).
+
+    For a procedure that creates or changes things (effects.py): ``dry_run``
+    says it must only say what it would do; a procedure that acts on a filter
+    calls ``allow`` with what matched before it changes any of it, and records
+    each change with ``act``. For the others the runtime does both; ``record``
+    adds what only the procedure knows (what a created thing is for, the English
+    that finds it if its outcome is unknown)."""
 
     def __init__(
         self,
@@ -102,6 +110,11 @@ class Context:
         binder: Binder,
         single: bool = False,
         batch: int = 1,
+        journal: Journal | None = None,
+        effect: Effect = Effect.READS,
+        verb: str = "",
+        noun: str = "",
+        item: int | None = None,
     ) -> None:
         self.now = now
         self.timezone = timezone
@@ -110,6 +123,34 @@ class Context:
         self.binder = binder
         self.single = single
         self.batch = batch
+        self.journal = journal if journal is not None else Journal(Safeguards())
+        self.effect = effect
+        self.verb = verb
+        self.noun = noun
+        self.item = item
+        self.current: Act | None = None
+
+    @property
+    def dry_run(self) -> bool:
+        """Whether to do nothing but say what would be done (a dry run, or a rehearsal)."""
+        return self.journal.dry_run
+
+    def allow(self, targets: list[str]) -> None:
+        """Before changing what a filter matched: count it against what the run may
+        do unasked (``ConfirmationError`` when over, before anything is changed)."""
+        self.journal.allow(self.effect, self.verb, self.noun, targets)
+
+    def act(self, target: str) -> AbstractContextManager[Act]:
+        """Record one change around the code that makes it (see ``Journal.act``)."""
+        return self.journal.act(self.effect, self.verb, self.noun, target, self.item)
+
+    def record(self, *, target: str | None = None, find: str | None = None) -> None:
+        """Say more of the effect under way: what it is for, the English that finds it."""
+        if self.current is not None:
+            if target is not None:
+                self.current.target = target
+            if find is not None:
+                self.current.find = find
 
     def resource(self, kind: type[T]) -> T:
         """The session's resource of this type (a connection, settings, ...)."""
@@ -139,6 +180,8 @@ class Runner:
         resources: dict[type, Any],
         concurrency: int,
         say: Callable[[str], None],
+        journal: Journal | None = None,
+        item: int | None = None,
     ) -> None:
         self.registry = registry
         self.scope = scope
@@ -147,9 +190,11 @@ class Runner:
         self.resources = resources
         self.concurrency = concurrency
         self.say = say
+        self.journal = journal if journal is not None else Journal(Safeguards())
+        self.item = item
         self.binder = Binder(now=now, timezone=timezone, resolve=self.resolve)
 
-    def _with(self, scope: Scope, say: Callable[[str], None]) -> Runner:
+    def _with(self, scope: Scope, say: Callable[[str], None], item: int | None = None) -> Runner:
         return Runner(
             self.registry,
             scope,
@@ -158,6 +203,8 @@ class Runner:
             resources=self.resources,
             concurrency=self.concurrency,
             say=say,
+            journal=self.journal,
+            item=item,
         )
 
     # --------------------------------------------------------- references
@@ -225,10 +272,16 @@ class Runner:
         limit = asyncio.Semaphore(self.concurrency if concurrent else 1)
         said: list[list[str]] = [[] for _ in items]
         scopes = [Scope(self.scope, (statement.noun, item)) for item in items]
+        begun = (
+            self.journal.loop(written(statement.noun), len(items))
+            if self.effects_within(statement.body)
+            else set()
+        )
 
         async def one(position: int, item: Any) -> Any:
             async with limit:
-                runner = self._with(scopes[position], said[position].append)
+                begun.add(position + 1)
+                runner = self._with(scopes[position], said[position].append, position + 1)
                 return await runner.run(statement.body)
 
         if concurrent:
@@ -257,16 +310,29 @@ class Runner:
             first = failures[0][1]
             results = [None if isinstance(outcome, Exception) else outcome for outcome in outcomes]
             raise LoopError(
-                f"{len(failures)} of {len(items)} {statement.noun} failed, {len(items) - len(failures)} went "
+                f"{len(failures)} of {counted(len(items), written(statement.noun))} failed, "
+                f"{len(items) - len(failures)} went "
                 f"through; the first failure, item {failures[0][0]}: "
                 + getattr(first, "message", str(first)),
                 failures,
                 results,
                 span=getattr(first, "span", None) or statement.span,
-                hint="What went through is listed under 'results' (with --format json); only the failed items "
-                "need doing again.",
+                hint=failure_hint([error for _, error in failures]),
             )
         return list(outcomes)
+
+    def effects_within(self, body: Iterable[Statement]) -> bool:
+        """Whether a block calls a procedure that creates or changes things."""
+        return any(effect is not Effect.READS for effect in self.effects(body))
+
+    def effects(self, body: Iterable[Statement]) -> Iterable[Effect]:
+        """The effect of each call in a block, at any depth (calls that name no
+        procedure are left to fail when they run)."""
+        for call in _calls(body):
+            try:
+                yield self.registry.resolve(call).effect
+            except BookError:
+                continue
 
     def _concurrent(self, body: Iterable[Statement]) -> bool:
         """Whether a block may run for several items at once: it calls procedures,
@@ -305,9 +371,20 @@ class Runner:
         if entry.subject is not None and call.filter is None and call.determiner is Determiner.THE:
             subject, _ = self.scope.lookup(call.noun)
             if isinstance(subject, list) and entry.subject.type.kind is not Kind.LIST:
+                if self._accounted(entry):  # the whole batch is counted before any of it is done
+                    self.journal.allow(
+                        entry.effect,
+                        entry.name.verb,
+                        singular(entry.noun),
+                        [identify(item) for item in subject],
+                    )
                 results = [
                     await self._invoke(
-                        entry, {**arguments, entry.subject.parameter: item}, call, batch=len(subject)
+                        entry,
+                        {**arguments, entry.subject.parameter: item},
+                        call,
+                        batch=len(subject),
+                        allowed=True,
                     )
                     for item in subject
                 ]
@@ -352,26 +429,51 @@ class Runner:
         call: Call,
         batch: int = 1,
         limit: int | None = None,
+        allowed: bool = False,
     ) -> Any:
         """Call the procedure; its errors get the call's place, others become a ``RunError``.
         ``batch``: how many things the call applies to, one call each (``redact the SMS messages``).
-        A procedure that yields a list gives it whole, or its first ``limit`` items."""
+        A procedure that yields a list gives it whole, or its first ``limit`` items.
+        An effect of a procedure that takes no filter is counted (unless ``allowed``:
+        counted already) and recorded here; one that takes a filter does both itself."""
+        verb, noun = entry.name.verb, singular(entry.noun)
+        context = Context(
+            now=self.now,
+            timezone=self.timezone,
+            resources=self.resources,
+            say=self.say,
+            binder=self.binder,
+            single=entry.plural and call.determiner in (Determiner.A, Determiner.AN),
+            batch=batch,
+            journal=self.journal,
+            effect=entry.effect,
+            verb=verb,
+            noun=noun,
+            item=self.item,
+        )
         if entry.context is not None:
-            arguments[entry.context] = Context(
-                now=self.now,
-                timezone=self.timezone,
-                resources=self.resources,
-                say=self.say,
-                binder=self.binder,
-                single=entry.plural and call.determiner in (Determiner.A, Determiner.AN),
-                batch=batch,
-            )
+            arguments[entry.context] = context
+        accounted = self._accounted(entry)
+        target = (
+            identify(arguments[entry.subject.parameter])
+            if entry.subject is not None and entry.subject.parameter in arguments
+            else ""
+        )
+        if accounted and not allowed:
+            self.journal.allow(entry.effect, verb, noun, [target])
+        recording: AbstractContextManager[Act | None] = (
+            self.journal.act(entry.effect, verb, noun, target, self.item) if accounted else nullcontext()
+        )
         try:
-            result = entry.function(**arguments)
-            if inspect.isawaitable(result):
-                result = await result
-            if entry.plural and not isinstance(result, list):
-                result = list(islice(result, limit) if limit is not None else result)
+            with recording as act:
+                context.current = act
+                result = entry.function(**arguments)
+                if inspect.isawaitable(result):
+                    result = await result
+                if entry.plural and not isinstance(result, list):
+                    result = list(islice(result, limit) if limit is not None else result)
+                if act is not None:
+                    act.result = identify(result)
         except BookError as error:
             if error.span is None:
                 error.span = (
@@ -381,6 +483,12 @@ class Runner:
         except Exception as exc:
             raise RunError(f"'{entry.english}' failed: {type(exc).__name__}: {exc}", span=call.span) from exc
         return result
+
+    @staticmethod
+    def _accounted(entry: Procedure) -> bool:
+        """Whether the runtime counts and records the procedure's effects (it has
+        some, and takes no filter: one that does counts what matched itself)."""
+        return entry.effect is not Effect.READS and entry.filter is None
 
     def arguments(self, entry: Procedure, call: Call) -> dict[str, Any]:
         """What ``call`` would pass to ``entry``: arguments checked, the filter bound
@@ -428,6 +536,24 @@ class Runner:
         return arguments
 
 
+def identify(value: Any) -> str:
+    """A thing as a journal names it: a concept by its key field (an SMS message's
+    sid), text as it is, anything else as ``say`` prints it, cut short."""
+    if isinstance(value, Concept) and value.key is not None:
+        return str(getattr(value, value.key))
+    text = value if isinstance(value, str) else describe(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def singular(noun: NounPhrase) -> str:
+    """A noun phrase in the singular, as written: ``SMS message``."""
+    words = [word.replace("*", "") for word in noun.words]
+    last = singular_words(words[-1])[-1]
+    if last != words[-1].lower():
+        words[-1] = last
+    return " ".join(words)
+
+
 def written(noun: NounPhrase) -> str:
     """A noun phrase as the script wrote it, without proper-noun asterisks: ``SMS message``."""
     return " ".join(noun.words).replace("*", "")
@@ -450,6 +576,11 @@ def comparisons(body: Iterable[Statement]) -> Iterable[Comparison]:
                 found.extend(tree.parts)
             elif isinstance(tree, Not):
                 found.append(tree.part)
+
+
+def loops(body: Iterable[Statement]) -> Iterable[Each]:
+    """Every ``process each`` loop in ``body``, at any depth."""
+    return (statement for statement in _every(body) if isinstance(statement, Each))
 
 
 def _calls(body: Iterable[Statement]) -> Iterable[Call]:

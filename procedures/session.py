@@ -18,9 +18,12 @@ hello
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import logging
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import Any
@@ -30,9 +33,10 @@ from grammar import BookError, Script, parse_script
 from grammar.node import Record
 from procedures.clock import Clock, SystemClock
 from procedures.concepts import Concept, fields_of
+from procedures.effects import Effect, InterruptedRunError, Journal, Safeguards, counted
 from procedures.registry import Registry
 from procedures.registry import registry as default_registry
-from procedures.runtime import Runner, comparisons
+from procedures.runtime import Runner, comparisons, loops
 from procedures.scope import Scope
 
 logger = logging.getLogger(__name__)
@@ -124,15 +128,60 @@ class Session:
         self.scope = Scope()
         self._say = say if say is not None else print
         self._loop: asyncio.AbstractEventLoop | None = None
+        self.journal = Journal(self.safeguards())
+        """What the latest run did (effects.py): its report is what went out, after a failure too."""
 
     def run(self, text: str | Script) -> Result:
-        """Run a script (or one step); ``BookError`` when something is wrong."""
+        """Run a script (or one step); ``BookError`` when something is wrong, and
+        ``InterruptedRunError``, with what was done, when Ctrl-C stops it.
+
+        In the main thread, the first Ctrl-C cancels the run instead of raising
+        wherever Python happens to be (where it could be lost): the run unwinds,
+        what was in flight is recorded as unknown, and the report is raised. A
+        second Ctrl-C stops at once."""
         if self._loop is None or self._loop.is_closed():
             self._loop = asyncio.new_event_loop()
-        return self._loop.run_until_complete(self.arun(text))
+        loop = self._loop
+        task = loop.create_task(self.arun(text))
+        interrupted = False
+
+        def interrupt(signum: int, frame: Any) -> None:
+            nonlocal interrupted
+            if interrupted or task.done():
+                raise KeyboardInterrupt
+            interrupted = True
+            task.cancel()
+            loop.call_soon_threadsafe(lambda: None)  # wake the loop if it waits
+
+        previous = _catch_interrupts(interrupt)
+        try:
+            return loop.run_until_complete(task)
+        except BaseException:
+            if not (interrupted or sys.exc_info()[0] is KeyboardInterrupt):
+                raise
+            if not task.done():  # Python's own KeyboardInterrupt: unwind the run as a cancellation would
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    loop.run_until_complete(task)
+            report = self.journal.report()
+            raise InterruptedRunError(
+                "interrupted: " + _outcome(report), report=report, hint=_doubt(report)
+            ) from None
+        finally:
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
+
+    def safeguards(self) -> Safeguards:
+        """What runs may do unasked: the session's ``Safeguards`` resource (the book's
+        settings are one), else the defaults."""
+        for value in self.resources.values():
+            if isinstance(value, Safeguards):
+                return value
+        return Safeguards()
 
     async def arun(self, text: str | Script) -> Result:
         """``run`` for callers that already have an event loop."""
+        self.journal = Journal(self.safeguards())
         script = parse_script(text) if isinstance(text, str) else text
         source = text if isinstance(text, str) else str(script)
         said: list[str] = []
@@ -141,17 +190,62 @@ class Session:
             said.append(line)
             self._say(line)
 
+        safeguards = self.safeguards()
         runner = self.runner(say)
+        runner.journal = self.journal
         value, before = None, 0
         try:
             for comparison in comparisons(script.statements):
                 runner.binder.no_empty_text(comparison)  # refused before anything is done
+            if not (safeguards.yes or safeguards.dry_run) and self._spread(runner, script, safeguards):
+                await self._rehearse(runner, script)
             for statement in script.statements:
                 before = len(said)
                 value = await runner.run([statement])
         except BookError as error:
             raise error.locate(source) from error.__cause__
-        return Result(value, tuple(said), len(said) - before)
+        lastly = len(said) - before
+        if safeguards.dry_run and self.journal.allowed:
+            totals = ", ".join(
+                f"{entry['verb']} {counted(entry['count'], entry['noun'])}" for entry in self.journal.would()
+            )
+            say(f"dry run: in all, would {totals}; nothing was changed")
+        return Result(value, tuple(said), lastly)
+
+    def _spread(self, runner: Runner, script: Script, safeguards: Safeguards) -> bool:
+        """Whether a script's effects may pass what it may do unasked in ways no
+        single call can count beforehand: effects inside a loop, or more calls with
+        effects than the limits allow."""
+        if any(runner.effects_within(loop.body) for loop in loops(script.statements)):
+            return True
+        effects = list(runner.effects(script.statements))
+        return (
+            effects.count(Effect.CHANGES) > safeguards.changes
+            or effects.count(Effect.CREATES) > safeguards.creates
+        )
+
+    async def _rehearse(self, runner: Runner, script: Script) -> None:
+        """Run the script as a dry run that says nothing, in a scope of its own, to
+        count its effects: ``ConfirmationError``, listing them all, when they pass
+        what it may do unasked. If the rehearsal fails, the run goes on: it meets the
+        same error where it is, and its journal still refuses past the limits."""
+        journal = Journal(runner.journal.safeguards, rehearsal=True)
+        rehearsal = Runner(
+            self.registry,
+            Scope(self.scope),
+            now=runner.now,
+            timezone=self.timezone,
+            resources=self.resources,
+            concurrency=self.concurrency,
+            say=lambda line: None,
+            journal=journal,
+        )
+        try:
+            await rehearsal.run(script.statements)
+        except BookError:
+            return
+        if journal.over():
+            raise journal.refusal()
 
     def runner(self, say: Callable[[str], None] | None = None) -> Runner:
         """A runner on this session's context, for one run (``now`` is read once, here),
@@ -164,7 +258,16 @@ class Session:
             resources=self.resources,
             concurrency=self.concurrency,
             say=say or self._say,
+            journal=Journal(self.safeguards()),
         )
+
+    def error_data(self, error: BookError) -> dict[str, Any]:
+        """An error of the latest run as JSON-ready data, with what the run did
+        (``outcomes``: each effect done, refused or unknown) when it did anything."""
+        data = error.to_dict()
+        if "outcomes" not in data and (self.journal.acts or self.journal.loops):
+            data["outcomes"] = self.journal.report()
+        return data
 
     def step(self, text: str) -> dict[str, Any]:
         """Run one English step for an agent: ``{"result": ..., "said": [...]}``, or
@@ -175,7 +278,7 @@ class Session:
         try:
             return self.run(text).to_dict()
         except BookError as error:
-            return {"error": error.to_dict()}
+            return {"error": self.error_data(error)}
         except Exception as error:  # an agent reads errors: it must never crash on one
             logger.exception("the step failed unexpectedly")
             internal = BookError(
@@ -203,3 +306,43 @@ class Session:
         loop = getattr(self, "_loop", None)  # None too when the constructor failed
         if loop is not None and not loop.is_closed() and not loop.is_running() and not sys.is_finalizing():
             loop.close()
+
+
+def _catch_interrupts(handler: Callable[[int, Any], None]) -> Any:
+    """Handle SIGINT with ``handler`` while a run runs, where that is Python's to
+    do (the main thread, SIGINT left to Python's default); the handler it had, to
+    put back, or None."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return None
+    return signal.signal(signal.SIGINT, handler)
+
+
+def _outcome(report: dict[str, Any]) -> str:
+    """``114 done, 6 unknown, 180 not started``: a journal's report in a few words."""
+    waiting = sum(_size(loop["items"]) for loop in report["not started"])
+    parts = [f"{report['done']:,} done"] if report["done"] or not report["acts"] else []
+    parts += [f"{report[state]:,} {state}" for state in ("refused", "unknown") if report[state]]
+    if waiting:
+        parts.append(f"{waiting:,} not started")
+    return ", ".join(parts) if report["acts"] or waiting else "nothing had been done"
+
+
+def _size(ranges: str) -> int:
+    """How many numbers ``1-3, 7`` holds."""
+    total = 0
+    for part in filter(None, ranges.split(", ")):
+        first, _, last = part.partition("-")
+        total += int(last or first) - int(first) + 1
+    return total
+
+
+def _doubt(report: dict[str, Any]) -> str:
+    """What to do after an interrupted or failed run, so that nothing is done twice."""
+    if report["unknown"]:
+        return (
+            "What was done is listed under 'outcomes'. Those in doubt ('unknown') may have gone through: "
+            "look for each before doing it again (its 'find' is the English that does)."
+        )
+    return "What was done is listed under 'outcomes'; what was refused or never started did not happen."

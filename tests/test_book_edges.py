@@ -97,11 +97,20 @@ def test_a_change_cut_short_by_a_cancellation_is_not_reported_as_done() -> None:
 
     connection = Connection(sandbox=Sandbox(clock=FixedClock(NOW)))
 
+    from procedures.effects import Effect, Journal, Safeguards
+
+    journal = Journal(Safeguards(yes=True))
+
     class Bare:
+        dry_run = False
+
         def resource(self, kind: type) -> Any:
             if kind is Connection:
                 return connection
             raise BookError("no such resource here")
+
+        def act(self, target: str) -> Any:
+            return journal.act(Effect.CHANGES, "redact", "SMS message", target)
 
     messages = [SmsMessage(sid=f"SM{n:032x}") for n in range(3)]
 
@@ -113,6 +122,7 @@ def test_a_change_cut_short_by_a_cancellation_is_not_reported_as_done() -> None:
     # of three as though that were all.
     with pytest.raises(asyncio.CancelledError):
         asyncio.run(_each(cast(Context, Bare()), messages, "redact", change))
+    assert [act.state for act in journal.acts] == ["done", "unknown", "done"]
 
 
 def test_a_message_sent_while_a_read_pages_on_is_given_once() -> None:
@@ -199,7 +209,7 @@ def test_a_failed_loop_says_what_went_through(sandbox: Sandbox) -> None:
     with session(sandbox) as sending, pytest.raises(LoopError) as caught:
         sending.run(script)
     error = caught.value
-    assert "1 of 2 SMS message failed, 1 went through" in error.message
+    assert "1 of 2 SMS messages failed, 1 went through" in error.message
     data = json.loads(json.dumps(error.to_dict()))
     (failure,) = data["failures"]
     assert failure["code"] == 21610

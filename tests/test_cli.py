@@ -462,15 +462,16 @@ def test_an_old_sandbox_is_remade_only_when_no_one_else_has_it_open(tmp_path: Pa
     assert data(book("sandbox", "info", "--format", "json", sandbox=path))["messages"] == 0
 
 
-def test_a_password_in_the_twilio_url_is_not_shown(sandbox: Path) -> None:
+def test_a_password_in_the_twilio_url_is_refused_and_not_shown(sandbox: Path) -> None:
     env = {
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": "  not-a-real-token  ",
         "SMS_BOOK_TWILIO_URL": "http://someone:supersecret999@127.0.0.1:9",
     }
-    shown = book("run", "-e", 'say "hi"', env=env)
-    assert shown.returncode == 0 and "supersecret999" not in shown.stderr + shown.stdout
-    assert "http://***@127.0.0.1:9" in shown.stderr
+    for format in ("table", "json"):
+        shown = book("run", "--format", format, "-e", 'say "hi"', env=env)
+        assert shown.returncode == 1 and "supersecret999" not in shown.stderr + shown.stdout
+        assert "SMS_BOOK_TWILIO_URL (http://***@127.0.0.1:9) holds credentials" in shown.stderr
 
 
 def test_the_readme_shows_explain_as_it_is(sandbox: Path) -> None:
@@ -482,3 +483,92 @@ def test_the_readme_shows_explain_as_it_is(sandbox: Path) -> None:
     result = book("explain", *shlex.split(command), sandbox=sandbox)
     assert result.returncode == 0, result.stderr
     assert result.stdout == shown + "\n"
+
+
+# ------------------------------------------------- what went out, always shown
+
+
+def _bulk(count: int) -> list[str]:
+    return [
+        "-e",
+        f'read the first {count} SMS messages whose direction is "inbound"',
+        "-e",
+        "process each SMS message as follows",
+        "-e",
+        '  send an SMS message with the sender number is "+15005550006" and the recipient number is '
+        'the SMS message\'s sender number and the message body is "hello"',
+    ]
+
+
+def test_ctrl_c_in_a_bulk_send_shows_what_went_out_and_exits_130(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    from book.sandbox import Faults
+
+    sandbox = Sandbox(str(tmp_path / "served.sqlite3"))
+    seed(sandbox, 1200, seed=5)
+    with sandbox.state.transaction() as db:
+        before = {row[0] for row in db.execute("SELECT sid FROM messages")}
+    sandbox.faults = Faults(seed=1, latency=0.1, methods=("POST",))
+    server = serve(sandbox)
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("TWILIO_", "SMS_BOOK_"))
+    }
+    environment.update(
+        TWILIO_ACCOUNT_SID=sandbox.account.sid,
+        TWILIO_AUTH_TOKEN=sandbox.account.token,
+        SMS_BOOK_TWILIO_URL=server.url,
+    )
+    try:
+        for format in ("json", "table"):
+            running = subprocess.Popen(
+                [BOOK, "run", "--yes", "--concurrency", "4", "--format", format, *_bulk(250)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=environment,
+            )
+            deadline = time.monotonic() + 60
+            while sandbox.count() < len(before) + 20 and time.monotonic() < deadline:
+                time.sleep(0.05)  # until the sends are under way
+            running.send_signal(signal.SIGINT)
+            out, err = running.communicate(timeout=60)
+            assert running.returncode == 130, err
+            with sandbox.state.transaction() as db:
+                created = {row[0] for row in db.execute("SELECT sid FROM messages")} - before
+            before |= created
+            assert created, (out[-2000:], err[-2000:])
+            if format == "json":
+                outcomes = json.loads(out)["error"]["outcomes"]
+                done = {act["result"] for act in outcomes["acts"] if act["state"] == "done"}
+                assert done <= created and len(created) <= len(done) + outcomes["unknown"]
+                assert outcomes["not started"], outcomes
+            else:
+                assert all(sid in out for sid in created if f"{sid}" in out) and "What was done" in out
+                assert sum(sid in out for sid in created) >= len(created) - 4  # in flight: unknown, no sid
+                assert "not started: items" in out
+            assert "error: interrupted:" in err
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_partly_failed_loop_lists_every_item_in_the_table(sandbox: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "copy.sqlite3"
+    shutil.copy(sandbox, copy)
+    failed = book(
+        "run",
+        "--yes",
+        "-e",
+        'read the first 3 SMS messages whose direction is "outbound-api"',
+        "-e",
+        "process each SMS message as follows",
+        "-e",
+        "  cancel the SMS message",
+        sandbox=copy,
+    )
+    assert failed.returncode == 1
+    assert "What was done (0 done, 3 refused, 0 unknown)" in failed.stdout
+    assert failed.stdout.count("30409: This message cannot be canceled") == 3
+    assert "The 3 refused did not happen" in failed.stderr

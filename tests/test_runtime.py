@@ -255,7 +255,7 @@ def test_every_item_is_attempted_and_failures_are_reported(shelf: library.Shelf)
         )
     error = caught.value
     assert [position for position, _ in error.failures] == [1, 2]
-    assert "2 of 3 book failed" in error.message
+    assert "2 of 3 books failed" in error.message
     assert shelf.notices == [("+14155550100", "ok")]
     assert json.loads(json.dumps(error.to_dict()))["failures"][0]["item"] == 1
 

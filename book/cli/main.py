@@ -13,6 +13,7 @@ from book.cli.output import Output, UsageError
 from book.connection import SANDBOX_VARIABLE, default_sandbox
 from grammar import BookError, EnglishSyntaxError
 from procedures import ResolutionError, ValueTypeError
+from procedures.effects import InterruptedRunError
 
 __all__ = ["main", "parser"]
 
@@ -63,6 +64,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = arguments.run(arguments, output)
     except BookError as error:
         output.error(error)
+        if isinstance(error, InterruptedRunError):
+            return 130
         return 2 if isinstance(error, _usage_errors()) else 1
     except KeyboardInterrupt:
         output.note("interrupted")

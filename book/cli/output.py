@@ -30,6 +30,8 @@ class Output:
 
     def __init__(self, format: str) -> None:
         self.format = format
+        self.failed: dict[str, Any] | None = None
+        """The error of a failed run as data, with what the run did (``outcomes``)."""
 
     def json(self, data: Any) -> None:
         sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
@@ -121,6 +123,45 @@ class Output:
         sys.stderr.write(text + "\n")
 
     def error(self, error: BookError) -> None:
+        data = self.failed if self.failed is not None else error.to_dict()
         if self.format == "json":
-            sys.stdout.write(json.dumps({"error": error.to_dict()}, ensure_ascii=False, indent=2) + "\n")
+            sys.stdout.write(json.dumps({"error": data}, ensure_ascii=False, indent=2) + "\n")
+        elif data.get("outcomes"):
+            self.outcomes(data["outcomes"])
         sys.stderr.write(f"error: {error}\n")
+
+    def outcomes(self, report: dict[str, Any]) -> None:
+        """What a failed or interrupted run did, item by item: done (with what it
+        gave), refused (with the error's code), unknown (with the English that finds
+        it), and the loop items that never started."""
+        rows = []
+        for act in report["acts"]:
+            error = act.get("error") or {}
+            code = error.get("code")
+            problem = f"{code}: " if code is not None else ""
+            rows.append(
+                (
+                    act.get("item", ""),
+                    act["verb"],
+                    act["target"],
+                    act["state"],
+                    act.get("result") or "",
+                    (problem + error.get("message", ""))[:120] if error else "",
+                )
+            )
+        if rows:
+            counts = ", ".join(f"{report[state]:,} {state}" for state in ("done", "refused", "unknown"))
+            self.table(
+                f"What was done ({counts})", ("item", "verb", "target", "outcome", "result", "error"), rows
+            )
+        for loop in report["not started"]:
+            self.text(f"not started: items {loop['items']} of 'process each {loop['loop']}'")
+        finding = list(
+            dict.fromkeys(
+                act["find"] for act in report["acts"] if act["state"] == "unknown" and act.get("find")
+            )
+        )
+        if finding:
+            self.text("In doubt: look for these before doing them again:")
+            for english in finding:
+                self.text(f"  {english}")

@@ -80,6 +80,7 @@ def session_for(
     settings = Settings(
         dry_run=getattr(arguments, "dry_run", False),
         yes=getattr(arguments, "yes", False),
+        creates=getattr(arguments, "send_limit", 100),
         scan_budget=None if getattr(arguments, "scan_budget", 0) == 0 else arguments.scan_budget,
         concurrency=arguments.concurrency,
     )
@@ -106,8 +107,9 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     session, stop = session_for(arguments, output, output.said if printing else (lambda line: None))
     try:
         result = session.run(text)
-    except BookError:
+    except BookError as error:
         stop()
+        output.failed = session.error_data(error)  # what went out is shown with the error
         raise
     finally:
         session.close()
@@ -185,7 +187,18 @@ def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     run.add_argument(
         "--dry-run", action="store_true", help="send and change nothing; show what would be done"
     )
-    run.add_argument("--yes", action="store_true", help="allow changes to more than one message")
+    run.add_argument(
+        "--yes",
+        action="store_true",
+        help="allow changes to more than one existing message, and more sends than --send-limit",
+    )
+    run.add_argument(
+        "--send-limit",
+        type=counting(0),
+        default=100,
+        metavar="N",
+        help="sends a script may make without --yes (default 100)",
+    )
     options(run)
     common(run)
     run.set_defaults(run=_run)
