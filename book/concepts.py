@@ -26,7 +26,7 @@ from pydantic import Field
 from book.wire import WireMessage, format_rfc2822, parse_count, parse_rfc2822
 from procedures import Choices, Concept, Exact, Hidden, PhoneNumber
 
-__all__ = ["DIRECTIONS", "STATUSES", "SmsMessage", "message_from_wire", "message_to_wire"]
+__all__ = ["DIRECTIONS", "STATUSES", "SmsMessage", "field_named", "message_from_wire", "message_to_wire"]
 
 STATUSES = (
     "queued",
@@ -133,6 +133,11 @@ _FIELDS: dict[str, tuple[str, Any, Any]] = {
     "account_sid": ("account_sid", _same, _same),
 }
 _ABSENT = "__absent__"
+
+
+def field_named(wire_key: str) -> str | None:
+    """The concept's field that a wire key is read into (``from``: ``sender_number``)."""
+    return next((name for name, (key, _, _) in _FIELDS.items() if key == wire_key), None)
 
 
 def message_from_wire(wire: WireMessage) -> SmsMessage:

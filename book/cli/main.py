@@ -58,8 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             stream.reconfigure(errors="backslashreplace")
     arguments = parser().parse_args(argv)
     output = Output(arguments.format if "format" in arguments else "table")
-    if getattr(arguments, "sandbox", None) is None and "sandbox" in arguments:
-        arguments.sandbox = default_sandbox()
+    if "sandbox" in arguments:
+        arguments.sandbox_given = arguments.sandbox is not None  # --sandbox: a file that must exist, to run
+        if arguments.sandbox is None:
+            arguments.sandbox = default_sandbox()
     try:
         code: int = arguments.run(arguments, output)
     except BookError as error:

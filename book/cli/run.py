@@ -84,6 +84,12 @@ def session_for(
         scan_budget=None if getattr(arguments, "scan_budget", 0) == 0 else arguments.scan_budget,
         concurrency=arguments.concurrency,
     )
+    if getattr(arguments, "sandbox_given", False) and not Path(arguments.sandbox).exists():
+        raise UsageError(
+            f"there is no sandbox at {arguments.sandbox}",
+            hint="Check the path. 'book sandbox seed --sandbox PATH' (or 'info') makes a new one there; "
+            "without --sandbox the default one is used.",
+        )
     progress, stop = _progress(output)
     try:
         session = open_session(

@@ -48,6 +48,7 @@ def _info(arguments: argparse.Namespace, output: Output) -> int:
             ("account_sid", account.sid),
             ("auth_token", account.token),
             ("api_keys", [sid for sid, _ in account.keys]),
+            ("api_key_secrets", [secret for _, secret in account.keys]),
             ("numbers", list(account.numbers)),
             ("messaging_services", list(account.services)),
             ("messages", sandbox.count()),

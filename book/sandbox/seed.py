@@ -7,12 +7,14 @@ outbound and inbound, statuses with their error codes, prices per segment, and
 dates spread over a year up to now.
 
 ``load`` keeps messages exactly as given in Twilio's JSON form (a list of
-messages, or a list page with ``messages``), dates included.
+messages, or a list page with ``messages``), dates included; twilio-cli's
+camelCase export and the book's own JSON are read too (formats.py).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import random
 import re
@@ -24,6 +26,7 @@ from pydantic import ValidationError
 
 from book.errors import SandboxError
 from book.sandbox.app import Sandbox
+from book.sandbox.formats import wire_form
 from book.sandbox.lifecycle import epoch_rfc2822
 from book.sandbox.segments import count as segments_of
 from book.sandbox.state import Row
@@ -143,6 +146,10 @@ def seed(sandbox: Sandbox, count: int, seed: int = 0, *, days: int = 365) -> int
         raise SandboxError(f"seeded messages are spread over 1 to 36500 days, not {days}")
     rng = random.Random(seed)  # noqa: S311 - reproducible data, not cryptography
     account = sandbox.account
+    # The same seed gives the same messages, under new sids each time it is used:
+    # seeding adds, it never replaces what an earlier seeding (or a user) made.
+    run = sandbox.state.counter(f"seedings:{account.sid}")
+    fresh = run == 1 and sandbox.count() == 0
     ours = sandbox.senders()
     services = list(account.services)
     people = customers(rng, 300)
@@ -158,7 +165,10 @@ def seed(sandbox: Sandbox, count: int, seed: int = 0, *, days: int = 365) -> int
         created = rng.randrange(earliest, now)
         direction = _weighted(rng, [("outbound-api", 70), ("inbound", 25), ("outbound-reply", 5)])
         mms = rng.random() < 0.05
-        sid = ("MM" if mms else "SM") + f"{rng.getrandbits(128):032x}"
+        drawn = f"{rng.getrandbits(128):032x}"
+        if not fresh:  # a new sandbox's first seeding: the sids as they always were; later ones anew
+            drawn = hashlib.sha256(f"{account.sid}:seeding:{run}:{seed}:{index}".encode()).hexdigest()[:32]
+        sid = ("MM" if mms else "SM") + drawn
         if direction == "inbound":
             body = rng.choice(_REPLIES)
             sender, recipient, status = customer, number, "received"
@@ -224,9 +234,9 @@ def seed(sandbox: Sandbox, count: int, seed: int = 0, *, days: int = 365) -> int
             )
         )
         if len(rows) >= 5000:
-            added += sandbox.state.put(account.sid, rows)
+            added += sandbox.state.put(account.sid, rows, replace=False)
             rows = []
-    return added + sandbox.state.put(account.sid, rows)
+    return added + sandbox.state.put(account.sid, rows, replace=False)
 
 
 def _epoch_of(message: dict[str, Any], field: str, position: int) -> int | None:
@@ -246,12 +256,20 @@ def _epoch_of(message: dict[str, Any], field: str, position: int) -> int | None:
 
 
 def _messages(document: Any) -> list[Any]:
+    """The messages of a document: a list of them, Twilio's list page
+    (``messages``), or what ``book run --format json`` prints (``result``)."""
     if isinstance(document, dict) and isinstance(document.get("messages"), list):
         found: list[Any] = document["messages"]
         return found
+    if isinstance(document, dict) and "result" in document:
+        result = document["result"]
+        return result if isinstance(result, list) else [result]
     if isinstance(document, list):
         return document
-    raise SandboxError("expected a list of messages, or a list page with 'messages', in Twilio's JSON form")
+    raise SandboxError(
+        "expected a list of messages, Twilio's list page (with 'messages'), or what "
+        "'book run --format json' prints (with 'result')"
+    )
 
 
 def _check_fields(message: dict[str, Any], position: int) -> None:
@@ -299,6 +317,7 @@ def load(sandbox: Sandbox, document: str | bytes | Iterable[Any] | dict[str, Any
             raise SandboxError(
                 f"message {position} has no sid of the form SM or MM and 32 hexadecimal digits"
             )
+        message = wire_form(message, position)
         _check_fields(message, position)
         sent = _epoch_of(message, "date_sent", position)
         created = _epoch_of(message, "date_created", position)

@@ -599,8 +599,9 @@ class State:
 
     # ------------------------------------------------------------ messages
 
-    def put(self, account: str, rows: Iterable[Row]) -> int:
-        """Insert or replace messages; how many."""
+    def put(self, account: str, rows: Iterable[Row], *, replace: bool = True) -> int:
+        """Insert messages, replacing those of the same sids (or, without ``replace``,
+        keeping them); how many were written."""
         values = [
             (
                 row.sid,
@@ -616,9 +617,11 @@ class State:
             )
             for row in rows
         ]
+        verb = "INSERT OR REPLACE" if replace else "INSERT OR IGNORE"
         with self.transaction() as db:
-            db.executemany("INSERT OR REPLACE INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
-        return len(values)
+            before = db.total_changes
+            db.executemany(f"{verb} INTO messages VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", values)
+            return db.total_changes - before
 
     def get(self, account: str, sid: str) -> Row | None:
         with self._read() as db:
