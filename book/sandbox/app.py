@@ -177,7 +177,9 @@ class Sandbox:
             raise Refusal(401, 20003, "Authenticate")
         self._advance(account)
         if collection and method == "GET":
-            return list_page(self.state, account, query, date_sent_before=self.date_sent_before)
+            return list_page(
+                self.state, account, query, date_sent_before=self.date_sent_before, now=self.now()
+            )
         if collection and method == "POST":
             return create(self, account, form)
         if one and method == "GET":

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 from book.sandbox.answers import Refusal, Reply
 from book.sandbox.lifecycle import epoch
-from book.sandbox.state import State
+from book.sandbox.state import Row, State
 from book.wire import API_VERSION
 
 __all__ = ["MAX_PAGE_SIZE", "list_page"]
@@ -52,10 +52,42 @@ def _day_start(day: dt.date) -> int:
     return epoch(dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC))
 
 
+# PA (the page after) or PB (the page before) and the sid of the message it is
+# next to, as Twilio's tokens are; then where that message stood in the order
+# and when the pagination began, so that following next_page_uri lists every
+# message at most once and skips none while messages are sent (state.page).
+_TOKEN = re.compile(r"(P[AB])((?:SM|MM)[0-9a-f]{32})(?:_(\d{1,12})_(\d{1,12}))?")
+
+
+def _token(kind: str, row: Row, asof: int | None) -> str:
+    return f"{kind}{row.sid}" + (f"_{row.sort}_{asof}" if asof is not None else "")
+
+
+def _read_token(state: State, account: str, token: str) -> tuple[tuple[int, str], int | None]:
+    """Where a page token points, and the moment its pagination began (None for a
+    bare ``PA<sid>``: the message's place now); 21481 for a token not issued here."""
+    found = _TOKEN.fullmatch(token)
+    if found is None:
+        raise Refusal(400, 21481, "Invalid PageToken")
+    _, sid, place, asof = found.groups()
+    if place is not None:
+        return (int(place), sid), int(asof)
+    now = state.place(account, sid)
+    if now is None:
+        raise Refusal(400, 21481, "Invalid PageToken")
+    return now, None
+
+
 def list_page(
-    state: State, account: str, query: Sequence[tuple[str, str]], *, date_sent_before: str
+    state: State,
+    account: str,
+    query: Sequence[tuple[str, str]],
+    *,
+    date_sent_before: str,
+    now: int | None = None,
 ) -> Reply:
-    """One page of a list request (see docs/sandbox.md, "Lists")."""
+    """One page of a list request (see docs/sandbox.md, "Lists"); ``now``: when a
+    pagination that begins here begins (its order stays as it stood then)."""
     params = dict(query)
     filters = [(name, params[name]) for name in _FILTER_ORDER if name in params]
     try:
@@ -71,12 +103,11 @@ def list_page(
         raise Refusal(400, 20001, f"Invalid Page: {params['Page']}") from None
     token = params.get("PageToken")
     if number != 0 and not token:
-        raise Refusal(400, 20001, "Unable to process request: a Page other than 0 needs its PageToken")
+        raise Refusal(400, 20001, "PageToken is required for paging.")
     after = before = None
+    asof = now
     if token:
-        place = state.place(account, token[2:]) if token[:2] in ("PA", "PB") else None
-        if place is None:
-            raise Refusal(400, 20001, f"Invalid PageToken: {token}")
+        place, asof = _read_token(state, account, token)
         after, before = (place, None) if token.startswith("PA") else (None, place)
     sent_from = sent_until = None
     if "DateSent" in params:
@@ -97,6 +128,7 @@ def list_page(
         after=after,
         before=before,
         size=size + 1,
+        asof=asof,
     )
     more = len(rows) > size
     rows = rows[:size] if before is None else rows[-size:] if more else rows
@@ -107,12 +139,12 @@ def list_page(
 
     this = [("Page", str(number))] + ([("PageToken", token)] if token else [])
     next_uri = (
-        uri(("Page", str(number + 1)), ("PageToken", "PA" + rows[-1].sid))
+        uri(("Page", str(number + 1)), ("PageToken", _token("PA", rows[-1], asof)))
         if rows and (more or before)
         else None
     )
     previous = (
-        uri(("Page", str(max(number - 1, 0))), ("PageToken", "PB" + rows[0].sid))
+        uri(("Page", str(max(number - 1, 0))), ("PageToken", _token("PB", rows[0], asof)))
         if rows and number > 0
         else None
     )

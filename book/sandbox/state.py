@@ -88,6 +88,35 @@ class Account(Record):
         return f"Account(sid={self.sid!r}, keys=[{keys}], numbers={list(self.numbers)}, services={list(self.services)})"
 
 
+def _created(row: Row) -> int:
+    """A stored message's date created, in epoch seconds (its sort, if it has none)."""
+    from book.wire import parse_rfc2822
+
+    created = row.message().get("date_created")
+    try:
+        return int(parse_rfc2822(created).timestamp()) if isinstance(created, str) else row.sort
+    except ValueError:
+        return row.sort
+
+
+def _merge(
+    rows: list[Row],
+    moved: list[Row],
+    *,
+    after: tuple[int, str] | None,
+    before: tuple[int, str] | None,
+    size: int,
+) -> list[Row]:
+    """Rows placed by their sort, and rows placed anew, in one page of the order."""
+    if after is not None:
+        moved = [row for row in moved if (row.sort, row.sid) < after]
+    if before is not None:
+        moved = [row for row in moved if (row.sort, row.sid) > before]
+    descending = before is None
+    merged = sorted([*rows, *moved], key=lambda row: (row.sort, row.sid), reverse=descending)
+    return merged[:size]
+
+
 class Row(Record):
     """A stored message: what lists sort and filter on, and its JSON."""
 
@@ -664,10 +693,17 @@ class State:
         after: tuple[int, str] | None,
         before: tuple[int, str] | None,
         size: int,
+        asof: int | None = None,
     ) -> list[Row]:
         """Up to ``size`` messages in the order, newest first, filtered, strictly after
         (older than) ``after`` or, for a page backwards, strictly before ``before``;
-        ``sent_from`` <= date sent < ``sent_until`` (epoch seconds) when given."""
+        ``sent_from`` <= date sent < ``sent_until`` (epoch seconds) when given.
+
+        ``asof``: the order and the date-sent filter as they stood at that moment
+        (when a pagination began), so that what is sent meanwhile does not move in
+        the order: a message's place is its date sent if it was sent by then, else
+        its date created. Only messages whose ``sort`` is later than ``asof`` can
+        have moved, and they are few: they are placed here, one by one."""
         where = ["account = ?"]
         values: list[Any] = [account]
         if to is not None:
@@ -676,7 +712,9 @@ class State:
         if sender is not None:
             where.append("sender = ?")
             values.append(sender)
-        if sent_from is not None or sent_until is not None:
+        filters, filtered = list(where), list(values)
+        dated = sent_from is not None or sent_until is not None
+        if dated:
             where.append("sent IS NOT NULL")
         if (
             sent_from is not None
@@ -686,6 +724,9 @@ class State:
         if sent_until is not None:
             where.append("sort < ? AND sent < ?")
             values += [sent_until, sent_until]
+        if asof is not None:
+            where.append("sort <= ?")
+            values.append(asof)
         descending = before is None
         if after is not None:
             where.append("(sort, sid) < (?, ?)")
@@ -695,12 +736,15 @@ class State:
             values += list(before)
         order = "sort DESC, sid DESC" if descending else "sort ASC, sid ASC"
         # Only the fixed clauses above are joined; every value is a bound parameter.
-        query = (
-            "SELECT sid, sort, sent, sender, recipient, status, next_at, data, notes FROM messages "  # noqa: S608
-            f"WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"
-        )
+        columns = "sid, sort, sent, sender, recipient, status, next_at, data, notes"
+        query = f"SELECT {columns} FROM messages WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"  # noqa: S608
         with self._read() as db:
             rows = [Row(*found) for found in db.execute(query, [*values, size])]
+            if asof is not None and not dated:  # (sent after asof: not sent as of then, so never dated)
+                late = f"SELECT {columns} FROM messages WHERE {' AND '.join(filters)} AND sort > ?"  # noqa: S608
+                moved = [Row(*found) for found in db.execute(late, [*filtered, asof])]
+                moved = [row.replace(sort=_created(row)) for row in moved]
+                rows = _merge(rows, moved, after=after, before=before, size=size)
         return rows if descending else rows[::-1]
 
     def due(self, account: str, now: int) -> list[Row]:
