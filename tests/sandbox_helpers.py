@@ -14,9 +14,7 @@ from book.wire import parse_rfc2822
 from procedures import FixedClock
 
 START = dt.datetime(2024, 3, 10, 12, 0, tzinfo=dt.UTC)
-SPEC_PATH = (
-    Path(__file__).resolve().parent.parent.parent / "shared" / "twilio-oai" / "twilio_api_v2010_messages.json"
-)
+SPEC_PATH = Path(__file__).resolve().parent / "fixtures" / "twilio-oai" / "twilio_api_v2010_messages.json"
 
 
 def _inline(node: Any, spec: dict[str, Any]) -> Any:
