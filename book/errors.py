@@ -43,6 +43,8 @@ __all__ = [
 # What to do about the errors people meet most.
 _HINTS = {
     20001: "A parameter has a value Twilio does not accept: check dates (YYYY-MM-DD) and page tokens.",
+    20009: "The message is still under way: delete it once it is sent or delivered (a minute or so); "
+    "cancel a scheduled one first.",
     20003: "Check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN (or TWILIO_API_KEY and TWILIO_API_SECRET).",
     20404: "No such message in this account: check the sid, or that it was not deleted.",
     20429: "Twilio is limiting the request rate; the book retried and gave up. Try again later or more slowly.",

@@ -268,15 +268,24 @@ def test_refused_items_carry_twilios_code() -> None:
 def test_an_interrupted_bulk_send_reports_what_went_through() -> None:
     sandbox = make_sandbox(800)
     sandbox.faults = Faults(seed=3, latency=0.05, methods=("POST",))
-    timer = threading.Timer(0.6, _thread.interrupt_main)
     with session(sandbox, yes=True, concurrency=10) as sending:
         before = set(snapshot(sandbox))
-        timer.start()
+        stop = threading.Event()
+
+        def interrupt_once_sends_are_under_way() -> None:
+            while not stop.is_set() and sandbox.count() < len(before) + 20:
+                stop.wait(0.01)
+            if not stop.is_set():
+                _thread.interrupt_main()  # as Ctrl-C does: SIGINT's handler runs
+
+        watcher = threading.Thread(target=interrupt_once_sends_are_under_way)
+        watcher.start()
         try:
             with pytest.raises(InterruptedRunError) as interrupted:
                 sending.run(sends(200))
         finally:
-            timer.cancel()
+            stop.set()
+            watcher.join()
     report = interrupted.value.report
     waiting = report["not started"]
     assert report["done"] > 0 and waiting, report

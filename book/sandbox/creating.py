@@ -179,6 +179,8 @@ def create(sandbox: Sandbox, account: str, form: Sequence[tuple[str, str]]) -> R
 
 
 def _send_at(text: str | None, now: int) -> int:
+    if not text:
+        raise Refusal(400, 35111, "SendAt is required when ScheduleType is fixed")
     try:
         when = dt.datetime.fromisoformat((text or "").replace("Z", "+00:00"))
     except ValueError:

@@ -20,23 +20,69 @@ MAX_PAGE_SIZE = 1000
 _FILTER_ORDER = ("To", "From", "DateSent", "DateSent<", "DateSent>")
 
 
+# Zones a US-style date may name, as Twilio's examples write them.
+_ZONES = {
+    "UTC": 0,
+    "GMT": 0,
+    "Z": 0,
+    "EST": -5,
+    "EDT": -4,
+    "CST": -6,
+    "CDT": -5,
+    "MST": -7,
+    "MDT": -6,
+    "PST": -8,
+    "PDT": -7,
+}
+_US = re.compile(
+    r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*([A-Za-z]{1,4}|[+-]\d{2}:?\d{2})?"
+)
+
+
+def _gmt_day(moment: dt.datetime) -> dt.date:
+    """The GMT day of a date and time; one with no offset is read as GMT."""
+    return (moment if moment.tzinfo is None else moment.astimezone(dt.UTC)).date()
+
+
+def _us(match: re.Match[str]) -> dt.datetime:
+    month, day, year, hour, minute, second, zone = match.groups()
+    offset = dt.timedelta(0)
+    if zone and zone.upper() in _ZONES:
+        offset = dt.timedelta(hours=_ZONES[zone.upper()])
+    elif zone and zone[0] in "+-":
+        digits = zone[1:].replace(":", "")
+        offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:])) * (-1 if zone[0] == "-" else 1)
+    elif zone:
+        raise ValueError(zone)
+    return dt.datetime(
+        int(year),
+        int(month),
+        int(day),
+        int(hour or 0),
+        int(minute or 0),
+        int(second or 0),
+        tzinfo=dt.timezone(offset),
+    )
+
+
 def _day(text: str) -> dt.date:
-    """The day of a DateSent value: YYYY-MM-DD, or a date and time in a form Twilio accepts."""
+    """The GMT day of a DateSent value: YYYY-MM-DD, or a date and time in a form
+    Twilio accepts (ISO 8601, RFC 2822, MM/DD/YYYY with a zone), whose offset
+    counts: 20:30 at -05:00 on March 1 is March 2 in GMT."""
     value = text.strip()
     try:
-        return dt.date.fromisoformat(value[:10])
+        return _gmt_day(dt.datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00")))
     except ValueError:
         pass
     try:
-        return email.utils.parsedate_to_datetime(value).astimezone(dt.UTC).date()
+        return _gmt_day(email.utils.parsedate_to_datetime(value))
     except (TypeError, ValueError, IndexError):
         pass
-    match = re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4}).*", value)
+    match = _US.fullmatch(value)
     if match:
-        month, day, year = (int(part) for part in match.groups())
         try:
-            return dt.date(year, month, day)
-        except ValueError:
+            return _gmt_day(_us(match))
+        except (ValueError, OverflowError):
             pass
     raise Refusal(400, 20001, f"Invalid DateSent value: {text}")
 
