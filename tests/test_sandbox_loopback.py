@@ -2,7 +2,9 @@
 
 The official twilio library, pointed at it, creates, lists with filters and
 paging, fetches, redacts and deletes; sixteen concurrent clients making two
-hundred mixed requests each lose and duplicate nothing.
+hundred mixed requests each lose and duplicate nothing. The sandbox runs on a
+clock that moves a second at every reading, so that a message is delivered
+(and may be deleted) a few requests after it was sent.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import pytest
 from book.client import Client
 from book.retry import RetryPolicy
 from book.sandbox import Sandbox, Server, seed, serve
+from procedures import FixedClock
 
 twilio_rest = pytest.importorskip(
     "twilio.rest", reason="the official twilio library is the client under test"
@@ -25,13 +28,19 @@ twilio_rest = pytest.importorskip(
 pytestmark = pytest.mark.slow
 
 
+class Hurried(FixedClock):
+    """A clock a second further on at every reading."""
+
+    def now(self) -> dt.datetime:
+        self.advance(dt.timedelta(seconds=1))
+        return super().now()
+
+
 @pytest.fixture
 def served(tmp_path: object) -> Iterator[tuple[Sandbox, Server]]:
-    sandbox = Sandbox()
-    server = serve(sandbox)
-    yield sandbox, server
-    server.shutdown()
-    server.server_close()
+    sandbox = Sandbox(clock=Hurried(dt.datetime(2026, 3, 10, 12, tzinfo=dt.UTC)))
+    with serve(sandbox) as server:
+        yield sandbox, server
 
 
 def official(sandbox: Sandbox, server: Server) -> object:
@@ -61,7 +70,9 @@ def test_the_official_library_creates_fetches_redacts_and_deletes(served: tuple[
 
 
 @pytest.mark.parametrize("method", ["PUT", "PATCH", "OPTIONS"])
-def test_other_methods_are_answered_in_twilio_json(served: tuple[Sandbox, Server], method: str) -> None:
+def test_other_methods_are_answered_in_twilio_json_with_allow(
+    served: tuple[Sandbox, Server], method: str
+) -> None:
     import base64
     import json
     import urllib.error
@@ -77,6 +88,7 @@ def test_other_methods_are_answered_in_twilio_json(served: tuple[Sandbox, Server
     with pytest.raises(urllib.error.HTTPError) as caught:
         urllib.request.urlopen(request, timeout=10)
     assert caught.value.code == 405
+    assert caught.value.headers["Allow"] == "GET, HEAD, POST"
     assert json.loads(caught.value.read())["code"] == 20004
 
 

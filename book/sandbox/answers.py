@@ -25,11 +25,14 @@ class Reply(Record):
 class Refusal(Exception):  # noqa: N818 - a refusal, not an error of the sandbox
     """Twilio's error answer, raised inside the handlers."""
 
-    def __init__(self, status: int, code: int, message: str) -> None:
+    def __init__(
+        self, status: int, code: int, message: str, *, headers: tuple[tuple[str, str], ...] = ()
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.code = code
         self.message = message
+        self.headers = headers  # sent with the answer: Allow with a 405
 
 
 def json_reply(status: int, body: Any) -> Reply:

@@ -5,14 +5,14 @@
 docs/sandbox.md): Basic auth with the account's token or an API key (401/20003
 otherwise); lists with exactly Twilio's filters and day semantics, newest first,
 paged by ``PageToken``; creates with Twilio's validation, error codes, magic
-test numbers and segment counts; fetch, redact, cancel and delete. The
-transports (transport.py) and the loopback server (server.py) are two ways in.
+test numbers and segment counts; fetch, redact, cancel and delete. The ASGI
+app (asgi.py) puts it on HTTP; the httpx transport (transport.py) and the
+loopback server (server.py) are the app's two ways in.
 """
 
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import json
 import re
@@ -148,15 +148,22 @@ class Sandbox:
                 reply = self._route(account, method, path, query, form)
         except Refusal as refusal:
             reply = error_reply(refusal.status, refusal.code, refusal.message)
+            reply = reply.replace(headers=(*reply.headers, *refusal.headers))
         headers = (*reply.headers, ("Twilio-Request-Id", "RQ" + secrets.token_hex(16)))
         return reply.replace(headers=headers, lost=fault.lost, delay=fault.delay)
+
+    def admits(self, authorization: str | None) -> bool:
+        """Whether these credentials open the account: the HTTP layer (asgi.py)
+        asks before it reads a request's body, and answers through ``handle``
+        (401) without reading it when they do not."""
+        return self._authenticate(authorization) is not None
 
     def _authenticate(self, authorization: str | None) -> str | None:
         if not authorization or not authorization.startswith("Basic "):
             return None
         try:
             username, _, password = base64.b64decode(authorization[6:], validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8 once decoded
             return None
         return self.state.authenticate(username, password)
 
@@ -190,7 +197,9 @@ class Sandbox:
             if not self.state.delete(account, one.group(2)):
                 raise Refusal(404, 20404, f"The requested resource {path} was not found")
             return Reply(204, (), b"")
-        raise Refusal(405, 20004, "Method not allowed")
+        # HEAD is answered as GET, without the body, by the HTTP layer (asgi.py).
+        allowed = "GET, HEAD, POST" if collection else "DELETE, GET, HEAD, POST"
+        raise Refusal(405, 20004, "Method not allowed", headers=(("Allow", allowed),))
 
     def _advance(self, account: str) -> None:
         """Move every message whose next lifecycle step is due."""

@@ -1,88 +1,221 @@
-"""The sandbox on loopback: a real HTTP server, so that any Twilio client can use it.
+"""The sandbox on loopback: its ASGI app (asgi.py) served by uvicorn, for any Twilio client.
 
-``serve(sandbox, port=0)`` starts a threaded HTTP/1.1 server on 127.0.0.1 in a
-background thread and returns it (``server.url``); ``book sandbox serve`` runs
-one in the foreground. Point a client at ``server.url`` with the sandbox's
-Account SID and token, e.g. the official library's ``client.api.base_url``.
+``serve(sandbox, port=0)`` serves on 127.0.0.1 in a background thread and
+returns the server (``server.url``; ``server.shutdown()`` stops it);
+``book sandbox serve`` serves in the foreground until Ctrl-C. Point a client at
+``server.url`` with the sandbox's Account SID and token, e.g. the official
+library's ``client.api.base_url``.
+
+The limits are uvicorn's and h11's, with the sandbox's own on top (see
+docs/sandbox.md): a request's headers are at most ``MAX_HEADERS`` bytes; a
+connection on which a request has stopped arriving is closed after
+``IDLE_TIMEOUT`` seconds without a byte, and an idle kept-alive connection
+after ``KEEP_ALIVE`` seconds; bodies are capped by the app (``asgi.MAX_BODY``).
+uvicorn's h11 protocol is subclassed for three things: a lost answer drops the
+connection, a request that is not HTTP/1.1 is answered in Twilio's JSON, and
+the idle timeout while a request arrives (uvicorn has none before a first
+request, nor while a body trickles in).
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import socket
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qsl, urlsplit
+from typing import Any
+
+import h11
+import uvicorn
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from book.errors import SandboxError
+from book.sandbox.answers import error_reply
 from book.sandbox.app import Sandbox
+from book.sandbox.asgi import AnswerLost, application
 
-__all__ = ["Server", "serve"]
+__all__ = ["IDLE_TIMEOUT", "KEEP_ALIVE", "MAX_HEADERS", "Server", "serve"]
+
+MAX_HEADERS = 16 * 1024
+"""The largest request line and headers, in bytes (h11's limit; over it: 400)."""
+IDLE_TIMEOUT = 10.0
+"""Seconds without a byte from a client whose request is incomplete (its headers or
+its body) before its connection is closed."""
+KEEP_ALIVE = 5
+"""Seconds an idle kept-alive connection stays open between requests (uvicorn's)."""
+BACKLOG = 512
+"""Connections waiting to be accepted: many clients at once must queue, not be refused."""
+GRACE = 5
+"""Seconds a shutdown waits for answers under way before it cancels them."""
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
-    server: Server
+class _Connection(H11Protocol):
+    """uvicorn's h11 protocol, with what the sandbox needs of a connection."""
 
-    def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        content = self.rfile.read(length) if length else b""
-        parts = urlsplit(self.path)
-        reply = self.server.sandbox.handle(
-            self.command,
-            parts.path,
-            parse_qsl(parts.query, keep_blank_values=True),
-            parse_qsl(content.decode(), keep_blank_values=True),
-            self.headers.get("Authorization"),
-        )
-        if reply.delay:
-            time.sleep(reply.delay)
-        if reply.lost:  # committed, then the connection drops without an answer
-            self.close_connection = True
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._answer = self.app
+        self.app = self._dropping
+        self._heard = 0.0
+        self._idle: asyncio.TimerHandle | None = None
+
+    async def _dropping(self, scope: Any, receive: Any, send: Any) -> None:
+        """The app, and the connection dropped without an answer when it says the answer is lost."""
+        try:
+            await self._answer(scope, receive, send)
+        except AnswerLost:
+            self.cycle.disconnected = True  # uvicorn must not answer 500 in its place
+            self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        """What h11 refuses (a bad Content-Length, a line that is not HTTP), in Twilio's JSON."""
+        reply = error_reply(400, 20001, "The request is not valid HTTP/1.1")
+        headers = [
+            (b"content-type", b"application/json"),
+            (b"content-length", str(len(reply.body)).encode()),
+            (b"connection", b"close"),
+        ]
+        try:
+            output = self.conn.send(h11.Response(status_code=400, headers=headers, reason=b"Bad Request"))
+            output = (output or b"") + (self.conn.send(h11.Data(data=reply.body)) or b"")
+            output += self.conn.send(h11.EndOfMessage()) or b""
+            self.transport.write(output)  # in one write
+        except h11.LocalProtocolError:  # a response had begun: nothing more can be said
+            pass
+        self.transport.close()
+
+    # -------------------------------------------------- idle while a request arrives
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)  # type: ignore[arg-type]
+        self._heard = self.loop.time()
+        self._idle = self.loop.call_later(IDLE_TIMEOUT, self._check_idle)
+
+    def data_received(self, data: bytes) -> None:
+        self._heard = self.loop.time()
+        super().data_received(data)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._idle is not None:
+            self._idle.cancel()
+            self._idle = None
+        super().connection_lost(exc)
+
+    def _check_idle(self) -> None:
+        self._idle = None
+        if self.transport.is_closing():
             return
-        self.send_response(reply.status)
-        for name, value in reply.headers:
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(reply.body)))
-        self.end_headers()
-        self.wfile.write(reply.body)
-
-    do_GET = _answer  # noqa: N815 - the names http.server looks up
-    do_POST = _answer  # noqa: N815
-    do_DELETE = _answer  # noqa: N815
-    do_PUT = _answer  # noqa: N815 - answered as Twilio does: 405 with code 20004
-    do_PATCH = _answer  # noqa: N815
-    do_OPTIONS = _answer  # noqa: N815
-
-    def log_message(self, format: str, *args: object) -> None:
-        if self.server.verbose:
-            super().log_message(format, *args)
+        answering = self.cycle is not None and not self.cycle.more_body and not self.cycle.response_complete
+        waited = self.loop.time() - self._heard
+        if answering or waited < IDLE_TIMEOUT:  # the app is at work, or the client spoke lately
+            self._idle = self.loop.call_later(IDLE_TIMEOUT - (0 if answering else waited), self._check_idle)
+            return
+        self.transport.close()  # between requests, uvicorn's keep-alive timeout closes it first
 
 
-class Server(ThreadingHTTPServer):
-    """The loopback server of one sandbox."""
-
-    daemon_threads = True
-    request_queue_size = 512  # many clients at once must queue, not be refused
+class Server:
+    """The loopback server of one sandbox: uvicorn serving its ASGI app on 127.0.0.1."""
 
     def __init__(self, sandbox: Sandbox, port: int, verbose: bool = False) -> None:
         self.sandbox = sandbox
-        self.verbose = verbose
-        try:
-            super().__init__(("127.0.0.1", port), _Handler)
-        except (OSError, OverflowError) as exc:
-            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-            raise SandboxError(
-                f"cannot serve the sandbox on port {port}: {reason}", hint="Choose another --port."
-            ) from exc
+        self.socket = _listen(port)
+        self.port: int = self.socket.getsockname()[1]
+        """The port it serves on (the one chosen when asked for 0)."""
+        config = uvicorn.Config(
+            application(sandbox),
+            http=_Connection,
+            ws="none",
+            lifespan="off",
+            loop="asyncio",
+            log_config=_LOGGING if verbose else None,
+            log_level=logging.INFO if verbose else logging.ERROR,
+            access_log=verbose,
+            server_header=False,
+            date_header=False,  # the app dates its answers, the same way in process
+            timeout_keep_alive=KEEP_ALIVE,
+            timeout_graceful_shutdown=GRACE,
+            h11_max_incomplete_event_size=MAX_HEADERS,
+            backlog=BACKLOG,
+        )
+        self._server = uvicorn.Server(config)
+        self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
         """``http://127.0.0.1:PORT``: the base URL for clients."""
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
+
+    def serve_forever(self) -> None:
+        """Serve in this thread until ``shutdown()``; in the main thread, also until
+        Ctrl-C (raised again afterwards as ``KeyboardInterrupt``) or SIGTERM."""
+        self._server.run(sockets=[self.socket])
+
+    def start(self) -> Server:
+        """Serve in a background thread; return once the server accepts connections."""
+        self._thread = threading.Thread(target=self.serve_forever, name="sandbox-server", daemon=True)
+        self._thread.start()
+        while not self._server.started:
+            if not self._thread.is_alive():
+                raise SandboxError(f"the sandbox server on port {self.port} stopped as it started")
+            time.sleep(0.005)
+        return self
+
+    def shutdown(self) -> None:
+        """Stop serving: answers under way finish (for up to ``GRACE`` seconds)."""
+        self._server.should_exit = True
+        if self._thread is not None and self._thread is not threading.current_thread():
+            self._thread.join()
+
+    def server_close(self) -> None:
+        """Close the listening socket (a shutdown closes it too)."""
+        self.socket.close()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.shutdown()
+        self.server_close()
+
+    def __repr__(self) -> str:
+        return f"Server({self.url}, {self.sandbox!r})"
 
 
 def serve(sandbox: Sandbox, port: int = 0, verbose: bool = False) -> Server:
     """Start serving in a background thread; ``server.shutdown()`` stops it."""
-    server = Server(sandbox, port, verbose)
-    threading.Thread(target=server.serve_forever, name="sandbox-server", daemon=True).start()
-    return server
+    return Server(sandbox, port, verbose).start()
+
+
+def _listen(port: int) -> socket.socket:
+    """A socket bound to 127.0.0.1:port (0: any free port), so that the URL is known before serving.
+
+    Made with its protocol named: asyncio disables Nagle's algorithm only on
+    connections whose socket says IPPROTO_TCP, and an answer that leaves in two
+    writes (headers, then body) would otherwise wait for the client's delayed
+    ACK, some 40 ms a request."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(("127.0.0.1", port))
+    except (OSError, OverflowError) as exc:
+        sock.close()
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise SandboxError(
+            f"cannot serve the sandbox on port {port}: {reason}", hint="Choose another --port."
+        ) from exc
+    return sock
+
+
+_LOGGING: dict[str, Any] = {  # --verbose: uvicorn's messages and one line a request, on stderr
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(message)s"}},
+    "handlers": {
+        "stderr": {"class": "logging.StreamHandler", "formatter": "plain", "stream": "ext://sys.stderr"}
+    },
+    "loggers": {
+        "uvicorn.error": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        "uvicorn.access": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
+}
