@@ -15,6 +15,8 @@ from book.errors import SandboxError
 
 __all__ = ["add"]
 
+TICK = 0.25  # seconds between moves of a served sandbox's lifecycle (its status callbacks come on time)
+
 
 def _open(arguments: argparse.Namespace) -> Any:
     """The sandbox at --sandbox, on the run's clock (SMS_BOOK_NOW fixes it)."""
@@ -28,7 +30,9 @@ def _serve(arguments: argparse.Namespace, output: Output) -> int:
     from book.sandbox import Server
 
     sandbox = _open(arguments)
-    server = Server(sandbox, arguments.port, verbose=arguments.verbose)
+    sandbox.webhooks.hosts = tuple(arguments.webhook_host)
+    sandbox.sender_rate = arguments.sender_rate
+    server = Server(sandbox, arguments.port, verbose=arguments.verbose, tick=TICK)
     output.note(f"serving the sandbox {arguments.sandbox} at {server.url} (Ctrl-C stops it)")
     output.note(f"account {sandbox.account.sid}; 'book sandbox info' shows its token")
     try:
@@ -52,9 +56,16 @@ def _info(arguments: argparse.Namespace, output: Output) -> int:
             ("numbers", list(account.numbers)),
             ("messaging_services", list(account.services)),
             ("messages", sandbox.count()),
+            ("deliveries", [_delivery(found) for found in sandbox.state.deliveries(account.sid, last=5)]),
         ],
     )
     return 0
+
+
+def _delivery(found: dict[str, Any]) -> str:
+    """One webhook delivery in a line: when, what, where, how it went."""
+    outcome = f"answered {found['status']}" if found.get("status") is not None else found.get("error")
+    return f"{found['at']} {found['kind']} {found['sid']} -> {found['url']}: {outcome}"
 
 
 def _seed(arguments: argparse.Namespace, output: Output) -> int:
@@ -84,10 +95,14 @@ def _load(arguments: argparse.Namespace, output: Output) -> int:
 
 def _receive(arguments: argparse.Namespace, output: Output) -> int:
     sandbox = _open(arguments)
+    sandbox.webhooks.hosts = tuple(arguments.webhook_host)
     message = sandbox.receive(sender=getattr(arguments, "from"), body=arguments.body, to=arguments.to)
-    output.pairs(
-        "Received", [(key, message[key]) for key in ("sid", "from", "to", "body", "status", "date_sent")]
-    )
+    shown = [(key, message[key]) for key in ("sid", "from", "to", "body", "status", "date_sent")]
+    if "webhook" in message:  # the number has an SmsUrl: what it answered, and the replies that made
+        hook = message["webhook"]
+        outcome = f"answered {hook['status']}" if hook["status"] is not None else hook["error"]
+        shown += [("webhook", f"{hook['url']}: {outcome}"), ("replies", message["replies"])]
+    output.pairs("Received", shown)
     return 0
 
 
@@ -130,6 +145,20 @@ def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     serve = actions.add_parser("serve", help="serve the sandbox over HTTP on loopback")
     serve.add_argument("--port", type=port, default=8573, help="the port on 127.0.0.1 (0: any free port)")
     serve.add_argument("--verbose", action="store_true", help="log each request")
+    serve.add_argument(
+        "--webhook-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host (beyond loopback) status callbacks and SmsUrls may be on; '*' for any",
+    )
+    serve.add_argument(
+        "--sender-rate",
+        type=counting(1),
+        default=None,
+        metavar="N",
+        help="segments a second each number sends, as Twilio's long codes (1); default: no queue",
+    )
     serve.set_defaults(run=_serve)
 
     info = actions.add_parser("info", help="the account: SID, token, numbers, message count")
@@ -155,6 +184,13 @@ def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     receive.add_argument("--body", required=True, help="what they wrote (STOP opts them out)")
     receive.add_argument(
         "--to", default=None, metavar="NUMBER", help="which of the account's numbers (default: the first)"
+    )
+    receive.add_argument(
+        "--webhook-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host (beyond loopback) the number's SmsUrl may be on; '*' for any",
     )
     receive.set_defaults(run=_receive)
 

@@ -17,19 +17,23 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, Literal
 
 from book.client import AsyncClient, Client
 from book.credentials import Credentials
 from book.errors import SandboxError
+from book.sandbox import numbers
 from book.sandbox.answers import Refusal, Reply, error_reply, first, json_reply
 from book.sandbox.creating import create
 from book.sandbox.faults import Fault, Faults
-from book.sandbox.lifecycle import PRICE_PER_SEGMENT, advance, epoch, epoch_rfc2822
+from book.sandbox.lifecycle import PRICE_PER_SEGMENT, epoch, epoch_rfc2822, steps
 from book.sandbox.listing import list_page
 from book.sandbox.segments import count
 from book.sandbox.state import Account, Row, State
+from book.sandbox.webhooks import Delivery, Webhooks, inbound_delivery, replies, status_delivery
 from book.wire import API_VERSION
 from procedures import Clock, SystemClock, normalise_phone
 
@@ -39,6 +43,9 @@ if TYPE_CHECKING:
 __all__ = ["DEFAULT_NUMBERS", "Reply", "Sandbox"]
 
 DEFAULT_NUMBERS = ("+15005550006", "+12125550100", "SMSBOOK")
+
+# Statuses a message leaves on its own: Twilio deletes none of them (20009).
+UNFINISHED = frozenset({"accepted", "scheduled", "queued", "sending", "receiving"})
 
 STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
 START_WORDS = {"start", "yes", "unstop"}
@@ -66,12 +73,17 @@ class Sandbox:
         clock: Clock | None = None,
         faults: Faults | None = None,
         date_sent_before: Literal["inclusive", "exclusive"] = "inclusive",
+        sender_rate: int | None = None,
+        webhook_hosts: Sequence[str] = (),
     ) -> None:
         self.state = state or State(path)
         self.clock = clock or SystemClock()
         self.faults = faults
         self.date_sent_before = date_sent_before
+        self.sender_rate = sender_rate
         self.account: Account = self.state.first_account(numbers=DEFAULT_NUMBERS, now=self.now())
+        self.webhooks = Webhooks(self._recorded, hosts=webhook_hosts)
+        self._outbox = threading.local()  # status callbacks of the request under way: sent once it commits
 
     def now(self) -> int:
         """The sandbox clock's time, in epoch seconds."""
@@ -128,29 +140,89 @@ class Sandbox:
         form: Sequence[tuple[str, str]],
         authorization: str | None,
     ) -> Reply:
-        """Twilio's answer to one request."""
+        """Twilio's answer to one request; every answer, an error too, has its
+        ``Twilio-Request-Id``."""
         fault = self.faults.draw(method) if self.faults else Fault()
+        reply = self._answer(method, path, query, form, authorization, fault)
+        headers = (*reply.headers, ("Twilio-Request-Id", "RQ" + secrets.token_hex(16)))
+        return reply.replace(headers=headers, delay=fault.delay)
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: Sequence[tuple[str, str]],
+        form: Sequence[tuple[str, str]],
+        authorization: str | None,
+        fault: Fault,
+    ) -> Reply:
         account = self._authenticate(authorization)
         if account is None:
             reply = error_reply(401, 20003, "Authenticate")
-            return reply.replace(
-                headers=(*reply.headers, ("WWW-Authenticate", 'Basic realm="Twilio API"')), delay=fault.delay
-            )
+            return reply.replace(headers=(*reply.headers, ("WWW-Authenticate", 'Basic realm="Twilio API"')))
         if fault.status == 429:
             reply = error_reply(429, 20429, "Too Many Requests")
             if fault.retry_after is not None:
                 reply = reply.replace(headers=(*reply.headers, ("Retry-After", str(fault.retry_after))))
-            return reply.replace(delay=fault.delay)
+            return reply
         if fault.status is not None:
-            return error_reply(fault.status, 20500, "Service Unavailable").replace(delay=fault.delay)
+            return error_reply(fault.status, 20500, "Service Unavailable")
         try:
-            with self.state.transaction():  # one request, one atomic step, across threads and processes
+            with self._callbacks(), self.state.transaction():  # one request, one atomic step
                 reply = self._route(account, method, path, query, form)
         except Refusal as refusal:
             reply = error_reply(refusal.status, refusal.code, refusal.message)
             reply = reply.replace(headers=(*reply.headers, *refusal.headers))
-        headers = (*reply.headers, ("Twilio-Request-Id", "RQ" + secrets.token_hex(16)))
-        return reply.replace(headers=headers, lost=fault.lost, delay=fault.delay)
+        return reply.replace(lost=fault.lost)
+
+    @contextmanager
+    def _callbacks(self) -> Iterator[None]:
+        """Gather the status callbacks of what is done inside, and send them (in the
+        background) only if it all commits: a change rolled back calls nobody."""
+        gathered: list[Delivery] = []
+        self._outbox.deliveries = gathered
+        try:
+            yield
+        except BaseException:
+            gathered.clear()
+            raise
+        finally:
+            self._outbox.deliveries = None
+        for delivery in gathered:
+            self.webhooks.post(delivery)
+
+    def _changed(self, account: str, row: Row) -> None:
+        """A message's status changed: its status callback, if it has one."""
+        url = row.remembered().get("callback")
+        if url:
+            delivery = status_delivery(account, self.account.token, url, row.message())
+            gathered = getattr(self._outbox, "deliveries", None)
+            if gathered is not None:
+                gathered.append(delivery)
+            else:
+                self.webhooks.post(delivery)
+
+    def _recorded(self, delivery: Delivery) -> None:
+        """Keep a delivery's outcome (``book sandbox info`` shows the latest)."""
+        self.state.record_delivery(
+            delivery.account,
+            delivery.at,
+            {
+                "at": epoch_rfc2822(int(delivery.at)),
+                "kind": delivery.kind,
+                "sid": delivery.sid,
+                "url": delivery.url,
+                "status": delivery.status,
+                "error": delivery.error,
+                "attempts": delivery.attempts,
+            },
+        )
+
+    def tick(self) -> None:
+        """Move every message whose next lifecycle step is due, and send the status
+        callbacks that makes (a served sandbox does this on its own clock)."""
+        with self._callbacks(), self.state.transaction():
+            self._advance(self.account.sid)
 
     def admits(self, authorization: str | None) -> bool:
         """Whether these credentials open the account: the HTTP layer (asgi.py)
@@ -178,6 +250,8 @@ class Sandbox:
         collection = _COLLECTION.fullmatch(path)
         one = _ONE.fullmatch(path)
         target = collection.group(1) if collection else one.group(1) if one else None
+        if target is None and numbers.matches(path):
+            return numbers.route(self, account, method, path, query, form)
         if target is None:
             raise Refusal(404, 20404, f"The requested resource {path} was not found")
         if target != account:
@@ -194,6 +268,8 @@ class Sandbox:
         if one and method == "POST":
             return self._update(account, one.group(2), form, path)
         if one and method == "DELETE":
+            if self._row(account, one.group(2), path).status in UNFINISHED:
+                raise Refusal(409, 20009, "Cannot delete this resource before it is complete")
             if not self.state.delete(account, one.group(2)):
                 raise Refusal(404, 20404, f"The requested resource {path} was not found")
             return Reply(204, (), b"")
@@ -207,7 +283,13 @@ class Sandbox:
         due = self.state.due(account, now)
         if due:
             senders = self.senders()
-            self.state.put(account, [advance(row, now, senders) for row in due])
+            moved = []
+            for row in due:
+                taken = steps(row, now, senders)
+                for step in taken:
+                    self._changed(account, step)
+                moved.append(taken[-1] if taken else row)
+            self.state.put(account, moved)
 
     def _row(self, account: str, sid: str, path: str) -> Row:
         row = self.state.get(account, sid)
@@ -235,6 +317,7 @@ class Sandbox:
                 raise Refusal(400, 30409, "This message cannot be canceled")
             message["status"] = "canceled"
             next_at = None
+            self._changed(account, row.replace(data=json.dumps(message, ensure_ascii=False)))
         if body == "":
             message["body"] = ""
         if body is not None or status is not None:
@@ -273,7 +356,36 @@ class Sandbox:
             )
         now = self.now()
         with self.state.transaction():
-            return self._receive(account, sender, body, recipient, now, media)
+            message = self._receive(account, sender, body, recipient, now, media)
+        return self._answered(account, message)
+
+    def _answered(self, account: str, message: dict[str, Any]) -> dict[str, Any]:
+        """An inbound message sent on to its number's SmsUrl, as Twilio does, and the
+        replies its TwiML answer asks for sent back; ``webhook`` and ``replies``
+        say how that went."""
+        settings = self.state.number_settings(account, str(message["to"]))
+        url = settings.get("sms_url")
+        if not url:
+            return message
+        delivery = self.webhooks.send(
+            inbound_delivery(account, self.account.token, url, settings.get("sms_method", "POST"), message)
+        )
+        sent = []
+        if delivery.status is not None and 200 <= delivery.status < 300:
+            for text in replies(delivery.answer):
+                form = [("To", str(message["from"])), ("From", str(message["to"])), ("Body", text)]
+                with self._callbacks(), self.state.transaction():
+                    reply = json.loads(create(self, account, form).body)
+                    row = self.state.get(account, reply["sid"])
+                    if row is not None:  # a reply made by TwiML is Twilio's outbound-reply
+                        reply["direction"] = "outbound-reply"
+                        self.state.put(account, [row.replace(data=json.dumps(reply, ensure_ascii=False))])
+                sent.append(reply["sid"])
+        return {
+            **message,
+            "webhook": {"url": url, "status": delivery.status, "error": delivery.error},
+            "replies": sent,
+        }
 
     def _receive(
         self, account: str, sender: str, body: str, recipient: str, now: int, media: Sequence[str]

@@ -139,6 +139,8 @@ def create(sandbox: Sandbox, account: str, form: Sequence[tuple[str, str]]) -> R
     sid = sandbox.new_sid("MM" if media else "SM")
     status = "scheduled" if send_at is not None else "accepted" if service else "queued"
     next_at = send_at if send_at is not None else now if service else now + SEND_DELAY
+    if status == "queued" and sandbox.sender_rate:  # each sender sends so many segments a second
+        next_at = sandbox.state.queue_slot(account, sender or "", next_at, segments / sandbox.sender_rate)
     stamp = epoch_rfc2822(now)
     collection = f"/{API_VERSION}/Accounts/{account}/Messages"
     message = {
@@ -172,7 +174,11 @@ def create(sandbox: Sandbox, account: str, form: Sequence[tuple[str, str]]) -> R
         status,
         next_at,
         json.dumps(message, ensure_ascii=False),
-        json.dumps({"segments": segments}),
+        json.dumps(
+            {"segments": segments}
+            | ({"callback": callback} if callback else {})
+            | ({"validity": seconds} if validity is not None else {})
+        ),
     )
     sandbox.state.put(account, [row])
     return json_reply(201, message)

@@ -11,6 +11,10 @@ two seconds after that, except to the sandbox's unreachable numbers:
 | +15005550011 | undelivered | 30003 Unreachable destination handset |
 | +15005550012 | failed | 30006 Landline or unreachable carrier |
 
+A queued message whose ``ValidityPeriod`` runs out before it can be sent (it
+waited behind others from the same sender, when the sandbox has a
+``sender_rate``) is ``failed`` with 30036 instead.
+
 Each step happens at its own time, whenever it is observed: the sandbox moves
 due messages before it answers any request, so a test that sets the clock sees
 exactly what Twilio would show at that time.
@@ -25,21 +29,24 @@ from decimal import Decimal
 from typing import Any
 
 from book.sandbox.state import Row
-from book.wire import format_rfc2822
+from book.wire import format_rfc2822, parse_rfc2822
 
 __all__ = [
     "DELIVERY_DELAY",
+    "EXPIRED",
     "PRICE_PER_SEGMENT",
     "SEND_DELAY",
     "UNREACHABLE",
     "advance",
     "epoch",
     "epoch_rfc2822",
+    "steps",
 ]
 
 SEND_DELAY = 1
 DELIVERY_DELAY = 2
 PRICE_PER_SEGMENT = Decimal("-0.00790")
+EXPIRED = (30036, "Validity Period Expired")
 UNREACHABLE = {
     "+15005550011": ("undelivered", 30003, "Unreachable destination handset"),
     "+15005550012": ("failed", 30006, "Landline or unreachable carrier"),
@@ -71,6 +78,9 @@ def _step(row: Row, senders: Sequence[str]) -> Row:
             message["from"] = senders[0] if senders else None
         message["num_segments"] = str(notes.get("segments", 1))
         next_at = at + SEND_DELAY
+    elif status == "queued" and _expired(message, notes, at):
+        message["status"] = "failed"
+        message["error_code"], message["error_message"] = EXPIRED
     elif status == "queued":
         segments = int(message.get("num_segments") or notes.get("segments") or 1)
         message["status"] = "sent"
@@ -96,8 +106,28 @@ def _step(row: Row, senders: Sequence[str]) -> Row:
     )
 
 
-def advance(row: Row, now: int, senders: Sequence[str]) -> Row:
-    """The message as it stands at ``now``: every step due by then taken."""
+def _expired(message: dict[str, Any], notes: dict[str, Any], at: int) -> bool:
+    """Whether a queued message's ValidityPeriod ran out before it could be sent at ``at``."""
+    validity = notes.get("validity")
+    created = message.get("date_created")
+    if not isinstance(validity, int) or not isinstance(created, str):
+        return False
+    try:
+        return at - epoch(parse_rfc2822(created)) > validity
+    except ValueError:
+        return False
+
+
+def steps(row: Row, now: int, senders: Sequence[str]) -> list[Row]:
+    """The message after each step due by ``now``, in order (none if none is due)."""
+    taken = []
     while row.next_at is not None and row.next_at <= now:
         row = _step(row, senders)
-    return row
+        taken.append(row)
+    return taken
+
+
+def advance(row: Row, now: int, senders: Sequence[str]) -> Row:
+    """The message as it stands at ``now``: every step due by then taken."""
+    taken = steps(row, now, senders)
+    return taken[-1] if taken else row

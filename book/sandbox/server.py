@@ -117,8 +117,12 @@ class _Connection(H11Protocol):
 class Server:
     """The loopback server of one sandbox: uvicorn serving its ASGI app on 127.0.0.1."""
 
-    def __init__(self, sandbox: Sandbox, port: int, verbose: bool = False) -> None:
+    def __init__(self, sandbox: Sandbox, port: int, verbose: bool = False, tick: float | None = None) -> None:
         self.sandbox = sandbox
+        self.tick = tick
+        """Every so many seconds, move the lifecycle on (and send its status callbacks)
+        without waiting for a request; None: only when a request comes."""
+        self._stopping = threading.Event()
         self.socket = _listen(port)
         self.port: int = self.socket.getsockname()[1]
         """The port it serves on (the one chosen when asked for 0)."""
@@ -149,7 +153,26 @@ class Server:
     def serve_forever(self) -> None:
         """Serve in this thread until ``shutdown()``; in the main thread, also until
         Ctrl-C (raised again afterwards as ``KeyboardInterrupt``) or SIGTERM."""
-        self._server.run(sockets=[self.socket])
+        ticker = None
+        if self.tick is not None:
+            ticker = threading.Thread(target=self._ticking, name="sandbox-clock", daemon=True)
+            ticker.start()
+        try:
+            self._server.run(sockets=[self.socket])
+        finally:
+            self._stopping.set()
+            if ticker is not None:
+                ticker.join()
+            self.sandbox.webhooks.close()
+
+    def _ticking(self) -> None:
+        """Move the lifecycle on the sandbox's clock, so that status callbacks come on time."""
+        assert self.tick is not None
+        while not self._stopping.wait(self.tick):
+            try:
+                self.sandbox.tick()
+            except SandboxError:  # a store busy or gone: the next tick, or a request, tries again
+                continue
 
     def start(self) -> Server:
         """Serve in a background thread; return once the server accepts connections."""
@@ -182,9 +205,10 @@ class Server:
         return f"Server({self.url}, {self.sandbox!r})"
 
 
-def serve(sandbox: Sandbox, port: int = 0, verbose: bool = False) -> Server:
-    """Start serving in a background thread; ``server.shutdown()`` stops it."""
-    return Server(sandbox, port, verbose).start()
+def serve(sandbox: Sandbox, port: int = 0, verbose: bool = False, tick: float | None = None) -> Server:
+    """Start serving in a background thread; ``server.shutdown()`` stops it.
+    ``tick``: see ``Server.tick``."""
+    return Server(sandbox, port, verbose, tick).start()
 
 
 def _listen(port: int) -> socket.socket:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import random
 import re
 import secrets
@@ -66,6 +67,15 @@ CREATE INDEX IF NOT EXISTS messages_by_recipient ON messages (account, recipient
 CREATE INDEX IF NOT EXISTS messages_by_sender ON messages (account, sender, sort DESC, sid DESC);
 CREATE INDEX IF NOT EXISTS messages_by_next ON messages (account, next_at) WHERE next_at IS NOT NULL;
 CREATE TABLE IF NOT EXISTS deleted (sid TEXT PRIMARY KEY, account TEXT NOT NULL, sort INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS number_settings (
+    account TEXT NOT NULL, number TEXT NOT NULL, settings TEXT NOT NULL, PRIMARY KEY (account, number)
+);
+CREATE TABLE IF NOT EXISTS deliveries (
+    id INTEGER PRIMARY KEY,
+    account TEXT NOT NULL,
+    at REAL NOT NULL,        -- when it was made (epoch seconds)
+    data TEXT NOT NULL       -- what was delivered, where, and how it went (JSON)
+);
 """
 _STATEMENTS = tuple(statement.strip() for statement in SCHEMA.split(";") if statement.strip())
 _TABLES = frozenset(re.findall(r"CREATE TABLE IF NOT EXISTS (\w+)", SCHEMA))
@@ -747,6 +757,56 @@ class State:
                 rows = _merge(rows, moved, after=after, before=before, size=size)
         return rows if descending else rows[::-1]
 
+    def queue_slot(self, account: str, sender: str, earliest: int, spacing: float) -> int:
+        """When a sender can send its next message: ``earliest``, or ``spacing``
+        seconds after the one it sends last, whichever is later (in whole seconds,
+        as the sandbox keeps times)."""
+        key = f"queue:{account}:{sender}"
+        with self.transaction() as db:
+            found = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+            slot = max(float(earliest), float(found[0]) + spacing) if found else float(earliest)
+            db.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, repr(slot)))
+        return math.ceil(slot)
+
+    # ------------------------------------------------------------ webhooks
+
+    def number_settings(self, account: str, number: str) -> dict[str, Any]:
+        """What the account set on one of its numbers (``sms_url``, ``sms_method``, ...)."""
+        with self._read() as db:
+            found = db.execute(
+                "SELECT settings FROM number_settings WHERE account = ? AND number = ?", (account, number)
+            ).fetchone()
+        loaded: dict[str, Any] = json.loads(found[0]) if found else {}
+        return loaded
+
+    def set_number_settings(self, account: str, number: str, settings: dict[str, Any]) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO number_settings VALUES (?, ?, ?)",
+                (account, number, json.dumps(settings, ensure_ascii=False)),
+            )
+
+    def record_delivery(self, account: str, at: float, data: dict[str, Any], keep: int = 1000) -> None:
+        """Record a webhook delivery; only the latest ``keep`` of an account are kept."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO deliveries (account, at, data) VALUES (?, ?, ?)",
+                (account, at, json.dumps(data, ensure_ascii=False)),
+            )
+            db.execute(
+                "DELETE FROM deliveries WHERE account = ? AND id NOT IN "
+                "(SELECT id FROM deliveries WHERE account = ? ORDER BY id DESC LIMIT ?)",
+                (account, account, keep),
+            )
+
+    def deliveries(self, account: str, last: int = 10) -> list[dict[str, Any]]:
+        """The latest webhook deliveries, newest first."""
+        with self._read() as db:
+            found = db.execute(
+                "SELECT data FROM deliveries WHERE account = ? ORDER BY id DESC LIMIT ?", (account, last)
+            ).fetchall()
+        return [json.loads(data) for (data,) in found]
+
     def due(self, account: str, now: int) -> list[Row]:
         """Messages whose lifecycle is due to move by ``now``."""
         with self._read() as db:
@@ -765,6 +825,8 @@ class State:
     def reset(self) -> None:
         """Forget everything: accounts, numbers and messages."""
         with self.transaction() as db:
-            for table in ("accounts", "api_keys", "numbers", "services", "opt_outs", "messages", "deleted"):
+            for table in sorted(_TABLES - {"meta"}):
                 db.execute(f"DELETE FROM {table}")  # noqa: S608 - the fixed table names above
-            db.execute("DELETE FROM meta WHERE key LIKE 'sids:%'")
+            db.execute(
+                "DELETE FROM meta WHERE key LIKE 'sids:%' OR key LIKE 'seedings:%' OR key LIKE 'queue:%'"
+            )
