@@ -17,25 +17,22 @@ import hashlib
 import json
 import re
 import secrets
-import threading
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from book.client import AsyncClient, Client
 from book.credentials import Credentials
-from book.errors import SandboxError
-from book.sandbox import numbers
+from book.sandbox import inbound, numbers
 from book.sandbox.answers import Refusal, Reply, error_reply, first, json_reply
+from book.sandbox.callbacks import StatusCallbacks
 from book.sandbox.creating import create
 from book.sandbox.faults import Fault, Faults
-from book.sandbox.lifecycle import PRICE_PER_SEGMENT, epoch, epoch_rfc2822, steps
+from book.sandbox.lifecycle import epoch, epoch_rfc2822, steps
 from book.sandbox.listing import list_page
-from book.sandbox.segments import count
 from book.sandbox.state import Account, Row, State
-from book.sandbox.webhooks import Delivery, Webhooks, inbound_delivery, replies, status_delivery
+from book.sandbox.webhooks import Delivery, Webhooks
 from book.wire import API_VERSION
-from procedures import Clock, SystemClock, normalise_phone
+from procedures import Clock, SystemClock
 
 if TYPE_CHECKING:
     from book.sandbox.transport import SandboxTransport
@@ -46,9 +43,6 @@ DEFAULT_NUMBERS = ("+15005550006", "+12125550100", "SMSBOOK")
 
 # Statuses a message leaves on its own: Twilio deletes none of them (20009).
 UNFINISHED = frozenset({"accepted", "scheduled", "queued", "sending", "receiving"})
-
-STOP_WORDS = {"stop", "stopall", "unsubscribe", "cancel", "end", "quit"}
-START_WORDS = {"start", "yes", "unstop"}
 
 _COLLECTION = re.compile(rf"/{API_VERSION}/Accounts/(AC[0-9a-fA-F]{{32}})/Messages\.json")
 _ONE = re.compile(
@@ -83,7 +77,7 @@ class Sandbox:
         self.sender_rate = sender_rate
         self.account: Account = self.state.first_account(numbers=DEFAULT_NUMBERS, now=self.now())
         self.webhooks = Webhooks(self._recorded, hosts=webhook_hosts)
-        self._outbox = threading.local()  # status callbacks of the request under way: sent once it commits
+        self.callbacks = StatusCallbacks(self.webhooks)
 
     def now(self) -> int:
         """The sandbox clock's time, in epoch seconds."""
@@ -168,39 +162,12 @@ class Sandbox:
         if fault.status is not None:
             return error_reply(fault.status, 20500, "Service Unavailable")
         try:
-            with self._callbacks(), self.state.transaction():  # one request, one atomic step
+            with self.callbacks.gathering(), self.state.transaction():  # one request, one atomic step
                 reply = self._route(account, method, path, query, form)
         except Refusal as refusal:
             reply = error_reply(refusal.status, refusal.code, refusal.message)
             reply = reply.replace(headers=(*reply.headers, *refusal.headers))
         return reply.replace(lost=fault.lost)
-
-    @contextmanager
-    def _callbacks(self) -> Iterator[None]:
-        """Gather the status callbacks of what is done inside, and send them (in the
-        background) only if it all commits: a change rolled back calls nobody."""
-        gathered: list[Delivery] = []
-        self._outbox.deliveries = gathered
-        try:
-            yield
-        except BaseException:
-            gathered.clear()
-            raise
-        finally:
-            self._outbox.deliveries = None
-        for delivery in gathered:
-            self.webhooks.post(delivery)
-
-    def _changed(self, account: str, row: Row) -> None:
-        """A message's status changed: its status callback, if it has one."""
-        url = row.remembered().get("callback")
-        if url:
-            delivery = status_delivery(account, self.account.token, url, row.message())
-            gathered = getattr(self._outbox, "deliveries", None)
-            if gathered is not None:
-                gathered.append(delivery)
-            else:
-                self.webhooks.post(delivery)
 
     def _recorded(self, delivery: Delivery) -> None:
         """Keep a delivery's outcome (``book sandbox info`` shows the latest)."""
@@ -221,7 +188,7 @@ class Sandbox:
     def tick(self) -> None:
         """Move every message whose next lifecycle step is due, and send the status
         callbacks that makes (a served sandbox does this on its own clock)."""
-        with self._callbacks(), self.state.transaction():
+        with self.callbacks.gathering(), self.state.transaction():
             self._advance(self.account.sid)
 
     def admits(self, authorization: str | None) -> bool:
@@ -287,7 +254,7 @@ class Sandbox:
             for row in due:
                 taken = steps(row, now, senders)
                 for step in taken:
-                    self._changed(account, step)
+                    self.callbacks.changed(account, self.account.token, step)
                 moved.append(taken[-1] if taken else row)
             self.state.put(account, moved)
 
@@ -296,8 +263,6 @@ class Sandbox:
         if row is None:
             raise Refusal(404, 20404, f"The requested resource {path} was not found")
         return row
-
-    # -------------------------------------------------------------- list
 
     # ------------------------------------------------- update and inbound
 
@@ -317,7 +282,8 @@ class Sandbox:
                 raise Refusal(400, 30409, "This message cannot be canceled")
             message["status"] = "canceled"
             next_at = None
-            self._changed(account, row.replace(data=json.dumps(message, ensure_ascii=False)))
+            changed = row.replace(data=json.dumps(message, ensure_ascii=False))
+            self.callbacks.changed(account, self.account.token, changed)
         if body == "":
             message["body"] = ""
         if body is not None or status is not None:
@@ -341,111 +307,4 @@ class Sandbox:
         STOP words opt the customer out (21610 afterwards), START words back in.
         ``sender`` is a phone number (in E.164 once normalised); ``to`` one of the
         account's numbers (default: the first)."""
-        account = self.account.sid
-        sender = _number(sender, "the sender")
-        if to is not None and to in self.account.numbers and to not in self.senders():
-            raise SandboxError(
-                f"{to} is an alphanumeric sender id: it sends one way, and no one can text it",
-                hint="Send it to one of the account's phone numbers: " + ", ".join(self.senders()) + ".",
-            )
-        recipient = _number(to, "the recipient") if to is not None else self.senders()[0]
-        if not self.state.owns(account, recipient):
-            raise SandboxError(
-                f"{recipient} is not one of this account's numbers",
-                hint="Send it to one of: " + ", ".join(self.senders()) + ".",
-            )
-        now = self.now()
-        with self.state.transaction():
-            message = self._receive(account, sender, body, recipient, now, media)
-        return self._answered(account, message)
-
-    def _answered(self, account: str, message: dict[str, Any]) -> dict[str, Any]:
-        """An inbound message sent on to its number's SmsUrl, as Twilio does, and the
-        replies its TwiML answer asks for sent back; ``webhook`` and ``replies``
-        say how that went."""
-        settings = self.state.number_settings(account, str(message["to"]))
-        url = settings.get("sms_url")
-        if not url:
-            return message
-        delivery = self.webhooks.send(
-            inbound_delivery(account, self.account.token, url, settings.get("sms_method", "POST"), message)
-        )
-        sent = []
-        if delivery.status is not None and 200 <= delivery.status < 300:
-            for text in replies(delivery.answer):
-                form = [("To", str(message["from"])), ("From", str(message["to"])), ("Body", text)]
-                with self._callbacks(), self.state.transaction():
-                    reply = json.loads(create(self, account, form).body)
-                    row = self.state.get(account, reply["sid"])
-                    if row is not None:  # a reply made by TwiML is Twilio's outbound-reply
-                        reply["direction"] = "outbound-reply"
-                        self.state.put(account, [row.replace(data=json.dumps(reply, ensure_ascii=False))])
-                sent.append(reply["sid"])
-        return {
-            **message,
-            "webhook": {"url": url, "status": delivery.status, "error": delivery.error},
-            "replies": sent,
-        }
-
-    def _receive(
-        self, account: str, sender: str, body: str, recipient: str, now: int, media: Sequence[str]
-    ) -> dict[str, Any]:
-        stamp = epoch_rfc2822(now)
-        sid = self.new_sid("MM" if media else "SM")
-        segments = count(body).segments
-        collection = f"/{API_VERSION}/Accounts/{account}/Messages"
-        message = {
-            "account_sid": account,
-            "api_version": API_VERSION,
-            "body": body,
-            "date_created": stamp,
-            "date_sent": stamp,
-            "date_updated": stamp,
-            "direction": "inbound",
-            "error_code": None,
-            "error_message": None,
-            "from": sender,
-            "messaging_service_sid": None,
-            "num_media": str(len(media)),
-            "num_segments": str(segments),
-            "price": str(PRICE_PER_SEGMENT * segments),
-            "price_unit": "USD",
-            "sid": sid,
-            "status": "received",
-            "subresource_uris": {"media": f"{collection}/{sid}/Media.json"},
-            "to": recipient,
-            "uri": f"{collection}/{sid}.json",
-        }
-        self.state.put(
-            account,
-            [
-                Row(
-                    sid,
-                    now,
-                    now,
-                    sender,
-                    recipient,
-                    "received",
-                    None,
-                    json.dumps(message, ensure_ascii=False),
-                )
-            ],
-        )
-        word = body.strip().lower()
-        if word in STOP_WORDS or word in START_WORDS:
-            self.state.opt(account, sender, out=word in STOP_WORDS)
-        return message
-
-
-def _number(text: str, what: str) -> str:
-    """A phone number in E.164, or ``SandboxError`` saying what is wrong with it."""
-    try:
-        number = normalise_phone(text)
-    except ValueError as exc:
-        raise SandboxError(f"{what} {text!r}: {exc}") from None
-    if not number.startswith("+"):
-        raise SandboxError(
-            f"{what} {text!r} is not a phone number",
-            hint="Write it with + and its country code: +14155550100.",
-        )
-    return number
+        return inbound.receive(self, sender=sender, body=body, to=to, media=media)
