@@ -11,10 +11,11 @@ docs/sandbox.md): a request's headers are at most ``MAX_HEADERS`` bytes; a
 connection on which a request has stopped arriving is closed after
 ``IDLE_TIMEOUT`` seconds without a byte, and an idle kept-alive connection
 after ``KEEP_ALIVE`` seconds; bodies are capped by the app (``asgi.MAX_BODY``).
-uvicorn's h11 protocol is subclassed for three things: a lost answer drops the
-connection, a request that is not HTTP/1.1 is answered in Twilio's JSON, and
-the idle timeout while a request arrives (uvicorn has none before a first
-request, nor while a body trickles in).
+uvicorn's h11 protocol is subclassed for four things: a lost answer drops the
+connection, a request that is not HTTP/1.1 is answered in Twilio's JSON, an
+answer leaves in one write (head and body), and the idle timeout while a
+request arrives (uvicorn has none before a first request, nor while a body
+trickles in).
 """
 
 from __future__ import annotations
@@ -62,11 +63,23 @@ class _Connection(H11Protocol):
 
     async def _dropping(self, scope: Any, receive: Any, send: Any) -> None:
         """The app, and the connection dropped without an answer when it says the answer is lost."""
+        transport: _Whole = self.transport  # type: ignore[assignment]
+
+        async def whole(message: Any) -> None:
+            """An answer's head waits for its body: both leave in one write."""
+            if message["type"] == "http.response.start":
+                transport.holding = True
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body", False):
+                transport.flush()
+
         try:
-            await self._answer(scope, receive, send)
+            await self._answer(scope, receive, whole)
         except AnswerLost:
             self.cycle.disconnected = True  # uvicorn must not answer 500 in its place
             self.transport.close()
+        finally:
+            transport.flush()
 
     def send_400_response(self, msg: str) -> None:
         """What h11 refuses (a bad Content-Length, a line that is not HTTP), in Twilio's JSON."""
@@ -89,6 +102,7 @@ class _Connection(H11Protocol):
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
+        self.transport = _Whole(transport)  # type: ignore[assignment]
         self._heard = self.loop.time()
         self._idle = self.loop.call_later(IDLE_TIMEOUT, self._check_idle)
 
@@ -112,6 +126,39 @@ class _Connection(H11Protocol):
             self._idle = self.loop.call_later(IDLE_TIMEOUT - (0 if answering else waited), self._check_idle)
             return
         self.transport.close()  # between requests, uvicorn's keep-alive timeout closes it first
+
+
+class _Whole:
+    """A connection's transport that can hold what is written until ``flush()``.
+
+    uvicorn writes an answer's status line and headers as soon as the app
+    starts it, then its body: two writes, two segments, and two wake-ups of the
+    client for one small answer. Held, they leave in one write."""
+
+    def __init__(self, transport: asyncio.BaseTransport) -> None:
+        self._transport: Any = transport
+        self._held: list[bytes] = []
+        self.holding = False
+
+    def write(self, data: bytes) -> None:
+        if self.holding:
+            self._held.append(data)
+        else:
+            self._transport.write(data)
+
+    def flush(self) -> None:
+        self.holding = False
+        if self._held:
+            data = b"".join(self._held)
+            self._held.clear()
+            self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()  # uvicorn closes after the last write of an answer that ends the connection
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 class Server:
