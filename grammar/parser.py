@@ -24,8 +24,9 @@ from lark.exceptions import UnexpectedInput
 from lark.lark import PostLex
 
 from grammar.errors import EnglishSyntaxError
+from grammar.limits import DEPTH, LINE, SCRIPT
 from grammar.transform import Transformer, token_span
-from grammar.tree import Filter, ProcedureName, Script
+from grammar.tree import Filter, ProcedureName, Script, Span
 
 __all__ = ["GRAMMAR", "parse_filter", "parse_name", "parse_script", "parser"]
 
@@ -40,25 +41,53 @@ class Indenter(PostLex):
     serves every thread. It also has the lexer look for a WORD everywhere: a
     keyword is then only ever taken from a whole word, so glued words such as
     "andbody" stay one (rejected) word instead of reading as "and body".
+
+    As it reads, it refuses nesting deeper than limits.DEPTH, at the word that
+    passes it: so no later stage (printing, binding, running, planning) can
+    recurse deeper than Python allows on a tree the parser accepts.
     """
 
     always_accept = ("_NL", "WORD")
 
     def process(self, stream: Iterator[Token]) -> Iterator[Token]:
         levels = [_FIRST_LINE.get()]  # the first statement's indentation is the script's own level
+        depths = [0]  # how many blocks the statements of each level are in
+        chained = [0]  # the "else if"s in a row at each level: each is an "if" inside the "else" before it
+        filters = _Filters()
+        first = previous = "_NL"  # the types of the line's first token and of the token before
         last: Token | None = None
         for token in stream:
-            last = token
+            kind = token.type
+            if previous == "_NL":
+                first = kind
+                if kind != "ELSE":
+                    chained[-1] = 0
+            elif kind == "IF" and previous == "ELSE" and first == "ELSE":
+                chained[-1] += 1
+                if depths[-1] + chained[-1] + 1 > DEPTH:
+                    raise _too_deep("the block of this 'else if' would be", token)
+            if kind in _NESTING:
+                filters.read(token, previous)
+            last, previous = token, kind
             yield token
-            if token.type != "_NL":
+            if kind != "_NL":
                 continue
+            if filters.depth or filters.groups:  # what a line leaves open is its parser error
+                filters = _Filters()
             width = _width(token.value.rsplit("\n", 1)[1])
             if width > levels[-1]:
+                depth = depths[-1] + chained[-1] + 1
+                if depth > DEPTH:
+                    raise _too_deep("this block is", _borrow("_INDENT", token, width=1))
                 levels.append(width)
+                depths.append(depth)
+                chained.append(0)
                 yield _borrow("_INDENT", token)
                 continue
             while width < levels[-1] and len(levels) > 1:
                 levels.pop()
+                depths.pop()
+                chained.pop()
                 yield _borrow("_DEDENT", token)
             if width < levels[0]:
                 raise EnglishSyntaxError(
@@ -75,6 +104,59 @@ class Indenter(PostLex):
         while len(levels) > 1:
             levels.pop()
             yield _borrow("_DEDENT", last) if last else Token("_DEDENT", "", 0, 1, 1, 1, 1, 0)
+
+
+def _too_deep(what: str, token: Token) -> EnglishSyntaxError:
+    return EnglishSyntaxError(
+        f"{what} nested more than {DEPTH} deep: blocks nest at most {DEPTH} deep, and each 'else if' "
+        "is one block more (an 'if' inside the 'else' before it)",
+        span=token_span(token),
+        hint="Write the inner part as a script of its own, or test conditions one after another "
+        "with separate 'if's instead of inside each other.",
+    )
+
+
+_NESTING = frozenset({"NOT", "LPAR", "RPAR", "AND", "OR"})
+
+
+class _Filters:
+    """How many "not"s and parentheses the filter or condition of one line has
+    open: a "not" stays open to the end of the comparison or group after it, a
+    parenthesis to its ")"."""
+
+    __slots__ = ("depth", "groups", "nots")
+
+    def __init__(self) -> None:
+        self.groups: list[int] = []  # for each open parenthesis: itself and the "not"s before it
+        self.nots = 0  # the "not"s open since the last parenthesis, "and" or "or"
+        self.depth = 0  # all of them: the sum of groups, and nots
+
+    def read(self, token: Token, previous: str) -> None:
+        kind = token.type
+        if kind == "NOT":
+            if previous in ("IS", "DOES"):
+                return  # "is not", "does not": part of an operator
+            self.nots += 1
+        elif kind == "LPAR":
+            self.groups.append(self.nots + 1)
+            self.nots = 0
+        elif kind == "RPAR":
+            self.depth -= self.nots + (self.groups.pop() if self.groups else 0)
+            self.nots = 0
+            return
+        else:  # "and", "or"
+            self.depth -= self.nots
+            self.nots = 0
+            return
+        self.depth += 1
+        if self.depth > DEPTH:
+            raise EnglishSyntaxError(
+                f"this '{token.value}' nests the filter more than {DEPTH} deep: a comparison may be "
+                f"inside at most {DEPTH} 'not's and parentheses",
+                span=token_span(token),
+                hint="Write it more simply: two 'not's in a row cancel out, and parentheses are needed "
+                "only around an 'or' inside an 'and' or a 'not'.",
+            )
 
 
 def _width(indentation: str) -> int:
@@ -132,8 +214,31 @@ def parser() -> Lark:
 
 
 def _check(text: object) -> None:
+    """English text of a size the parser reads quickly: ``EnglishSyntaxError``
+    where a line or the whole text passes its limit, before anything is parsed."""
     if not isinstance(text, str):
         raise TypeError(f"expected English text (str), got {type(text).__name__}")
+    start = 0
+    for number, line in enumerate(text[: SCRIPT + 1].split("\n") if len(text) > LINE else (), 1):
+        if len(line) > LINE:  # the first limit passed, in reading order
+            end = text.find("\n", start)
+            raise EnglishSyntaxError(
+                f"this line is {(end if end >= 0 else len(text)) - start:,} characters long: "
+                f"a line holds at most {LINE:,}",
+                span=Span(number, LINE + 1, number, LINE + 2, start + LINE, start + LINE + 1),
+                source=text,
+                hint="Split it: a call's arguments can go on lines of their own, under 'where'.",
+            )
+        start += len(line) + 1
+    if len(text) > SCRIPT:
+        row = text.count("\n", 0, SCRIPT) + 1
+        column = SCRIPT - text.rfind("\n", 0, SCRIPT)
+        raise EnglishSyntaxError(
+            f"this script is {len(text):,} characters long: a script holds at most {SCRIPT:,}",
+            span=Span(row, column, row, column + 1, SCRIPT, SCRIPT + 1),
+            source=text,
+            hint="Split it into scripts that run one after another.",
+        )
 
 
 def _parse(text: str, start: str, source: str) -> Any:

@@ -4,7 +4,8 @@ The parser calls these methods directly as it reduces each rule of
 english.lark (no intermediate lark tree is built). Each method gets the rule's
 children, tokens and already built nodes, and returns a node of grammar/tree.py.
 Literal values are checked here: a date that is not in the calendar, a bad
-escape in text or ``the first 0`` raise ``EnglishSyntaxError`` at the value.
+escape in text, a number outside the range of limits.py or ``the first 0``
+raise ``EnglishSyntaxError`` at the value.
 """
 
 from __future__ import annotations
@@ -194,7 +195,12 @@ class Transformer:
 
     def number(self, children: list[Token]) -> Number:
         (token,) = children
-        return Number(Decimal(str(token)), span=token_span(token))
+        try:
+            return Number(Decimal(str(token)), span=token_span(token))
+        except ValueError as exc:  # outside the range of limits.py
+            raise _error(
+                str(exc), token, "Write it with fewer digits, or in double quotes if it is an identifier."
+            ) from None
 
     def date(self, children: list[Token]) -> Date:
         (token,) = children

@@ -20,6 +20,7 @@ import re
 from decimal import Decimal
 from enum import Enum
 
+from grammar.limits import check_number
 from grammar.node import Record, attribute
 
 __all__ = [
@@ -135,13 +136,13 @@ class Text(Value):
 
 
 class Number(Value):
-    """A number, kept exact: ``3``, ``-0.0075``."""
+    """A number, kept exact: ``3``, ``-0.0075``; within the range of limits.py,
+    so that printing or converting it is cheap."""
 
     value: Decimal
 
     def __post_init__(self) -> None:
-        if not self.value.is_finite():
-            raise ValueError("a number must be finite")
+        check_number(self.value)
 
 
 class Date(Value):

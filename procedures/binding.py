@@ -3,7 +3,8 @@
 A parsed filter names fields as the user wrote them and holds references and
 relative times. Binding it for a concept gives a *bound* filter: each subject
 is the field's English name, each value a literal of the field's kind
-(phone numbers in E.164, choices as declared, dates and aware date-times), and
+(phone numbers in E.164, choices as declared, dates and aware date-times,
+numbers within the range of grammar/limits.py), and
 each operator one that applies to the field. A value of the wrong kind is a
 ``ValueTypeError`` at the value, before anything runs. The bound filter is
 still a tree, so it prints as English.
@@ -40,6 +41,7 @@ from grammar import (
     Text,
     Value,
     When,
+    check_number,
     operator_words,
 )
 from procedures.concepts import Concept, field_of
@@ -135,6 +137,11 @@ class Binder:
         value = self.value(node)
         if value is None:
             raise RunError(f"{node} is empty: there is nothing to compare {what} with", span=node.span)
+        if isinstance(value, (int, float, Decimal)) and not isinstance(value, bool):
+            try:  # a procedure's number may be outside the book's range; nothing converts it unchecked
+                check_number(value, str(node))
+            except ValueError as exc:
+                raise ValueTypeError(str(exc), span=node.span) from None
         kind = type.kind
         if kind is Kind.ANY:
             return value

@@ -12,6 +12,8 @@ import datetime as dt
 import email.utils
 from decimal import Decimal, InvalidOperation
 
+from grammar import check_number
+from grammar.errors import brief
 from procedures.errors import ValueTypeError
 from procedures.registry import Registry
 from procedures.runtime import Context
@@ -66,7 +68,8 @@ def convert_to_date(text: str) -> dt.date:
 
 @core.procedure("to convert a *text* to a (number)")
 def convert_to_number(text: str) -> Decimal:
-    """Reads a number written with digits, a point and a sign: -0.0075.
+    """Reads a number written with digits, a point and a sign: -0.0075. Numbers
+    have at most 30 digits before the point and 30 after it.
 
     Output Concepts:
         the number: The number the text names, exactly.
@@ -74,10 +77,16 @@ def convert_to_number(text: str) -> Decimal:
     Examples:
         convert "-0.0075" to a number
     """
+    written = text.strip().replace(",", "")
+    hint = "Write it with digits: -0.0075."
     try:
-        number = Decimal(text.strip().replace(",", ""))
+        number = Decimal(written)
     except InvalidOperation as exc:
-        raise ValueTypeError(f'"{text}" is not a number', hint="Write it with digits: -0.0075.") from exc
+        raise ValueTypeError(f'"{brief(text)}" is not a number', hint=hint) from exc
     if not number.is_finite():
-        raise ValueTypeError(f'"{text}" is not a number', hint="Write it with digits: -0.0075.")
+        raise ValueTypeError(f'"{brief(text)}" is not a number', hint=hint)
+    try:
+        check_number(number, f'"{brief(text)}"')  # before anything converts it: int(1e999999999) never ends
+    except ValueError as exc:
+        raise ValueTypeError(str(exc)) from None
     return number

@@ -51,6 +51,7 @@ from grammar import (
     Or,
     Text,
     Value,
+    check_number,
 )
 from procedures.concepts import Concept, field_of
 from procedures.errors import ValueTypeError
@@ -257,15 +258,15 @@ def python(node: Value) -> Any:
 
 
 def literal(value: Any) -> Value:
-    """The literal node of a Python value (the inverse of ``python``)."""
+    """The literal node of a Python value (the inverse of ``python``); ``ValueError``
+    for a number outside the book's range (grammar/limits.py)."""
     if isinstance(value, bool):
         raise TypeError("yes/no values have no literal in the English")
     if isinstance(value, str):
         return Text(value)
-    if isinstance(value, (int, Decimal)):
-        return Number(Decimal(value))
-    if isinstance(value, float):
-        return Number(Decimal(str(value)))
+    if isinstance(value, (int, float, Decimal)):
+        check_number(value)  # ValueError before any conversion: Decimal() of a huge int is slow
+        return Number(Decimal(str(value)) if isinstance(value, float) else Decimal(value))
     if isinstance(value, dt.datetime):
         return DateTime(value)
     if isinstance(value, dt.date):

@@ -42,6 +42,7 @@ from grammar import (
     Value,
     When,
 )
+from grammar.limits import DIGITS
 
 _GRAMMAR = (Path(__file__).parent.parent / "grammar" / "english.lark").read_text(encoding="utf-8")
 KEYWORDS = sorted(set(re.findall(r'^[A-Z_]+: "([a-z]+)"i$', _GRAMMAR, re.MULTILINE)))
@@ -70,8 +71,10 @@ _offsets = st.integers(min_value=-(23 * 60 + 59), max_value=23 * 60 + 59).map(
     lambda minutes: dt.timezone(dt.timedelta(minutes=minutes))
 )
 texts = st.text().map(Text)
-numbers = st.decimals(allow_nan=False, allow_infinity=False, min_value=-(10**12), max_value=10**12).map(
-    Number
+numbers = (
+    st.integers(0, DIGITS)  # the places after the point: numbers within the book's range (limits.py)
+    .flatmap(lambda places: st.decimals(min_value=-(10**12), max_value=10**12, places=places))
+    .map(Number)
 )
 dates = st.dates().map(Date)
 datetimes = st.datetimes(timezones=st.none() | st.just(dt.UTC) | _offsets).map(DateTime)
