@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from grammar import NounPhrase, Span
+from grammar.limits import check_number
 from procedures.concepts import Concept, fields_of, names_concept, refers_to
 from procedures.errors import AmbiguousReferenceError, UnknownReferenceError
 from procedures.evaluate import is_empty
@@ -37,6 +38,10 @@ def describe(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
+        try:
+            check_number(value)
+        except ValueError:  # out of the book's range (from a procedure): never written out digit by digit
+            return format(value, "E") if value.is_finite() else str(value)
         return format(value, "f")
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()

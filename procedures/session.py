@@ -314,9 +314,10 @@ class Session:
         is not the book's own is a fault in the book or in a procedure; it comes back
         as kind "internal", and is logged with its traceback."""
         try:
-            return self.run(text).to_dict()
-        except BookError as error:
-            return {"error": self.error_data(error)}
+            try:
+                return self.run(text).to_dict()
+            except BookError as error:
+                return {"error": self.error_data(error)}
         except Exception as error:  # an agent reads errors: it must never crash on one
             logger.exception("the step failed unexpectedly")
             internal = BookError(

@@ -142,6 +142,9 @@ def test_a_procedures_number_outside_the_range_is_refused_where_it_meets_the_eng
         reply = running.step("the total is the census")
     assert error["kind"] == "value" and "the census is too large" in error["message"]
     assert reply == {"result": "1E+999999999", "said": []}  # JSON keeps it, as its exact value in a string
+    with running, _quick():
+        said = running.step("say the census")
+    assert said == {"result": "1E+999999999", "said": ["1E+999999999"]}  # never written out digit by digit
 
 
 def test_check_number_is_cheap_for_any_number() -> None:
