@@ -243,7 +243,7 @@ class Session:
         except BookError as error:
             raise error.locate(source) from error.__cause__
         lastly = len(said) - before
-        if safeguards.dry_run and self.journal.allowed:
+        if safeguards.dry_run and sum(entry["count"] for entry in self.journal.would()) > 1:
             totals = ", ".join(
                 f"{entry['verb']} {counted(entry['count'], entry['noun'])}" for entry in self.journal.would()
             )

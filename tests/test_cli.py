@@ -159,13 +159,13 @@ def test_changes_to_many_need_yes(tmp_path: Path) -> None:
     refused = book("run", "-e", english, sandbox=path)
     assert refused.returncode == 2 and "run it again with --yes" in refused.stderr.lower()
     listed = data(book("run", "--dry-run", "--format", "json", "-e", english, sandbox=path))
-    assert listed["said"] and all(
-        line.startswith(("dry run: would redact SM", "dry run: would redact MM")) for line in listed["said"]
+    *each, total = listed["said"]
+    assert each and all(
+        line.startswith(("dry run: would redact SM", "dry run: would redact MM")) for line in each
     )
+    assert total == f"dry run: in all, would redact {len(each)} SMS messages; nothing was changed"
     done = data(book("run", "--yes", "--format", "json", "-e", english, sandbox=path))
-    assert len(done["result"]) == len(listed["said"]) and all(
-        message["body"] == "" for message in done["result"]
-    )
+    assert len(done["result"]) == len(each) and all(message["body"] == "" for message in done["result"])
     left = data(book("run", "--format", "json", "-e", english, sandbox=path))["result"]
     assert left == []
 
