@@ -29,6 +29,10 @@ The targets run in worker processes fed over pipes; the parent is a watchdog
 that kills a worker whose input passes the timeout (a hang can be in C code,
 such as ``int()`` of a huge decimal, where no signal reaches it), tries the
 input once more in a fresh worker, and records a hang when it times out again.
+The timeout is of the CPU time the worker uses (``--clock cpu``, the default),
+or three times that of wall time for a worker that waits: on a machine busy
+with other work, a slow input does not pass for a hang. Each hang's input is
+then given ``--patience`` seconds, to tell a slow input from a stuck one.
 Each distinct escape (target, kind, exception type and where it was raised) is
 reported with its smallest input, shrunk by removing lines, words and
 characters while the same escape still happens. Exit code 1 when anything
@@ -40,6 +44,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import datetime as dt
+import hashlib
 import io
 import json
 import logging
@@ -836,12 +841,22 @@ def _serve(conn: Connection, targets: Mapping[str, Check], memory_mb: int) -> No
         if message is None:
             return
         name, text = message
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:
             escapes = targets[name](text)
         except BaseException as error:  # noqa: BLE001 - whatever escapes is what we are looking for
             escapes = [from_exception(error)]
-        conn.send((escapes, time.perf_counter() - start))
+        conn.send((escapes, time.perf_counter() - start, time.process_time() - cpu))
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time a process has used (all its threads), from /proc; None where there is none."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -856,11 +871,18 @@ class Job:
     timed_out: bool = False
 
 
+LATER = Job("", Input(-1, "", "later"))
+"""What a job list gives when it has no job now, but will once a job in flight has finished."""
+
+
 @dataclass
 class Outcome:
+    """What one job gave: its escapes, wall and CPU seconds, maybe a note."""
+
     job: Job
     escapes: list[Escape]
     seconds: float
+    cpu: float = 0.0
     note: str | None = None
 
 
@@ -869,18 +891,38 @@ class _Worker:
     process: Any
     conn: Connection
     job: Job | None = None
-    deadline: float = 0.0
+    started: float = 0.0
+    cpu: float | None = None
+
+
+WALL = 3
+"""With the CPU clock, a job is also stopped after this many times its timeout in wall time
+(a worker that waits, for a lock or a socket, uses no CPU)."""
 
 
 class Harness:
-    """Runs targets in worker processes under a watchdog (see the module's docstring)."""
+    """Runs targets in worker processes under a watchdog (see the module's docstring).
+
+    ``clock``: ``cpu`` times a job by the CPU its worker uses (so that a machine
+    busy with other work does not make slow inputs look stuck), and stops it at
+    ``WALL`` times the timeout in wall time whatever it used; ``wall`` by wall
+    time alone (also where /proc gives no CPU times)."""
 
     def __init__(
-        self, targets: Mapping[str, Check], *, timeout: float = 10.0, workers: int = 1, memory_mb: int = 2048
+        self,
+        targets: Mapping[str, Check],
+        *,
+        timeout: float = 10.0,
+        workers: int = 1,
+        memory_mb: int = 2048,
+        clock: str = "cpu",
     ) -> None:
+        if clock not in ("cpu", "wall"):
+            raise ValueError(f"clock is 'cpu' or 'wall', not {clock!r}")
         self.targets = dict(targets)
         self.timeout = timeout
         self.memory_mb = memory_mb
+        self.clock = clock if cpu_seconds(os.getpid()) is not None else "wall"
         methods = multiprocessing.get_all_start_methods()
         self._context = multiprocessing.get_context("fork" if "fork" in methods else None)
         self._workers = [self._start() for _ in range(max(1, workers))]
@@ -923,7 +965,8 @@ class Harness:
 
     def run(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
         """Each job's outcome, as the workers finish them (not in order). A job that
-        times out is tried once more in a fresh worker before it counts as a hang."""
+        times out is tried once more in a fresh worker before it counts as a hang.
+        ``jobs`` may give ``LATER`` while a job is in flight: it is asked again."""
         waiting = iter(jobs)
         again: deque[Job] = deque()
         exhausted = False
@@ -934,6 +977,8 @@ class Harness:
                     if job is None:
                         exhausted = True
                         continue
+                    if job is LATER:
+                        continue
                     try:
                         worker.conn.send((job.target, job.input.text))
                     except (OSError, ValueError) as exc:
@@ -942,18 +987,20 @@ class Harness:
                             job, [escape("crash", f"the worker could not be sent the input: {exc}")], 0.0
                         )
                         continue
-                    worker.job, worker.deadline = job, time.monotonic() + (job.timeout or self.timeout)
+                    worker.job, worker.started = job, time.monotonic()
+                    worker.cpu = cpu_seconds(worker.process.pid) if self.clock == "cpu" else None
             busy = [worker for worker in self._workers if worker.job is not None]
             if not busy:
-                return
-            soonest = min(worker.deadline for worker in busy)
-            ready = wait([worker.conn for worker in busy], timeout=max(0.0, soonest - time.monotonic()))
+                if exhausted:
+                    return
+                raise RuntimeError("the jobs wait for a job to finish, and none is in flight")
+            ready = wait([worker.conn for worker in busy], timeout=self._poll(busy))
             for worker in busy:
                 job = worker.job
                 assert job is not None
                 if worker.conn in ready:
                     try:
-                        escapes, seconds = worker.conn.recv()
+                        escapes, seconds, cpu = worker.conn.recv()
                     except (EOFError, OSError):
                         worker.process.join(5)
                         code = worker.process.exitcode
@@ -966,16 +1013,42 @@ class Harness:
                         continue
                     worker.job = None
                     note = f"timed out once, then finished in {seconds:.1f} s" if job.timed_out else None
-                    yield Outcome(job, escapes, seconds, note)
-                elif time.monotonic() >= worker.deadline:
+                    yield Outcome(job, escapes, seconds, cpu, note)
+                elif (spent := self._expired(worker, job)) is not None:
                     self._replace(worker)
-                    timeout = job.timeout or self.timeout
                     if job.once or job.timed_out:
                         twice = ", twice" if job.timed_out else ""
-                        detail = f"no answer in {timeout:g} s{twice} (the worker was killed)"
-                        yield Outcome(job, [escape("hang", detail, "hang")], timeout)
+                        detail = f"no answer after {spent}{twice} (the worker was killed)"
+                        wall = time.monotonic() - worker.started
+                        yield Outcome(
+                            job, [escape("hang", detail, "hang")], wall, job.timeout or self.timeout
+                        )
                     else:
                         again.append(replace(job, timed_out=True))
+
+    def _poll(self, busy: list[_Worker]) -> float:
+        """How long to wait for an answer before looking at the clocks again."""
+        if self.clock == "cpu":
+            return 0.1
+        return max(
+            0.0,
+            min(w.started + (w.job.timeout if w.job and w.job.timeout else self.timeout) for w in busy)
+            - time.monotonic(),
+        )
+
+    def _expired(self, worker: _Worker, job: Job) -> str | None:
+        """What the job has spent, when that passes its limit; else None."""
+        limit = job.timeout or self.timeout
+        wall = time.monotonic() - worker.started
+        used = cpu_seconds(worker.process.pid) if worker.cpu is not None else None
+        if used is None or worker.cpu is None:
+            return f"{wall:.1f} s" if wall >= limit else None
+        cpu = used - worker.cpu
+        if cpu >= limit:
+            return f"{cpu:.1f} s of CPU time ({wall:.1f} s of wall time)"
+        if wall >= WALL * limit:
+            return f"{wall:.1f} s of wall time ({cpu:.1f} s of CPU time)"
+        return None
 
     def check(self, target: str, text: str, timeout: float | None = None) -> Outcome:
         """One input on one target, now (one timeout is a hang)."""
@@ -1044,19 +1117,22 @@ class Tally:
     inputs: Counter[str] = field(default_factory=Counter)
     skipped: Counter[str] = field(default_factory=Counter)
     seconds: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
+    cpu: defaultdict[str, float] = field(default_factory=lambda: defaultdict(float))
     escapes: dict[str, Counter[str]] = field(default_factory=dict)
     found: dict[tuple[str, str], Found] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+    repeats: int = 0
     slowest: dict[str, tuple[float, Input]] = field(default_factory=dict)
 
     def add(self, outcome: Outcome) -> None:
         target, item = outcome.job.target, outcome.job.input
         self.inputs[target] += 1
         self.seconds[target] += outcome.seconds
+        self.cpu[target] += outcome.cpu
         if outcome.note:
             self.notes.append(f"[{target}] input {item.index} ({item.how}): {outcome.note}")
-        if outcome.seconds > self.slowest.get(target, (0.0, item))[0]:
-            self.slowest[target] = (outcome.seconds, item)
+        if outcome.cpu > self.slowest.get(target, (0.0, item))[0]:
+            self.slowest[target] = (outcome.cpu, item)
         for found in outcome.escapes:
             if found["kind"] == "hang":
                 found = {**found, "signature": f"hang: {family(item.how)}"}
@@ -1113,7 +1189,11 @@ def measure_hangs(harness: Harness, tally: Tally, patience: float) -> None:
     for outcome in harness.run(jobs):
         hung = any(e["kind"] == "hang" for e in outcome.escapes)
         key = (outcome.job.input.index, outcome.job.target)
-        times[key] = f"no answer in {patience:g} s" if hung else f"finished in {outcome.seconds:.1f} s"
+        times[key] = (
+            outcome.escapes[0]["detail"].split(" (the worker")[0]
+            if hung
+            else f"finished in {outcome.cpu:.1f} s of CPU time ({outcome.seconds:.1f} s of wall time)"
+        )
     for found in tally.found.values():
         if found.escape["kind"] == "hang":
             found.measured = "; ".join(
@@ -1125,18 +1205,20 @@ def measure_hangs(harness: Harness, tally: Tally, patience: float) -> None:
 
 def report(tally: Tally, targets: list[str], seconds: float, arguments: argparse.Namespace) -> str:
     lines = [
-        f"fuzz: seed {arguments.seed}, {arguments.inputs:,} inputs, targets {', '.join(targets)}, "
-        f"{arguments.workers} worker(s), timeout {arguments.per_input_timeout:g} s a target call",
+        f"fuzz: seed {arguments.seed}, {arguments.inputs:,} distinct inputs ({tally.repeats:,} made again skipped), "
+        f"targets {', '.join(targets)}, "
+        f"{arguments.workers} worker(s), timeout {arguments.per_input_timeout:g} s a target call "
+        f"({'of CPU time, or ' + str(WALL) + ' times that of wall time' if arguments.clock == 'cpu' else 'of wall time'})",
         "",
-        "| target | inputs | not tried | time | escapes | " + " | ".join(KINDS) + " |",
-        "|---" * (5 + len(KINDS)) + "|",
+        "| target | inputs | not tried | time | CPU | escapes | " + " | ".join(KINDS) + " |",
+        "|---" * (6 + len(KINDS)) + "|",
     ]
     for target in targets:
         counts = tally.escapes.get(target, Counter())
         cells = " | ".join(str(counts.get(kind, 0)) for kind in KINDS)
         lines.append(
             f"| {target} | {tally.inputs[target]:,} | {tally.skipped[target]:,} | {tally.seconds[target]:.0f} s "
-            f"| {sum(counts.values())} | {cells} |"
+            f"| {tally.cpu[target]:.0f} s | {sum(counts.values())} | {cells} |"
         )
     if any(tally.skipped.values()):
         lines.append("(not tried: the input hung in parse, which step and run begin with)")
@@ -1157,7 +1239,7 @@ def report(tally: Tally, targets: list[str], seconds: float, arguments: argparse
             lines.append(f"   given longer: {found.measured}")
     lines.append("")
     for target, (slow, item) in sorted(tally.slowest.items()):
-        lines.append(f"slowest {target}: {slow:.2f} s, input {item.index} ({item.how})")
+        lines.append(f"slowest {target}: {slow:.2f} s of CPU time, input {item.index} ({item.how})")
     lines.extend(tally.notes[:20])
     lines.append(f"total time: {seconds:.1f} s")
     return "\n".join(lines)
@@ -1174,13 +1256,16 @@ def dumped(tally: Tally, targets: list[str], seconds: float, arguments: argparse
     return {
         "seed": arguments.seed,
         "inputs": arguments.inputs,
+        "repeats skipped": tally.repeats,
         "timeout": arguments.per_input_timeout,
+        "clock": arguments.clock,
         "seconds": round(seconds, 1),
         "targets": {
             target: {
                 "inputs": tally.inputs[target],
                 "not tried": tally.skipped[target],
                 "seconds": round(tally.seconds[target], 1),
+                "cpu seconds": round(tally.cpu[target], 1),
                 "escapes": dict(tally.escapes.get(target, Counter())),
             }
             for target in targets
@@ -1212,7 +1297,8 @@ def fuzz(
     sentences: list[str],
     progress: Callable[[int], None] | None = None,
 ) -> Tally:
-    """Inputs 0 .. ``inputs``-1 of ``seed``, each on every target; their tally.
+    """``inputs`` distinct inputs of ``seed`` (0, 1, ... but for those that repeat
+    an earlier one's text), each on every target; their tally.
 
     With parse among several targets, an input goes to the others once its parse
     has finished, and not at all when its parse hung (they begin by parsing it).
@@ -1221,7 +1307,7 @@ def fuzz(
     tally = Tally()
     first = "parse" if "parse" in targets and len(targets) > 1 else None
     parsed: dict[int, bool] = {}  # input index -> whether its parse hung
-    waiting: deque[Input] = deque()
+    waiting: list[Input] = []
 
     def later(item: Input) -> Iterator[Job]:
         for target in targets:
@@ -1233,17 +1319,31 @@ def fuzz(
                 yield Job(target, item, once=tally.hangs(target, item.how) >= 2)
 
     def jobs() -> Iterator[Job]:
-        for index in range(inputs):
+        seen: set[bytes] = set()
+        index = 0
+        while len(seen) < inputs and index < 20 * inputs:
             item = make(seed, index, sentences)
+            index += 1
+            digest = hashlib.blake2b(item.text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+            if digest in seen:  # the targets are deterministic: the same text gives the same outcome
+                tally.repeats += 1
+                continue
+            seen.add(digest)
             if first is None:
                 yield from later(item)
                 continue
             yield Job(first, item, once=tally.hangs(first, item.how) >= 2)
             waiting.append(item)
-            while waiting and waiting[0].index in parsed:
-                yield from later(waiting.popleft())
-        while waiting:
-            yield from later(waiting.popleft())
+            yield from parsed_ones()
+        while waiting:  # the last parses: wait for them
+            yield from parsed_ones()
+            if waiting:
+                yield LATER
+
+    def parsed_ones() -> Iterator[Job]:
+        for item in [item for item in waiting if item.index in parsed]:
+            waiting.remove(item)
+            yield from later(item)
 
     for done, outcome in enumerate(harness.run(jobs()), 1):
         tally.add(outcome)
@@ -1263,6 +1363,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-input-timeout", type=float, default=10.0, metavar="SECONDS")
     parser.add_argument("--target", choices=(*TARGETS, "all"), default="all")
     parser.add_argument("--workers", type=int, default=2, help="worker processes (default 2)")
+    parser.add_argument(
+        "--clock",
+        choices=("cpu", "wall"),
+        default="cpu",
+        help="time a target call by its CPU time (default; also stopped at 3 times the timeout of wall time) or by wall time",
+    )
     parser.add_argument("--memory-limit", type=int, default=2048, metavar="MB", help="per worker (0: none)")
     parser.add_argument(
         "--shrink-seconds", type=float, default=30.0, help="per distinct escape (0: no shrinking)"
@@ -1302,6 +1408,7 @@ def main(argv: list[str] | None = None) -> int:
             timeout=arguments.per_input_timeout,
             workers=arguments.workers,
             memory_mb=arguments.memory_limit,
+            clock=arguments.clock,
         ) as harness:
             try:
                 tally = fuzz(

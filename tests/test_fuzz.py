@@ -47,6 +47,11 @@ def _hangs_in_c(text: str) -> list[Any]:
     return []
 
 
+def _waits(text: str) -> list[Any]:
+    time.sleep(60)  # no CPU used: the wall clock stops it
+    return []
+
+
 def _dies(text: str) -> list[Any]:
     os._exit(3)
 
@@ -58,7 +63,7 @@ def _fails_on_whose(text: str) -> list[Any]:
 
 
 def test_the_harness_catches_an_exception_a_hang_and_a_dying_worker() -> None:
-    targets = {"raises": _raises, "hangs": _hangs_in_c, "dies": _dies}
+    targets = {"raises": _raises, "hangs": _hangs_in_c, "dies": _dies, "waits": _waits}
     with fuzz.Harness(targets, timeout=1.0) as harness:
         (raised,) = harness.check("raises", "say 1").escapes
         assert raised["kind"] == "exception"
@@ -69,6 +74,10 @@ def test_the_harness_catches_an_exception_a_hang_and_a_dying_worker() -> None:
         assert time.monotonic() - start < 10
         assert harness.check("hangs", "say 1").escapes == []  # the worker after the killed one works
         assert [e["kind"] for e in harness.check("dies", "say 1").escapes] == ["crash"]
+        (waited,) = harness.check("waits", "say 1", timeout=0.3).escapes
+        assert waited["kind"] == "hang"
+        if harness.clock == "cpu":
+            assert "of wall time" in waited["detail"]
         assert harness.check("raises", "x").escapes[0]["kind"] == "exception"
 
 
@@ -105,7 +114,7 @@ def test_escapes_are_counted_grouped_and_shrunk(world: Any) -> None:
     assert found.escape["signature"].startswith("KeyError at tests/test_fuzz.py:")
     assert found.counts["whose"] == tally.escapes["whose"]["exception"]
     assert found.shrunk == "whose"
-    arguments = fuzz.argparse.Namespace(seed=3, inputs=40, workers=1, per_input_timeout=5.0)
+    arguments = fuzz.argparse.Namespace(seed=3, inputs=40, workers=1, per_input_timeout=5.0, clock="cpu")
     assert "shrunk to: 'whose'" in fuzz.report(tally, ["whose"], 1.0, arguments)
     assert (
         json.loads(json.dumps(fuzz.dumped(tally, ["whose"], 1.0, arguments)))["escapes"][0]["counts"]["whose"]
