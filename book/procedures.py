@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 from collections.abc import Awaitable, Callable
 from urllib.parse import urlencode
 
@@ -169,6 +170,12 @@ def _finding(message: CreateMessage, context: Context) -> str:
     return "read some SMS messages " + " and ".join(parts)
 
 
+def _page_read(context: Context, progress: Progress, what: str, amount: int) -> None:
+    """After each page of a read: stop if the run was interrupted, else show progress."""
+    context.checkpoint()
+    progress.tick(what, amount)
+
+
 @procedure("to read some (*SMS* messages)")
 def read_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
     """Reads the SMS messages that match a filter, newest first: Twilio filters
@@ -191,7 +198,7 @@ def read_messages(filter: Filter | None, limit: int | None, context: Context) ->
         connection.client(),
         timezone=context.timezone,
         scan_budget=settings.scan_budget,
-        on_page=progress.tick,
+        on_page=functools.partial(_page_read, context, progress),
     )
     return list(reader.read(plan(filter, limit=limit, timezone=context.timezone)))
 

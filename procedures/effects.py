@@ -171,6 +171,8 @@ class Journal:
         self.allowed: dict[tuple[Effect, str, str], list[str]] = {}
         self.acts: list[Act] = []
         self.loops: list[tuple[str, int, set[int]]] = []  # (noun, items, the items begun)
+        self.interrupted = False
+        """Set when the run is interrupted (Ctrl-C): see ``Context.checkpoint``."""
 
     @property
     def dry_run(self) -> bool:

@@ -144,6 +144,13 @@ class Context:
         """Record one change around the code that makes it (see ``Journal.act``)."""
         return self.journal.act(self.effect, self.verb, self.noun, target, self.item)
 
+    def checkpoint(self) -> None:
+        """Stop here if the run was interrupted: a procedure that works a long
+        while without yielding to the event loop (a long read, page after page)
+        calls it now and then, so that Ctrl-C stops it at once."""
+        if self.journal.interrupted:
+            raise asyncio.CancelledError
+
     def record(self, *, target: str | None = None, find: str | None = None) -> None:
         """Say more of the effect under way: what it is for, the English that finds it."""
         if self.current is not None:

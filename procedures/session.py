@@ -188,6 +188,7 @@ class Session:
             if interrupted or task.done():
                 raise KeyboardInterrupt
             interrupted = True
+            self.journal.interrupted = True  # for a procedure at work that does not yield to the loop
             task.cancel()
             loop.call_soon_threadsafe(lambda: None)  # wake the loop if it waits
 

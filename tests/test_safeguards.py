@@ -303,3 +303,37 @@ def test_the_find_sentences_parse() -> None:
         '"+15005550006" and whose date created is on or after 2024-06-01'
     )
     assert str(parse_script(english)) == english
+
+
+def test_ctrl_c_stops_a_long_read_at_the_next_page() -> None:
+    """A read works page after page without yielding to the event loop: Ctrl-C
+    still stops it at the next page, not when the whole scan is done."""
+    sandbox = make_sandbox(4000)
+    sandbox.faults = Faults(seed=3, latency=0.3, methods=("GET",))
+    asked: list[str] = []
+    handle = sandbox.handle
+
+    def counted(method: str, *rest: Any) -> Any:
+        asked.append(method)
+        return handle(method, *rest)
+
+    sandbox.handle = counted  # type: ignore[method-assign]
+    stop = threading.Event()
+
+    def interrupt_after_the_first_page() -> None:
+        while not stop.is_set() and len(asked) < 1:
+            stop.wait(0.01)
+        if not stop.is_set():
+            _thread.interrupt_main()
+
+    watcher = threading.Thread(target=interrupt_after_the_first_page)
+    with session(sandbox, scan_budget=None) as reading:
+        watcher.start()
+        try:
+            with pytest.raises(InterruptedRunError) as interrupted:
+                reading.run('read some SMS messages whose body contains "no such words"')
+        finally:
+            stop.set()
+            watcher.join()
+    assert len(asked) <= 2, asked  # four pages to scan: stopped after the one under way
+    assert interrupted.value.report["acts"] == []  # a read changes nothing
