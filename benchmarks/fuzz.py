@@ -86,8 +86,15 @@ Escape = dict[str, Any]
 """One broken invariant: ``kind`` (one of KINDS), ``detail`` (what happened),
 ``signature`` (what tells it apart from other escapes), maybe ``traceback``."""
 
-Check = Callable[[str], list[Escape]]
-"""A target: runs one input, answers the escapes it saw (none: all held)."""
+Options = Mapping[str, str]
+"""How a target runs an input, besides its text: ``format`` (of ``book run``),
+``timezone`` (the book's, for step and run)."""
+
+Check = Callable[[str, Options], list[Escape]]
+"""A target: runs one input's text with its options, answers the escapes it saw (none: all held)."""
+
+ZONES = ["UTC"] * 6 + ["Etc/GMT+12", "Pacific/Kiritimati", "America/New_York", "Australia/Lord_Howe"]
+"""The book's time zone for step and run: mostly UTC, sometimes one at an end of the offsets or odd."""
 
 
 def _limits() -> tuple[int, int, int, int]:
@@ -216,6 +223,8 @@ the six characters, for the parser to read)."""
 
 NUMBER_SLOTS = [
     "the x is {n}\nsay the x",
+    "the x is {n}",
+    'convert "{n}" to a number',
     "say {n}",
     "read the first {n} SMS messages",
     "read some SMS messages whose price is greater than {n}",
@@ -234,6 +243,11 @@ NUMBER_SLOTS = [
 ]
 
 DATE_SLOTS = [
+    "the x is {d}",
+    'convert "{d}" to a datetime',
+    "if now is between {d} and {d} then\n  say 1",
+    "the x is {d}\nif the x is before now then\n  say the x",
+    "read some SMS messages whose date sent is not between {d} and {d}",
     "read some SMS messages whose date sent is after {d}",
     "read some SMS messages whose date sent is between {d} and {d}",
     "read some SMS messages whose date created is on or before {d}",
@@ -268,11 +282,15 @@ def corpus(sids: Mapping[str, str] | None = None) -> list[str]:
 
 @dataclass(frozen=True)
 class Input:
-    """One generated input: its text, and how it was made (in words, short)."""
+    """One generated input: its text, how it was made (in words, short), and the options it runs with."""
 
     index: int
     text: str
     how: str
+    options: tuple[tuple[str, str], ...] = ()
+
+    def shown_options(self) -> str:
+        return " ".join(f"--{name} {value}" for name, value in self.options)
 
 
 def shown(text: str, room: int = 300) -> str:
@@ -479,7 +497,13 @@ def _random_text(rng: random.Random) -> tuple[str, str]:
 
 def make(seed: int, index: int, sentences: list[str]) -> Input:
     """Input ``index`` of ``seed``: the same for the same arguments."""
-    rng = random.Random(f"{seed}:{index}")
+    text, how = _made(random.Random(f"{seed}:{index}"), sentences)
+    rng = random.Random(f"{seed}:{index}:options")
+    options = (("format", rng.choice(["json", "table"])), ("timezone", rng.choice(ZONES)))
+    return Input(index, text, how, options)
+
+
+def _made(rng: random.Random, sentences: list[str]) -> tuple[str, str]:
     roll = rng.random()
     base_at = rng.randrange(len(sentences))
     base = sentences[base_at]
@@ -494,29 +518,25 @@ def make(seed: int, index: int, sentences: list[str]) -> Input:
     elif roll < 0.65:
         slot = rng.choice(NUMBER_SLOTS)
         number = rng.choice(NUMBERS)
-        return Input(index, slot.replace("{n}", number), f"number {shown(number, 40)} in {slot!r}")
+        return slot.replace("{n}", number), f"number {shown(number, 40)} in {slot!r}"
     elif roll < 0.72:
         slot = rng.choice(DATE_SLOTS)
         date = rng.choice(DATES)
-        return Input(index, slot.replace("{d}", date), f"date {date!r} in {slot!r}")
+        return slot.replace("{d}", date), f"date {date!r} in {slot!r}"
     elif roll < 0.78:
         other = rng.choice(sentences).split("\n")
         lines = base.split("\n")
         at = rng.randint(0, len(lines))
         text, how = "\n".join(lines[:at] + other + lines[at:]), "two sentences spliced"
     elif roll < 0.83:
-        text, how = _random_text(rng)
-        return Input(index, text, how)
+        return _random_text(rng)
     elif roll < 0.89:
-        text, how = _deep(rng)
-        return Input(index, text, how)
+        return _deep(rng)
     elif roll < 0.93:
-        text, how = _long(rng)
-        return Input(index, text, how)
+        return _long(rng)
     else:
-        text, how = _wide(rng)
-        return Input(index, text, how)
-    return Input(index, text, f"{how} of sentence {base_at} ({shown(base, 60)})")
+        return _wide(rng)
+    return text, f"{how} of sentence {base_at} ({shown(base, 60)})"
 
 
 # ---------------------------------------------------------------- the targets
@@ -649,7 +669,7 @@ def _text(stream: io.TextIOWrapper) -> str:
     return buffer.getvalue().decode("utf-8", "replace")
 
 
-def check_parse(text: str) -> list[Escape]:
+def check_parse(text: str, options: Options | None = None) -> list[Escape]:
     """``parse_script``: a tree or a BookError whose text and data can be shown;
     the tree prints as English that parses back to it."""
     from grammar import BookError, parse_script
@@ -690,8 +710,8 @@ class _Records(logging.Handler):
         self.records.append(record)
 
 
-def check_step(text: str) -> list[Escape]:
-    """``Session.step`` on a fresh copy of the sandbox, unconfirmed."""
+def check_step(text: str, options: Options | None = None) -> list[Escape]:
+    """``Session.step`` on a fresh copy of the sandbox, unconfirmed, in ``options["timezone"]``."""
     from book.connection import Connection, open_session
 
     path = _copy()
@@ -702,7 +722,12 @@ def check_step(text: str) -> list[Escape]:
     out, err = _captured()
     escapes: list[Escape] = []
     try:
-        session = open_session(sandbox=path, environ={"SMS_BOOK_NOW": NOW.isoformat()}, say=said.append)
+        session = open_session(
+            sandbox=path,
+            timezone=(options or {}).get("timezone", "UTC"),
+            environ={"SMS_BOOK_NOW": NOW.isoformat()},
+            say=said.append,
+        )
         try:
             with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
                 result = session.step(text)
@@ -740,14 +765,25 @@ def check_step(text: str) -> list[Escape]:
         _discard(path)
 
 
-def check_run(text: str, format: str = "json") -> list[Escape]:
-    """``book run --format FORMAT -e TEXT`` in process, on a fresh copy of the sandbox.
-    A text starting with '-' (which argparse would read as an option) goes in on stdin."""
+def check_run(text: str, options: Options | None = None) -> list[Escape]:
+    """``book run --format FORMAT --timezone ZONE -e TEXT`` in process (``options``:
+    format json unless told, timezone UTC unless told), on a fresh copy of the
+    sandbox. A text starting with '-' (which argparse would read as an option)
+    goes in on stdin."""
     from book.cli.main import main
     from book.sandbox import State
 
     path = _copy()
-    argv = ["run", "--sandbox", str(path), "--format", format]
+    format = (options or {}).get("format", "json")
+    argv = [
+        "run",
+        "--sandbox",
+        str(path),
+        "--format",
+        format,
+        "--timezone",
+        (options or {}).get("timezone", "UTC"),
+    ]
     argv += ["-"] if text.startswith("-") else ["-e", text]
     out, err = _captured()
     escapes: list[Escape] = []
@@ -804,16 +840,9 @@ def _no_constant(name: str) -> None:
     raise ValueError(f"{name} is not JSON")
 
 
-def book_targets(formats: Iterable[str] = ("json", "table")) -> dict[str, Check]:
-    """The three targets; ``run`` alternates its formats from one input to the next."""
-    cycle = list(formats)
-    turn = {"run": 0}
-
-    def run(text: str) -> list[Escape]:
-        turn["run"] += 1
-        return check_run(text, cycle[turn["run"] % len(cycle)])
-
-    return {"parse": check_parse, "step": check_step, "run": run}
+def book_targets() -> dict[str, Check]:
+    """The three targets."""
+    return {"parse": check_parse, "step": check_step, "run": check_run}
 
 
 # ---------------------------------------------------------------- the workers
@@ -840,10 +869,10 @@ def _serve(conn: Connection, targets: Mapping[str, Check], memory_mb: int) -> No
             return
         if message is None:
             return
-        name, text = message
+        name, text, options = message
         start, cpu = time.perf_counter(), time.process_time()
         try:
-            escapes = targets[name](text)
+            escapes = targets[name](text, options)
         except BaseException as error:  # noqa: BLE001 - whatever escapes is what we are looking for
             escapes = [from_exception(error)]
         conn.send((escapes, time.perf_counter() - start, time.process_time() - cpu))
@@ -980,7 +1009,7 @@ class Harness:
                     if job is LATER:
                         continue
                     try:
-                        worker.conn.send((job.target, job.input.text))
+                        worker.conn.send((job.target, job.input.text, dict(job.input.options)))
                     except (OSError, ValueError) as exc:
                         self._replace(worker)
                         yield Outcome(
@@ -1050,9 +1079,13 @@ class Harness:
             return f"{wall:.1f} s of wall time ({cpu:.1f} s of CPU time)"
         return None
 
-    def check(self, target: str, text: str, timeout: float | None = None) -> Outcome:
+    def check(
+        self, target: str, text: str, options: Options | None = None, timeout: float | None = None
+    ) -> Outcome:
         """One input on one target, now (one timeout is a hang)."""
-        job = Job(target, Input(-1, text, "check"), once=True, timeout=timeout)
+        job = Job(
+            target, Input(-1, text, "check", tuple((options or {}).items())), once=True, timeout=timeout
+        )
         for outcome in self.run([job]):
             return outcome
         raise AssertionError("a job gives an outcome")
@@ -1168,7 +1201,7 @@ def shrink_all(harness: Harness, tally: Tally, seconds: float) -> None:
         def still(text: str, found: Found = found) -> bool:
             return any(
                 e["kind"] == found.escape["kind"] and e["signature"] == found.escape["signature"]
-                for e in harness.check(found.target, text).escapes
+                for e in harness.check(found.target, text, dict(found.input.options)).escapes
             )
 
         smaller = shrink(still, found.input.text, seconds=seconds)
@@ -1233,6 +1266,10 @@ def report(tally: Tally, targets: list[str], seconds: float, arguments: argparse
             f"   smallest input ({found.target}): input {item.index}, {len(item.text):,} characters, made as: {item.how}"
         )
         lines.append(f"   input: {shown(item.text)}")
+        if found.target == "run":
+            lines.append(f"   options: {item.shown_options()}")
+        elif found.target == "step":
+            lines.append(f"   time zone: {dict(item.options).get('timezone', 'UTC')}")
         if found.shrunk is not None:
             lines.append(f"   shrunk to: {shown(found.shrunk)}")
         if found.measured:
@@ -1277,6 +1314,7 @@ def dumped(tally: Tally, targets: list[str], seconds: float, arguments: argparse
                 "target": found.target,
                 "index": found.input.index,
                 "how": found.input.how,
+                "options": dict(found.input.options),
                 "input": text(found.input.text),
                 "shrunk": None if found.shrunk is None else text(found.shrunk),
                 "given longer": found.measured,

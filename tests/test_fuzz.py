@@ -37,26 +37,26 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Any:
 # ------------------------------------------------------- the harness on itself
 
 
-def _raises(text: str) -> list[Any]:
+def _raises(text: str, options: Any) -> list[Any]:
     raise ValueError(f"cannot take {text!r}")
 
 
-def _hangs_in_c(text: str) -> list[Any]:
+def _hangs_in_c(text: str, options: Any) -> list[Any]:
     if "hang" in text:
         sum(itertools.repeat(1, 10**14))  # C code: no signal stops it, only the watchdog
     return []
 
 
-def _waits(text: str) -> list[Any]:
+def _waits(text: str, options: Any) -> list[Any]:
     time.sleep(60)  # no CPU used: the wall clock stops it
     return []
 
 
-def _dies(text: str) -> list[Any]:
+def _dies(text: str, options: Any) -> list[Any]:
     os._exit(3)
 
 
-def _fails_on_whose(text: str) -> list[Any]:
+def _fails_on_whose(text: str, options: Any) -> list[Any]:
     if "whose" in text:
         raise KeyError("whose")
     return []
@@ -81,7 +81,7 @@ def test_the_harness_catches_an_exception_a_hang_and_a_dying_worker() -> None:
         assert harness.check("raises", "x").escapes[0]["kind"] == "exception"
 
 
-def _fails_on_hang(text: str) -> list[Any]:
+def _fails_on_hang(text: str, options: Any) -> list[Any]:
     if "hang" in text:
         raise AssertionError("an input that hung in parse went on to another target")
     return []
@@ -178,14 +178,14 @@ def test_the_checks_see_a_broken_book(world: Any, monkeypatch: pytest.MonkeyPatc
     assert boom["signature"].startswith("RuntimeError at ")
     assert [e["kind"] for e in fuzz.check_step('say "leak"')] == ["secret shown"]
     assert [e["kind"] for e in fuzz.check_step('say "change"')] == ["changed >1 message"]
-    assert [e["kind"] for e in fuzz.check_run('say "leak"', "table")] == ["secret shown"]
-    assert [e["kind"] for e in fuzz.check_run('say "change"', "json")] == ["changed >1 message"]
-    assert [e["kind"] for e in fuzz.check_run('say "boom"', "json")] == ["exception"]
+    assert [e["kind"] for e in fuzz.check_run('say "leak"', {"format": "table"})] == ["secret shown"]
+    assert [e["kind"] for e in fuzz.check_run('say "change"', {"format": "json"})] == ["changed >1 message"]
+    assert [e["kind"] for e in fuzz.check_run('say "boom"', {"format": "json"})] == ["exception"]
 
     monkeypatch.setattr(book.cli.output.Output, "json", lambda self, data: print("{}\n{}"))
-    assert [e["kind"] for e in fuzz.check_run('say "two documents"', "json")] == ["non-JSON"]
+    assert [e["kind"] for e in fuzz.check_run('say "two documents"', {"format": "json"})] == ["non-JSON"]
     monkeypatch.setattr(book.cli.output.Output, "json", lambda self, data: print("oops") or 1 / 0)
-    assert [e["kind"] for e in fuzz.check_run('say "x"', "json")] == ["exception"]
+    assert [e["kind"] for e in fuzz.check_run('say "x"', {"format": "json"})] == ["exception"]
 
 
 # ---------------------------------------------------------- the book, fuzzed
