@@ -1430,6 +1430,7 @@ def main(argv: list[str] | None = None) -> int:
             print(
                 f"# input {item.index} of seed {arguments.seed} ({len(item.text):,} characters): {item.how}"
             )
+            print(f"# book run options: {item.shown_options()}")
             print(shown(item.text, 100_000))
             return 0
         total = arguments.inputs * len(targets)
