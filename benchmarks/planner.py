@@ -1,6 +1,6 @@
 """Requests and messages transferred: the planner against the naive way and the Kognitos example's way.
 
-    python benchmarks/planner.py [--messages 50000]
+    python benchmarks/planner.py [--messages 50000] [--growth-only]
 
 Seeds a sandbox with realistic messages and answers a fixed corpus of sentences
 three ways, counting requests and messages transferred:
@@ -18,6 +18,12 @@ Each read's answer is also checked against the reference evaluator. Goals
 fewer messages than naive on every selective sentence (one whose pushable part
 keeps at most a tenth of the account); for fully pushable filters, requests equal
 to the minimum, ceil(matches / 1000).
+
+It then reports the CPU time to plan a filter of 500, 1,000, 2,000 and 4,000
+alternatives (``sender number is "+14155550000" or sender number is ...``, and
+two other shapes) side by side, with the ratio of 4,000 to 1,000: about 4 when
+planning is linear in the filter's size, 16 when quadratic (issue 11: 13.6 s
+for 2,000 alternatives before). ``--growth-only`` reports only that.
 """
 
 from __future__ import annotations
@@ -25,14 +31,16 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import math
+import time
 from collections import Counter
+from collections.abc import Callable
 
 from book.client import Client
 from book.concepts import SmsMessage, message_from_wire
 from book.planner import plan
 from book.reading import Reader, Tally, order_key
 from book.sandbox import Sandbox, seed
-from grammar import And, Comparison, Filter, Not, Op, parse_script
+from grammar import And, Comparison, Filter, Not, NounPhrase, Op, Or, Text, parse_script
 from grammar.tree import Call
 from procedures import Binder, FixedClock, holds, python
 
@@ -120,6 +128,48 @@ def kognitos_way(
     return counting.transport.requests, transferred, found[:limit] if limit else found, honest
 
 
+GROWTH_SIZES = (500, 1000, 2000, 4000)
+
+
+def _sender(number: int) -> Comparison:
+    return Comparison(NounPhrase.of("sender number"), Op.IS, (Text(f"+1415555{number:04d}"),))
+
+
+def _body(number: int) -> Comparison:
+    return Comparison(NounPhrase.of("body"), Op.CONTAINS, (Text(f"word{number}"),))
+
+
+# Filters of N comparisons, built as trees: the grammar limits how long a line may be.
+GROWING: dict[str, Callable[[int], Filter]] = {
+    "an or of N sender numbers": lambda n: Or(tuple(_sender(i) for i in range(n))),
+    "not an or of N numbers": lambda n: Not(Or(tuple(_sender(i) for i in range(n)))),
+    "an or of N/2 ands": lambda n: Or(tuple(And((_sender(i), Not(_body(i)))) for i in range(n // 2))),
+}
+
+
+def planning_seconds(tree: Filter, binder: Binder) -> float:
+    """CPU seconds to plan a filter (the least of three runs), binding not counted."""
+    bound = binder.filter(tree, SmsMessage)
+    times = []
+    for _ in range(3):
+        start = time.process_time()
+        plan(bound).to_json()
+        times.append(time.process_time() - start)
+    return min(times)
+
+
+def growth(binder: Binder) -> None:
+    """The time to plan filters of 500 to 4,000 comparisons, side by side."""
+    print("CPU seconds to plan a filter of N comparisons (no request made)\n")
+    print("| filter | " + " | ".join(f"N = {size:,}" for size in GROWTH_SIZES) + " | 4,000 / 1,000 |")
+    print("|---|" + "---|" * (len(GROWTH_SIZES) + 1))
+    for name, make in GROWING.items():
+        seconds = {size: planning_seconds(make(size), binder) for size in GROWTH_SIZES}
+        ratio = seconds[4000] / seconds[1000] if seconds[1000] else math.inf
+        shown = " | ".join(f"{seconds[size]:.3f} s" for size in GROWTH_SIZES)
+        print(f"| {name} | {shown} | {ratio:.1f} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -131,7 +181,13 @@ def main() -> None:
         default=NOW,
         help="the sandbox's clock, fixed so that every run gives the same table (default %(default)s)",
     )
+    parser.add_argument(
+        "--growth-only", action="store_true", help="only the time to plan filters of growing size"
+    )
     arguments = parser.parse_args()
+    if arguments.growth_only:
+        growth(Binder(now=arguments.now, timezone=dt.UTC, resolve=None))
+        return
 
     sandbox = Sandbox(clock=FixedClock(arguments.now))
     seed(sandbox, arguments.messages, seed=2024)
@@ -227,6 +283,8 @@ def main() -> None:
             failures.append(f"#{number}: fewer than 10x fewer messages than naive")
     print()
     print("goals met" if not failures else "goals missed: " + "; ".join(failures))
+    print()
+    growth(binder)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,8 @@ is finished here, and the answer never depends on how it was split. A bound
 filter (procedures.binding) goes through small pure passes:
 
 1. ``normalise``: ``not`` pushed inward (``not (F OP V)`` is ``F OP' V or F is
-   empty``, since comparisons are false on missing values), and/or flattened,
-   constants folded;
+   empty``, since comparisons are false on missing values; ``not not F`` is
+   ``F``), and/or flattened, constants folded;
 2. ``simplify``: contradictions found (two senders, an empty date range, a
    comparison on a field also asked to be empty), which then need no request;
 3. ``terms``: the filter as an or of and-terms (``one of`` on a number or a day
@@ -16,6 +16,13 @@ filter (procedures.binding) goes through small pure passes:
    ``DateSent<``, or a fetch by sid) and what stays here;
 5. ``plan``: the queries, the residual (None when Twilio's answer is exact),
    the page size, and where each part of the user's filter went.
+
+Planning takes time about linear in the filter's size: repeats are found by
+keys made once for each node (never by comparing parts with each other), ``not``
+is carried down in one walk, and ``terms`` gives up as soon as it passes
+``MAX_TERMS``, so that it and ``push`` do at most that many times the filter's
+work (beyond it the read is one scan finished here, still exact).
+``benchmarks/planner.py`` gives the figures.
 
 >>> from grammar import parse_filter
 >>> from procedures import Binder
@@ -32,7 +39,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -46,7 +53,7 @@ __all__ = ["MAX_PAGE_SIZE", "MAX_QUERIES", "normalise", "plan", "push", "simplif
 
 MAX_PAGE_SIZE = 1000
 MAX_QUERIES = 16  # more branches than this: one scan instead
-MAX_TERMS = 64
+MAX_TERMS = 64  # more and-terms than this: not worked out at all
 
 Tree = Filter | bool
 
@@ -97,34 +104,51 @@ def _positive(comparison: Comparison, concept: type[Any]) -> Comparison:
     return comparison
 
 
-def _negate(tree: Tree, concept: type[Any]) -> Tree:
-    if isinstance(tree, bool):
-        return not tree
-    if isinstance(tree, Comparison):
-        if tree.op is Op.EMPTY:
-            return tree.replace(negated=not tree.negated)
-        flipped = _positive(tree.replace(negated=not tree.negated), concept)
-        return _fold(Or, [flipped, _empty(tree)], tree.span)
-    if isinstance(tree, And):
-        return _fold(Or, [_negate(part, concept) for part in tree.parts], tree.span)
-    if isinstance(tree, Or):
-        return _fold(And, [_negate(part, concept) for part in tree.parts], tree.span)
-    if isinstance(tree, Not):
-        return normalise(tree.part, concept)
-    raise TypeError(f"{type(tree).__name__} is not a filter")
+class _Keys:
+    """Structural keys for the nodes met while planning one filter: equal nodes get
+    equal keys, and a node's key is made once, from its parts' keys. A node's own
+    hash walks its whole subtree, so hashing at every level of a deep filter is
+    quadratic; these keys are not."""
+
+    def __init__(self) -> None:
+        self._known: dict[int, tuple[Filter, int]] = {}  # by id; the node is kept so its id stays its own
+        self._shapes: dict[object, int] = {}
+
+    def __call__(self, node: Filter) -> int:
+        known = self._known.get(id(node))
+        if known is not None:
+            return known[1]
+        shape: object = node  # a comparison: small, hashed as itself
+        if isinstance(node, (And, Or)):
+            shape = (type(node), tuple(self(part) for part in node.parts))
+        elif isinstance(node, Not):
+            shape = (Not, self(node.part))
+        key = self._shapes.setdefault(shape, len(self._shapes))
+        self._known[id(node)] = (node, key)
+        return key
 
 
-def _fold(kind: type[And] | type[Or], parts: Sequence[Tree], span: Span | None = None) -> Tree:
-    """An and (or an or) of ``parts``: flattened, constants folded, repeats dropped."""
+def _fold(
+    kind: type[And] | type[Or], parts: Sequence[Tree], span: Span | None = None, keys: _Keys | None = None
+) -> Tree:
+    """An and (or an or) of ``parts``: flattened, constants folded, repeats dropped.
+
+    Linear in the parts: repeats are found by key in a set, not by comparing
+    each part with those kept before it.
+    """
+    keys = _Keys() if keys is None else keys
     unit, zero = (True, False) if kind is And else (False, True)
     kept: list[Filter] = []
+    seen: set[int] = set()
     for part in parts:
         if part is zero:
             return zero
         if part is unit or isinstance(part, bool):
             continue
         for piece in part.parts if isinstance(part, kind) else (part,):
-            if piece not in kept:
+            key = keys(piece)
+            if key not in seen:
+                seen.add(key)
                 kept.append(piece)
     empties = {(_field(p), p.negated) for p in kept if isinstance(p, Comparison) and p.op is Op.EMPTY}
     if any((field, not negated) in empties for field, negated in empties):
@@ -134,22 +158,58 @@ def _fold(kind: type[And] | type[Or], parts: Sequence[Tree], span: Span | None =
     return kept[0] if len(kept) == 1 else kind(tuple(kept), span=span)
 
 
+def _alike(tree: And | Or, negated: bool) -> Iterator[tuple[Filter, bool]]:
+    """The parts of an and (an or) under ``negated``, with those of every part that
+    is the same after ``not`` is pushed in (``a and (b and not (c or d))``: a, b,
+    not c, not d), in order: flattened on the way down, so a chain of nested ands
+    is not copied again at each level."""
+    kind = type(tree)
+    stack: list[tuple[Filter, bool]] = [(part, negated) for part in reversed(tree.parts)]
+    while stack:
+        part, flipped = stack.pop()
+        if isinstance(part, Not):
+            stack.append((part.part, not flipped))
+        elif isinstance(part, (And, Or)) and (type(part) is kind) == (flipped == negated):
+            stack += [(inner, flipped) for inner in reversed(part.parts)]
+        else:
+            yield part, flipped
+
+
+def _normal(tree: Tree, concept: type[Any], negated: bool, keys: _Keys) -> Tree:
+    if isinstance(tree, bool):
+        return tree is not negated
+    if isinstance(tree, Comparison):
+        positive = _positive(tree, concept)
+        if not negated:
+            return positive
+        if positive.op is Op.EMPTY:
+            return positive.replace(negated=not positive.negated)
+        flipped = _positive(positive.replace(negated=not positive.negated), concept)
+        return _fold(Or, [flipped, _empty(positive)], positive.span, keys)
+    if isinstance(tree, Not):
+        return _normal(tree.part, concept, not negated, keys)
+    if isinstance(tree, (And, Or)):
+        kind: type[And] | type[Or] = type(tree)
+        if negated:
+            kind = Or if kind is And else And
+        parts = [_normal(part, concept, flipped, keys) for part, flipped in _alike(tree, negated)]
+        return _fold(kind, parts, tree.span, keys)
+    raise TypeError(f"{type(tree).__name__} is not a filter")
+
+
 def normalise(tree: Tree, concept: type[Any] = SmsMessage) -> Tree:
-    """``not`` pushed inward, and/or flattened, constants folded.
+    """``not`` pushed inward (``not (F OP V)`` is ``F OP' V or F is empty``, since
+    comparisons are false on missing values; ``not not F`` is ``F``), and/or
+    flattened, constants folded.
+
+    One walk down the tree, carrying whether an odd number of ``not`` is above:
+    linear in the filter's size, however many ``not`` and however deep.
 
     >>> from grammar import parse_filter
     >>> print(normalise(parse_filter('not (status is "sent" and date sent is before 2024-03-01)')))
     status is not "sent" or status is empty or date sent is on or after 2024-03-01 or date sent is empty
     """
-    if isinstance(tree, bool):
-        return tree
-    if isinstance(tree, Comparison):
-        return _positive(tree, concept)
-    if isinstance(tree, Not):
-        return _negate(normalise(tree.part, concept), concept)
-    if isinstance(tree, (And, Or)):
-        return _fold(type(tree), [normalise(part, concept) for part in tree.parts], tree.span)
-    raise TypeError(f"{type(tree).__name__} is not a filter")
+    return _normal(tree, concept, False, _Keys())
 
 
 # -------------------------------------------------------------- 2 simplify
@@ -261,15 +321,18 @@ def simplify(tree: Tree, concept: type[Any] = SmsMessage, timezone: dt.tzinfo = 
     >>> simplify(parse_filter("date sent is after 2024-03-02 and date sent is before 2024-03-02"))
     False
     """
-    if isinstance(tree, And):
-        folded = _fold(And, [simplify(part, concept, timezone) for part in tree.parts], tree.span)
-        if isinstance(folded, And) and _contradicts(folded.parts, concept, timezone):
-            return False
-        if isinstance(folded, Comparison) and _contradicts((folded,), concept, timezone):
-            return False
-        return folded
+    return _simplified(tree, concept, timezone, _Keys())
+
+
+def _simplified(tree: Tree, concept: type[Any], timezone: dt.tzinfo, keys: _Keys) -> Tree:
     if isinstance(tree, Or):
-        return _fold(Or, [simplify(part, concept, timezone) for part in tree.parts], tree.span)
+        return _fold(Or, [_simplified(part, concept, timezone, keys) for part in tree.parts], tree.span, keys)
+    if isinstance(tree, And):
+        tree = _fold(
+            And, [_simplified(part, concept, timezone, keys) for part in tree.parts], tree.span, keys
+        )
+        if isinstance(tree, And) and _contradicts(tree.parts, concept, timezone):
+            return False
     if isinstance(tree, Comparison) and _contradicts((tree,), concept, timezone):
         return False
     return tree
@@ -292,28 +355,37 @@ def _splittable(comparison: Comparison) -> bool:
 
 
 def _dnf(tree: Tree) -> list[list[Comparison]]:
+    """The or of and-terms, or ``_TooMany`` as soon as it would pass ``MAX_TERMS``:
+    its work is bounded by ``MAX_TERMS`` times the filter's size, never by the
+    product of the alternatives."""
     if tree is True:
         return [[]]
     if tree is False:
         return []
     if isinstance(tree, Comparison):
         if _splittable(tree):
+            if len(tree.values) > MAX_TERMS:
+                raise _TooMany
             return [[tree.replace(op=Op.IS, values=(value,))] for value in tree.values]
         return [[tree]]
     if isinstance(tree, Or):
-        found = [term for part in tree.parts for term in _dnf(part)]
-    elif isinstance(tree, And):
-        found = [[]]
+        found: list[list[Comparison]] = []
         for part in tree.parts:
-            options = _dnf(part)
-            if len(found) * len(options) > MAX_TERMS:
+            found += _dnf(part)
+            if len(found) > MAX_TERMS:
                 raise _TooMany
-            found = [left + right for left, right in itertools.product(found, options)]
-    else:
-        raise TypeError(f"{type(tree).__name__} is not in normal form")
-    if len(found) > MAX_TERMS:
-        raise _TooMany
-    return found
+        return found
+    if isinstance(tree, And):
+        options: list[list[list[Comparison]]] = []
+        count = 1
+        for part in tree.parts:
+            options.append(_dnf(part))
+            count *= len(options[-1])
+            if count > MAX_TERMS:
+                raise _TooMany
+        # Each term made once, from its pieces: no term is copied again for each later part.
+        return [[c for piece in choice for c in piece] for choice in itertools.product(*options)]
+    raise TypeError(f"{type(tree).__name__} is not in normal form")
 
 
 def terms(tree: Tree) -> list[list[Comparison]] | None:
@@ -472,9 +544,12 @@ def _placements(
     user: Filter | None, pushed: list[Pushed], split: bool, scanned: bool
 ) -> tuple[Placement, ...]:
     reasons: dict[str, str] = {}
+    written: set[int] = set()  # and-terms share their comparisons: each is written out once
     for term in pushed:
         for comparison, why in term.reasons.items():
-            reasons.setdefault(str(comparison), why)
+            if id(comparison) not in written:
+                written.add(id(comparison))
+                reasons.setdefault(str(comparison), why)
     found = []
     for part in _conjuncts(user):
         text = str(part)
@@ -515,7 +590,10 @@ def plan(
     zone = getattr(timezone, "key", None) or str(timezone)
     if limit is not None and limit < 1:
         raise ValueError("a limit is 1 or more")
-    normal = simplify(normalise(tree if tree is not None else True, concept), concept, timezone)
+    keys = _Keys()  # one set of keys for both passes: the nodes normalise makes are keyed once
+    normal = _simplified(
+        _normal(tree if tree is not None else True, concept, False, keys), concept, timezone, keys
+    )
     if normal is False:
         placements = tuple(
             Placement(str(part), "nowhere", "no message can match: nothing is asked")
