@@ -8,7 +8,7 @@ This package imports nothing else of the project.
 """
 
 from grammar.errors import BookError, EnglishSyntaxError
-from grammar.limits import check_number
+from grammar.limits import check_moment, check_number
 from grammar.parser import parse_filter, parse_name, parse_script
 from grammar.render import operator_words, render
 from grammar.tree import (
@@ -77,6 +77,7 @@ __all__ = [
     "Use",
     "Value",
     "When",
+    "check_moment",
     "check_number",
     "operator_words",
     "parse_filter",

@@ -20,7 +20,17 @@ from __future__ import annotations
 import math
 from decimal import Decimal
 
-__all__ = ["DEPTH", "DIGITS", "LINE", "SCRIPT", "check_number", "number_range"]
+__all__ = [
+    "DEPTH",
+    "DIGITS",
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "LINE",
+    "SCRIPT",
+    "check_moment",
+    "check_number",
+    "number_range",
+]
 
 LINE = 10_000
 """The most characters a line may hold."""
@@ -34,6 +44,28 @@ and the most ``not``s and parentheses a comparison may be inside."""
 
 DIGITS = 30
 """The most digits a number has before its decimal point, and the most after it."""
+
+FIRST_YEAR, LAST_YEAR = 2, 9998
+"""The years of the dates and times the book takes: a day further out would
+overflow Python's dates once a time zone or an offset moves it."""
+
+
+def check_moment(value: object) -> None:
+    """Nothing when ``value`` (a date, or a date and time) is in the years the
+    book takes; else ``ValueError`` saying so.
+
+    >>> import datetime as dt
+    >>> check_moment(dt.datetime(9999, 12, 31, 23, 59, tzinfo=dt.timezone(dt.timedelta(hours=-14))))
+    Traceback (most recent call last):
+    ...
+    ValueError: 9999-12-31T23:59:00-14:00 is outside the dates the book works with (the years 2 to 9998)
+    """
+    import datetime as dt
+
+    if isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(
+            f"{value.isoformat()} is outside the dates the book works with (the years {FIRST_YEAR} to {LAST_YEAR})"
+        )
 
 
 def number_range() -> str:

@@ -210,7 +210,10 @@ class Transformer:
             raise _error(
                 f"{token} is not a date in the calendar", token, "Write dates as YYYY-MM-DD."
             ) from exc
-        return Date(value, span=token_span(token))
+        try:
+            return Date(value, span=token_span(token))
+        except ValueError as exc:  # outside the years of limits.py
+            raise _error(str(exc), token, "Write a date in the years the book works with.") from None
 
     def datetime(self, children: list[Token]) -> DateTime:
         (token,) = children
@@ -222,7 +225,10 @@ class Transformer:
                 token,
                 "Write a date and time as 2024-03-01T15:00:00Z, or with an offset such as +02:00.",
             ) from exc
-        return DateTime(value, span=token_span(token))
+        try:
+            return DateTime(value, span=token_span(token))
+        except ValueError as exc:  # outside the years of limits.py
+            raise _error(str(exc), token, "Write a date and time in the years the book works with.") from None
 
     def relative(self, children: list[Token]) -> Relative:
         span = span_of(children)

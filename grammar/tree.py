@@ -20,7 +20,7 @@ import re
 from decimal import Decimal
 from enum import Enum
 
-from grammar.limits import check_number
+from grammar.limits import check_moment, check_number
 from grammar.node import Record, attribute
 
 __all__ = [
@@ -153,12 +153,17 @@ class Date(Value):
     def __post_init__(self) -> None:
         if isinstance(self.value, dt.datetime):
             raise TypeError("a Date holds a date; use DateTime for a date and a time")
+        check_moment(self.value)
 
 
 class DateTime(Value):
-    """An instant; without an offset it is read in the book's time zone."""
+    """An instant; without an offset it is read in the book's time zone. Dates and
+    times are in the years of limits.py, so that no zone moves one out of Python's."""
 
     value: dt.datetime
+
+    def __post_init__(self) -> None:
+        check_moment(self.value)
 
 
 class When(Enum):

@@ -41,9 +41,11 @@ from grammar import (
     Text,
     Value,
     When,
+    check_moment,
     check_number,
     operator_words,
 )
+from grammar.limits import FIRST_YEAR, LAST_YEAR
 from procedures.concepts import Concept, field_of
 from procedures.errors import RunError, ValueTypeError
 from procedures.evaluate import OPERATORS, compare, is_empty, kind_of_value, literal, type_name
@@ -72,16 +74,15 @@ def _kind_words(value: Any) -> str:
     return f"a {getattr(value, 'english', type(value).__name__)}"
 
 
-FIRST_YEAR, LAST_YEAR = 2, 9998  # days around these years overflow Python's dates once zones apply
-
-
 def _in_range(value: Any, node: Value) -> Any:
-    """A date or time the English can work with: between the years 2 and 9998."""
-    if isinstance(value, dt.date) and not FIRST_YEAR <= value.year <= LAST_YEAR:
+    """A date or time the English can work with: in the years of grammar's limits."""
+    try:
+        check_moment(value)
+    except ValueError:
         raise ValueTypeError(
             f"{node} is outside the dates the book works with (the years {FIRST_YEAR} to {LAST_YEAR})",
             span=node.span,
-        )
+        ) from None
     return value
 
 
@@ -119,7 +120,9 @@ class Binder:
                 raise ValueTypeError(f"{node} is further from now than any date", span=node.span) from None
             return _in_range(moment, node)
         if isinstance(node, Reference):
-            return self.typed(node)[0]
+            return _in_range(
+                self.typed(node)[0], node
+            )  # a procedure's date, too, is checked where it is used
         raise TypeError(f"{type(node).__name__} is not a value")
 
     def typed(self, node: Value) -> tuple[Any, Type | None]:

@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 from decimal import Decimal, InvalidOperation
+from typing import TypeVar
 
-from grammar import check_number
+from grammar import check_moment, check_number
 from grammar.errors import brief
 from procedures.errors import ValueTypeError
 from procedures.registry import Registry
 from procedures.runtime import Context
 
 __all__ = ["core"]
+
+T = TypeVar("T", dt.date, dt.datetime)
 
 core = Registry()
 
@@ -47,7 +50,7 @@ def convert_to_datetime(text: str, context: Context) -> dt.datetime:
                 f'"{text}" is not a date and time',
                 hint="Write it as 2024-03-01T15:00:00Z, or with an offset such as +02:00.",
             ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=context.timezone)
+    return _in_years(moment if moment.tzinfo else moment.replace(tzinfo=context.timezone), text)
 
 
 @core.procedure("to convert a *text* to a (date)")
@@ -61,9 +64,19 @@ def convert_to_date(text: str) -> dt.date:
         convert "2024-03-01" to a date
     """
     try:
-        return dt.date.fromisoformat(text.strip())
+        day = dt.date.fromisoformat(text.strip())
     except ValueError as exc:
         raise ValueTypeError(f'"{text}" is not a date', hint="Write it as 2024-03-01.") from exc
+    return _in_years(day, text)
+
+
+def _in_years(value: T, text: str) -> T:
+    """A converted date or time, if it is in the years the book works with."""
+    try:
+        check_moment(value)
+    except ValueError as exc:
+        raise ValueTypeError(str(exc), hint="The book works with dates in the years 2 to 9998.") from None
+    return value
 
 
 @core.procedure("to convert a *text* to a (number)")

@@ -78,7 +78,10 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             return value.isoformat()
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        try:
+            return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        except OverflowError:  # at the very edge of Python's dates: kept with its own offset
+            return value.isoformat()
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, Concept):
@@ -169,18 +172,19 @@ class Session:
         self.journal = Journal(self.safeguards())
         """What the latest run did (effects.py): its report is what went out, after a failure too."""
 
-    def run(self, text: str | Script) -> Result:
+    def run(self, text: str | Script, parsed: Script | None = None) -> Result:
         """Run a script (or one step); ``BookError`` when something is wrong, and
         ``InterruptedRunError``, with what was done, when Ctrl-C stops it.
 
         In the main thread, the first Ctrl-C cancels the run instead of raising
         wherever Python happens to be (where it could be lost): the run unwinds,
         what was in flight is recorded as unknown, and the report is raised. A
-        second Ctrl-C stops at once."""
+        second Ctrl-C stops at once. ``parsed``: the script of ``text``, when the
+        caller has parsed it already (it is not parsed again)."""
         if self._loop is None or self._loop.is_closed():
             self._loop = asyncio.new_event_loop()
         loop = self._loop
-        task = loop.create_task(self.arun(text))
+        task = loop.create_task(self.arun(text, parsed))
         interrupted = False
 
         def interrupt(signum: int, frame: Any) -> None:
@@ -218,10 +222,10 @@ class Session:
                 return value
         return Safeguards()
 
-    async def arun(self, text: str | Script) -> Result:
+    async def arun(self, text: str | Script, parsed: Script | None = None) -> Result:
         """``run`` for callers that already have an event loop."""
         self.journal = Journal(self.safeguards())
-        script = parse_script(text) if isinstance(text, str) else text
+        script = parsed if parsed is not None else parse_script(text) if isinstance(text, str) else text
         source = text if isinstance(text, str) else str(script)
         said: list[str] = []
 

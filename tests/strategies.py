@@ -42,7 +42,7 @@ from grammar import (
     Value,
     When,
 )
-from grammar.limits import DIGITS
+from grammar.limits import DIGITS, FIRST_YEAR, LAST_YEAR
 
 _GRAMMAR = (Path(__file__).parent.parent / "grammar" / "english.lark").read_text(encoding="utf-8")
 KEYWORDS = sorted(set(re.findall(r'^[A-Z_]+: "([a-z]+)"i$', _GRAMMAR, re.MULTILINE)))
@@ -76,8 +76,9 @@ numbers = (
     .flatmap(lambda places: st.decimals(min_value=-(10**12), max_value=10**12, places=places))
     .map(Number)
 )
-dates = st.dates().map(Date)
-datetimes = st.datetimes(timezones=st.none() | st.just(dt.UTC) | _offsets).map(DateTime)
+_FIRST, _LAST = dt.datetime(FIRST_YEAR, 1, 1), dt.datetime(LAST_YEAR, 12, 31, 23, 59, 59)
+dates = st.dates(_FIRST.date(), _LAST.date()).map(Date)  # the years the book takes (grammar/limits.py)
+datetimes = st.datetimes(_FIRST, _LAST, timezones=st.none() | st.just(dt.UTC) | _offsets).map(DateTime)
 relatives = st.one_of(
     st.sampled_from([When.NOW, When.TODAY, When.YESTERDAY, When.TOMORROW]).map(Relative),
     st.builds(

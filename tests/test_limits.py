@@ -394,3 +394,39 @@ def test_a_step_with_not_json_numbers_gives_json(session: Session) -> None:
     assert reply["error"]["kind"] == "syntax"
     json.dumps(reply, allow_nan=False)
     assert session.step("the x is -" + "9" * DIGITS)["result"] == -int("9" * DIGITS)
+
+
+# dates and times at the edges of Python's (found by benchmarks/fuzz.py)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the x is 0001-01-01T00:00:00+14:00\nif the x is before now then\n  say the x",
+        "if 9999-12-31T23:59:59-14:00 is after now then\n  say 9999-12-31T23:59:59-14:00",
+        "the x is 9999-12-31T23:59:59-14:00",
+        "the x is 9999-12-31",
+        "read some SMS messages whose date sent is after 0001-01-01",
+    ],
+)
+def test_a_date_outside_the_years_the_book_takes_is_refused_where_it_is_written(text: str) -> None:
+    error = _syntax(text)
+    assert "outside the dates the book works with (the years 2 to 9998)" in error.message
+
+
+@pytest.mark.parametrize(
+    "text", ['convert "9999-12-31T23:59:59-14:00" to a datetime', 'convert "0001-01-01" to a date']
+)
+def test_a_converted_date_outside_the_years_is_a_value_error(session: Session, text: str) -> None:
+    with _quick():
+        answer = session.step(text)
+    assert answer["error"]["kind"] == "value" and "the years 2 to 9998" in answer["error"]["message"]
+
+
+def test_the_edges_of_the_years_work_in_any_time_zone() -> None:
+    for zone in ("Etc/GMT+12", "Etc/GMT-14", "UTC"):
+        with Session(Registry(), clock=FixedClock(NOW), timezone=zone, say=lambda line: None) as edge:
+            for text in ("the x is 9998-12-31T23:59", "the x is 0002-01-01T00:00", "the x is 9998-12-31"):
+                answer = edge.step(text)
+                assert "error" not in answer, (zone, text, answer)
+                json.dumps(answer, allow_nan=False)

@@ -112,7 +112,7 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     printing = output.format != "json"
     session, stop = session_for(arguments, output, output.said if printing else (lambda line: None))
     try:
-        result = session.run(text)
+        result = session.run(text, script)  # parsed once, above
     except BookError as error:
         stop()
         output.failed = session.error_data(error)  # what went out is shown with the error

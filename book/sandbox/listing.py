@@ -175,6 +175,7 @@ def list_page(
         before=before,
         size=size + 1,
         asof=asof,
+        now=now,
     )
     more = len(rows) > size
     rows = rows[:size] if before is None else rows[-size:] if more else rows

@@ -137,6 +137,7 @@ class Messages(Store):
         before: tuple[int, str] | None,
         size: int,
         asof: int | None = None,
+        now: int | None = None,
     ) -> list[Row]:
         """Up to ``size`` messages in the order, newest first, filtered, strictly after
         (older than) ``after`` or, for a page backwards, strictly before ``before``;
@@ -145,8 +146,10 @@ class Messages(Store):
         ``asof``: the order and the date-sent filter as they stood at that moment
         (when a pagination began), so that what is sent meanwhile does not move in
         the order: a message's place is its date sent if it was sent by then, else
-        its date created. Only messages whose ``sort`` is later than ``asof`` can
-        have moved, and they are few: they are placed here, one by one."""
+        its date created. Only messages whose ``sort`` is later than ``asof`` and
+        not later than ``now`` can have moved (the lifecycle dates what it does
+        with the time it does it; a message dated past ``now`` came so, loaded or
+        seeded, and never moved), and they are few: they are placed here, one by one."""
         where = ["account = ?"]
         values: list[Any] = [account]
         if to is not None:
@@ -167,9 +170,10 @@ class Messages(Store):
         if sent_until is not None:
             where.append("sort < ? AND sent < ?")
             values += [sent_until, sent_until]
-        if asof is not None:
-            where.append("sort <= ?")
-            values.append(asof)
+        moving = asof is not None and now is not None and now > asof
+        if moving:
+            where.append("(sort <= ? OR sort > ?)")
+            values += [asof, now]
         descending = before is None
         if after is not None:
             where.append("(sort, sid) < (?, ?)")
@@ -183,9 +187,11 @@ class Messages(Store):
         query = f"SELECT {columns} FROM messages WHERE {' AND '.join(where)} ORDER BY {order} LIMIT ?"  # noqa: S608
         with self._read() as db:
             rows = [Row(*found) for found in db.execute(query, [*values, size])]
-            if asof is not None and not dated:  # (sent after asof: not sent as of then, so never dated)
-                late = f"SELECT {columns} FROM messages WHERE {' AND '.join(filters)} AND sort > ?"  # noqa: S608
-                moved = [Row(*found) for found in db.execute(late, [*filtered, asof])]
+            if moving and not dated:  # (sent after asof: not sent as of then, so never dated)
+                late = (
+                    f"SELECT {columns} FROM messages WHERE {' AND '.join(filters)} AND sort > ? AND sort <= ?"  # noqa: S608
+                )
+                moved = [Row(*found) for found in db.execute(late, [*filtered, asof, now])]
                 moved = [row.replace(sort=_created(row)) for row in moved]
                 rows = _merge(rows, moved, after=after, before=before, size=size)
         return rows if descending else rows[::-1]
