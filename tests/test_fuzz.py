@@ -149,7 +149,7 @@ def test_the_checks_see_a_broken_book(world: Any, monkeypatch: pytest.MonkeyPatc
     monkeypatch.setenv("SMS_BOOK_NOW", fuzz.NOW.isoformat())
     real_run = procedures.session.Session.run
 
-    def run(self: Any, text: str) -> Any:
+    def run(self: Any, text: str, parsed: Any = None) -> Any:
         if "nan" in text:
             return procedures.session.Result("nan", ())
         if "boom" in text:
@@ -162,7 +162,7 @@ def test_the_checks_see_a_broken_book(world: Any, monkeypatch: pytest.MonkeyPatc
                     "UPDATE messages SET status = 'failed' WHERE sid IN (?, ?)",
                     (world.sids["sid0"], world.sids["sid1"]),
                 )
-        return real_run(self, text)
+        return real_run(self, text, parsed)
 
     real_to_dict = procedures.session.Result.to_dict
 
