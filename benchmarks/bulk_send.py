@@ -87,7 +87,7 @@ def main() -> None:
         try:
             started = time.perf_counter()
             result = subprocess.run(
-                [book, "run", "-", "--format", "json", "--concurrency", str(arguments.concurrency)],
+                [book, "run", "-", "--yes", "--format", "json", "--concurrency", str(arguments.concurrency)],
                 input=SCRIPT.format(count=arguments.messages, body="from the book"),
                 capture_output=True,
                 text=True,
