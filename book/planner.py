@@ -541,8 +541,11 @@ def _conjuncts(tree: Filter | None) -> list[Filter]:
 
 
 def _placements(
-    user: Filter | None, pushed: list[Pushed], split: bool, scanned: bool
+    user: Filter | None, pushed: list[Pushed], split: bool, scanned: str | None
 ) -> tuple[Placement, ...]:
+    """Where each part of the user's filter went. ``scanned``: why every message
+    is read, when it is (then nothing was sent to Twilio, whatever one
+    alternative alone could have sent)."""
     reasons: dict[str, str] = {}
     written: set[int] = set()  # and-terms share their comparisons: each is written out once
     for term in pushed:
@@ -567,11 +570,8 @@ def _placements(
                 "split",
                 "made the read several queries, one for each alternative, merged newest first",
             )
-        elif scanned and isinstance(part, Or):
-            where, why = (
-                "here",
-                "kept here: one of its alternatives has nothing Twilio can filter on, so every message is read",
-            )
+        elif scanned:
+            where, why = "here", f"kept here: {scanned}, so every message is read"
         else:
             where, why = "here", reasons.get(text, "kept here: Twilio cannot filter on it")
         found.append(Placement(text, where, why))
@@ -631,9 +631,20 @@ def plan(
         residual,
         limit,
         size,
-        _placements(tree, pushed, len(queries) > 1, scan and len(split or []) != 1),
+        _placements(tree, pushed, len(queries) > 1, _scanned(split, pushed) if scan else None),
         zone,
     )
+
+
+def _scanned(split: list[Any] | None, pushed: list[Pushed]) -> str | None:
+    """Why a read of several alternatives reads every message (None: it has one)."""
+    if split is None:
+        return f"it has more alternatives than the {MAX_TERMS} the book works out"
+    if len(split) == 1:
+        return None
+    if len(pushed) > MAX_QUERIES:
+        return f"its {len(pushed):,} alternatives are more than the {MAX_QUERIES} queries a read makes"
+    return "one of its alternatives has nothing Twilio can filter on"
 
 
 def _and(parts: Sequence[Comparison]) -> Filter | None:

@@ -96,6 +96,25 @@ def test_no_filter_is_an_export() -> None:
     assert planned(None, limit=20).page_size == 20
 
 
+@pytest.mark.parametrize(
+    ("alternatives", "reason"),
+    [
+        (17, "its 17 alternatives are more than the 16 queries a read makes"),
+        (80, "it has more alternatives than the 64 the book works out"),
+    ],
+)
+def test_a_scan_says_why_every_message_is_read(alternatives: int, reason: str) -> None:
+    senders = " or ".join(f'sender number is "+1415555{n:04d}"' for n in range(alternatives))
+    result = planned(f"({senders}) and date sent is after 2024-03-01")
+    assert result.to_json()["queries"] == [{"kind": "list", "params": {}}]
+    assert [p.where for p in result.placements] == ["here", "here"]  # nothing was sent to Twilio
+    assert all(p.why == f"kept here: {reason}, so every message is read" for p in result.placements)
+    mixed = planned('sender number is "+15005550006" or body contains "refund"')
+    assert mixed.placements[0].why == (
+        "kept here: one of its alternatives has nothing Twilio can filter on, so every message is read"
+    )
+
+
 def test_every_part_is_placed_with_a_reason() -> None:
     result = planned(
         'sender number is "+15005550006" and date sent is before 2024-03-01 and body contains "refund"'
