@@ -64,7 +64,7 @@ def _answered(sandbox: Sandbox, account: str, message: dict[str, Any]) -> dict[s
     if delivery.status is not None and 200 <= delivery.status < 300:
         for text in replies(delivery.answer):
             form = [("To", str(message["from"])), ("From", str(message["to"])), ("Body", text)]
-            with sandbox.callbacks.gathering(), sandbox.state.transaction():
+            with sandbox.state.transaction():  # a reply has no StatusCallback: nothing to call back
                 reply = json.loads(create(sandbox, account, form).body)
                 row = sandbox.state.get(account, reply["sid"])
                 if row is not None:  # a reply made by TwiML is Twilio's outbound-reply
