@@ -91,7 +91,7 @@ def test_a_change_cut_short_by_a_cancellation_is_not_reported_as_done() -> None:
     from typing import cast
 
     from book.concepts import SmsMessage
-    from book.procedures import _each
+    from book.procedures.messages import _each
     from grammar import BookError
     from procedures import Context
 

@@ -1,4 +1,4 @@
-"""The Twilio book's procedures: send, read, redact, cancel and delete SMS messages.
+"""The Twilio book's SMS message procedures: send, read, redact, cancel and delete.
 
 Registered in the default registry when this module is imported; each finds the
 connection (Twilio or the sandbox) and the run's settings through its context.
