@@ -10,6 +10,7 @@ against them, a script or one step at a time, and the reference evaluator
 from procedures.binding import Binder
 from procedures.clock import Clock, FixedClock, SystemClock
 from procedures.concepts import Concept, Field, field_of, fields_of, refers_to
+from procedures.context import Context
 from procedures.core import core
 from procedures.errors import (
     AmbiguousReferenceError,
@@ -26,7 +27,7 @@ from procedures.errors import (
 from procedures.evaluate import OPERATORS, compare, day_start, holds, literal, python
 from procedures.kinds import Choices, Exact, Hidden, Kind, Phone, PhoneNumber, Type, normalise_phone, type_of
 from procedures.registry import Input, Procedure, Registry, procedure, registry
-from procedures.runtime import Context, LoopError
+from procedures.runtime import LoopError
 from procedures.scope import Scope, describe
 from procedures.session import Result, Session, jsonable, timezone_named
 from procedures.vocabulary import vocabulary, vocabulary_markdown

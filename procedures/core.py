@@ -15,9 +15,9 @@ from typing import TypeVar
 
 from grammar import check_moment, check_number
 from grammar.errors import brief
+from procedures.context import Context
 from procedures.errors import ValueTypeError
 from procedures.registry import Registry
-from procedures.runtime import Context
 
 __all__ = ["core"]
 

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from grammar import Call, Determiner, EnglishSyntaxError, Filter, NounPhrase, ProcedureName, parse_name
 from grammar.node import Record
 from procedures.concepts import Concept
+from procedures.context import Context
 from procedures.docstrings import Docstring, read_docstring
 from procedures.effects import Effect
 from procedures.errors import RegistrationError, UnknownArgumentError, UnknownCallError
@@ -124,8 +125,6 @@ def _is_filter(annotation: Any) -> bool:
 
 
 def _is_context(annotation: Any) -> bool:
-    from procedures.runtime import Context
-
     return annotation is Context
 
 
