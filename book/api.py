@@ -5,7 +5,7 @@ module builds and hand back what they receive; everything else (paths,
 form encoding, list parameters, paging, error bodies) happens here, in plain
 functions that tests call directly.
 
->>> api = MessagesApi("https://api.twilio.com", "AC" + "a" * 32)
+>>> api = Api("https://api.twilio.com", "AC" + "a" * 32)
 >>> request = api.list({"To": "+14155550100", "DateSent>": "2024-03-01"}, page_size=5)
 >>> request.method, request.path
 ('GET', '/2010-04-01/Accounts/ACaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa/Messages.json?To=%2B14155550100&DateSent%3E=2024-03-01&PageSize=5')
@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from enum import Enum
 from typing import Any, Protocol
@@ -34,14 +34,15 @@ from book.errors import (
     TwilioError,
     UnexpectedResponseError,
 )
-from book.wire import API_VERSION, WireMessage, WirePage
+from book.resource import Resource
+from book.resources.messages import MESSAGES
+from book.wire import Page
 from grammar.node import Record
 
 __all__ = [
-    "FILTERS",
     "MAX_PAGE_SIZE",
+    "Api",
     "CreateMessage",
-    "MessagesApi",
     "Request",
     "Response",
     "Safety",
@@ -49,15 +50,15 @@ __all__ = [
     "maybe_done",
     "outcome_unknown",
     "read_deleted",
-    "read_message",
+    "read_json",
+    "read_one",
     "read_page",
 ]
 
-FILTERS = ("To", "From", "DateSent", "DateSent<", "DateSent>")
 MAX_PAGE_SIZE = 1000
 MAX_MEDIA = 10
 MAX_BODY = 1600
-MESSAGE_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
+MESSAGE_SID = MESSAGES.sid
 MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 
 
@@ -216,8 +217,10 @@ class CreateMessage(Record):
         return tuple(pairs)
 
 
-class MessagesApi:
-    """Builds the requests of one account's Messages resource on one host.
+class Api:
+    """Builds the requests of one account's resources on one host (each resource
+    declared in book/resources/): list, fetch, update, delete, and the raw
+    requests of ``request``.
 
     A base URL with credentials in it (``user:password@host``) is refused
     (``ConfigurationError``): no request carries them, so httpx never sees them.
@@ -226,36 +229,38 @@ class MessagesApi:
     def __init__(self, base_url: str, account_sid: str) -> None:
         self.base_url = checked_url(base_url).rstrip("/")
         self.account_sid = account_sid
-        self.collection = f"/{API_VERSION}/Accounts/{account_sid}/Messages.json"
-
-    def _one(self, sid: str) -> str:
-        if not MESSAGE_SID.fullmatch(sid):
-            raise InvalidRequestError(
-                f"{sid!r} is not a message sid: SM or MM followed by 32 hexadecimal digits"
-            )
-        return f"{self.base_url}/{API_VERSION}/Accounts/{self.account_sid}/Messages/{sid}.json"
+        self.collection = MESSAGES.collection(account_sid)
 
     def create(self, message: CreateMessage) -> Request:
         """POST Messages.json, form-encoded."""
         message.check()
         return Request("POST", self.base_url + self.collection, message.form(), Safety.CREATE)
 
-    def list(self, filters: Mapping[str, str | dt.date], *, page_size: int = 50) -> Request:
-        """GET Messages.json with Twilio's filters (To, From, DateSent, DateSent<,
-        DateSent>) and a page size; an unknown filter is refused here, because
-        Twilio would ignore it silently."""
-        unknown = sorted(set(filters) - set(FILTERS))
+    def list(
+        self,
+        filters: Mapping[str, str | dt.date],
+        *,
+        page_size: int = 50,
+        resource: Resource[Any] = MESSAGES,
+        parent: str | None = None,
+    ) -> Request:
+        """GET a resource's list with Twilio's filters (for messages: To, From,
+        DateSent, DateSent<, DateSent>) and a page size; a filter the resource does
+        not take is refused here, because Twilio would ignore it silently."""
+        unknown = sorted(set(filters) - set(resource.filters))
         if unknown:
+            can = ", ".join(resource.filters) or "nothing"
             raise InvalidRequestError(
-                f"Twilio cannot filter messages on {', '.join(unknown)}; it filters on {', '.join(FILTERS)}"
+                f"Twilio cannot filter {resource.plural} on {', '.join(unknown)}; it filters on {can}"
             )
         if not 1 <= page_size <= MAX_PAGE_SIZE:
-            raise InvalidRequestError(f"a page holds 1 to {MAX_PAGE_SIZE} messages, not {page_size}")
-        pairs = [(name, _text(filters[name])) for name in FILTERS if name in filters]
+            raise InvalidRequestError(f"a page holds 1 to {MAX_PAGE_SIZE} {resource.plural}, not {page_size}")
+        pairs = [(name, _text(filters[name])) for name in resource.filters if name in filters]
         pairs.append(("PageSize", str(page_size)))
-        return Request("GET", f"{self.base_url}{self.collection}?{urlencode(pairs)}", (), Safety.READ)
+        path = resource.collection(self.account_sid, parent)
+        return Request("GET", f"{self.base_url}{path}?{urlencode(pairs)}", (), Safety.READ)
 
-    def next_page(self, page: WirePage) -> Request | None:
+    def next_page(self, page: Page) -> Request | None:
         """The request for the page after ``page``: its ``next_page_uri``, verbatim."""
         uri = page.next_page_uri
         if not uri:
@@ -266,21 +271,53 @@ class MessagesApi:
             )
         return Request("GET", self.base_url + uri, (), Safety.READ)
 
-    def fetch(self, sid: str) -> Request:
-        """GET Messages/{sid}.json."""
-        return Request("GET", self._one(sid), (), Safety.READ)
+    def fetch(self, sid: str, *, resource: Resource[Any] = MESSAGES, parent: str | None = None) -> Request:
+        """GET one item by sid (``Messages/{sid}.json``)."""
+        return Request("GET", self.base_url + resource.one(self.account_sid, sid, parent), (), Safety.READ)
+
+    def update(
+        self, sid: str, form: Sequence[tuple[str, str]], *, resource: Resource[Any] = MESSAGES
+    ) -> Request:
+        """POST one item's changed fields (the same effect however often it is sent)."""
+        url = self.base_url + resource.one(self.account_sid, sid)
+        return Request("POST", url, tuple(form), Safety.IDEMPOTENT)
 
     def redact(self, sid: str) -> Request:
         """POST Messages/{sid}.json with an empty Body: the body is erased."""
-        return Request("POST", self._one(sid), (("Body", ""),), Safety.IDEMPOTENT)
+        return self.update(sid, (("Body", ""),))
 
     def cancel(self, sid: str) -> Request:
         """POST Messages/{sid}.json with Status=canceled: a scheduled message is not sent."""
-        return Request("POST", self._one(sid), (("Status", "canceled"),), Safety.IDEMPOTENT)
+        return self.update(sid, (("Status", "canceled"),))
 
-    def delete(self, sid: str) -> Request:
-        """DELETE Messages/{sid}.json (204)."""
-        return Request("DELETE", self._one(sid), (), Safety.IDEMPOTENT)
+    def delete(self, sid: str, *, resource: Resource[Any] = MESSAGES) -> Request:
+        """DELETE one item (Twilio answers 204)."""
+        return Request("DELETE", self.base_url + resource.one(self.account_sid, sid), (), Safety.IDEMPOTENT)
+
+    def request(self, method: str, path: str, form: Sequence[tuple[str, str]] = ()) -> Request:
+        """Any request of Twilio's API on this host (the escape hatch of ``book
+        request``): ``{AccountSid}`` in the path is the account's sid; its safety
+        follows its method (a POST is a create: never sent twice without a clear
+        answer). Only a path on this host is taken, never a URL."""
+        verb = method.upper()
+        safety = _SAFETY.get(verb)
+        if safety is None:
+            raise InvalidRequestError(
+                f"{method!r} is not a method the book sends; it sends {', '.join(_SAFETY)}"
+            )
+        path = path.replace("{AccountSid}", self.account_sid)
+        if not path.startswith("/") or path.startswith("//") or any(ord(c) < 33 for c in path):
+            raise InvalidRequestError(
+                f"{path!r} is not a path of Twilio's API: give one that starts with /, such as "
+                "/2010-04-01/Accounts/{AccountSid}/Messages.json",
+            )
+        if form and verb in ("GET", "DELETE"):
+            path += ("&" if "?" in path else "?") + urlencode(form)
+            form = ()
+        return Request(verb, self.base_url + path, tuple(form), safety)
+
+
+_SAFETY = {"GET": Safety.READ, "POST": Safety.CREATE, "DELETE": Safety.IDEMPOTENT}
 
 
 class Tried(Protocol):
@@ -356,7 +393,7 @@ def check(request: Request, response: Response, attempts: int = 1) -> None:
     )
 
 
-def _model(request: Request, response: Response, attempts: int, kind: type[Any]) -> Any:
+def _model(request: Request, response: Response, attempts: int, kind: type[Any], what: str) -> Any:
     check(request, response, attempts)
     body = _json(request, response, attempts)
     try:
@@ -364,21 +401,28 @@ def _model(request: Request, response: Response, attempts: int, kind: type[Any])
     except ValidationError as exc:
         problem = exc.errors()[0]
         where = ".".join(str(part) for part in problem["loc"])
-        what = "page of messages" if kind is WirePage else "message"
         message = f"Twilio answered with a {what} this client cannot read ({where}: {problem['msg']})"
         raise _unreadable(request, response, attempts, message) from None
 
 
-def read_message(request: Request, response: Response, tried: Tried | int = 1) -> WireMessage:
-    """The message of a create, fetch or update response; or the project's error."""
-    message: WireMessage = _model(request, response, _count(tried), WireMessage)
-    return message
+def read_one(
+    request: Request, response: Response, tried: Tried | int = 1, resource: Resource[Any] = MESSAGES
+) -> Any:
+    """The item of a create, fetch or update response (its wire model); or the project's error."""
+    return _model(request, response, _count(tried), resource.wire, resource.noun)
 
 
-def read_page(request: Request, response: Response, tried: Tried | int = 1) -> WirePage:
-    """The page of a list response; or the project's error."""
-    page: WirePage = _model(request, response, _count(tried), WirePage)
-    return page
+def read_page(
+    request: Request, response: Response, tried: Tried | int = 1, resource: Resource[Any] = MESSAGES
+) -> Any:
+    """The page of a list response (the resource's page model); or the project's error."""
+    return _model(request, response, _count(tried), resource.page, f"page of {resource.plural}")
+
+
+def read_json(request: Request, response: Response, tried: Tried | int = 1) -> Any:
+    """The JSON of any response (None for an empty one, such as a 204); or the project's error."""
+    check(request, response, _count(tried))
+    return _json(request, response, _count(tried)) if response.content else None
 
 
 def read_deleted(request: Request, response: Response, tried: Tried | int = 1) -> None:

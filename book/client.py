@@ -23,19 +23,22 @@ import asyncio
 import logging
 import random as randomness
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 from urllib.parse import urlencode
 
 import httpx
 
-from book import api
-from book.api import CreateMessage, MessagesApi, Request, Response
+from book import flows
+from book.api import Api, CreateMessage, Request, Response
 from book.credentials import Credentials, shown_url
 from book.errors import ConfigurationError
+from book.flows import Flow, Paging
+from book.resource import Resource
+from book.resources.messages import MESSAGES, WireMessage
 from book.retry import Attempts, Failure, RetryPolicy
-from book.wire import WireMessage, WirePage
+from book.wire import Page
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 
@@ -45,6 +48,7 @@ DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
 USER_AGENT = "sms-book/0.1 (httpx)"
 
 Filters = Mapping[str, Any]
+T = TypeVar("T")
 
 
 def _http(*, asynchronous: bool, transport: Any, timeout: httpx.Timeout) -> Any:
@@ -105,7 +109,7 @@ class _Shell:
     ) -> None:
         self.credentials = _credentials(credentials)
         # a base URL with credentials in it is refused there: httpx never sees them
-        self.api = MessagesApi(base_url or self.credentials.base_url, self.credentials.account_sid)
+        self.api = Api(base_url or self.credentials.base_url, self.credentials.account_sid)
         self.timeout = timeout or DEFAULT_TIMEOUT
         self.retry = retry or RetryPolicy()
         self._random = random or randomness.Random()  # noqa: S311 - jitter, not cryptography
@@ -184,50 +188,77 @@ class Client(_Shell):
                 delay = retry_in
             self._sleep(delay)
 
+    def run(self, flow: Flow[T]) -> T:
+        """Drive a flow (flows.py): send each request it yields, hand it what came back."""
+        try:
+            request = next(flow)
+            while True:
+                request = flow.send(self.send(request))
+        except StopIteration as done:
+            result: T = done.value
+            return result
+
+    def _stream(self, paging: Paging) -> Iterator[Page]:
+        try:
+            item = next(paging)
+            while True:
+                if isinstance(item, Request):
+                    item = paging.send(self.send(item))
+                else:
+                    yield item
+                    item = next(paging)
+        except StopIteration:
+            return
+
     def create_message(self, message: CreateMessage | None = None, /, **fields: Any) -> WireMessage:
         """Create (send) a message: a ``CreateMessage`` or its fields (``to=``, ``from_=``, ``body=``, ...)."""
-        request = self.api.create(_create(message, fields))
-        return api.read_message(request, *self.send(request))
+        return self.run(flows.create(self.api, _create(message, fields)))
 
-    def list_pages(self, filters: Filters | None = None, *, page_size: int = 50) -> Iterator[WirePage]:
-        """The pages of a list, fetched one at a time as they are needed, by
-        following each page's ``next_page_uri`` verbatim."""
-        request: Request | None = self.api.list(filters or {}, page_size=page_size)
-        while request is not None:
-            page = api.read_page(request, *self.send(request))
-            request = self.api.next_page(page)
-            yield page
+    def list_pages(
+        self,
+        filters: Filters | None = None,
+        *,
+        page_size: int = 50,
+        resource: Resource[Any] = MESSAGES,
+        parent: str | None = None,
+    ) -> Iterator[Any]:
+        """The pages of a list (of messages, unless another ``resource`` is given),
+        fetched one at a time as they are needed."""
+        first = self.api.list(filters or {}, page_size=page_size, resource=resource, parent=parent)
+        return self._stream(flows.pages(self.api, first, resource))
 
     def list_messages(self, filters: Filters | None = None, *, page_size: int = 50) -> Iterator[WireMessage]:
         """The messages of a list, newest first, one page held at a time."""
         for page in self.list_pages(filters, page_size=page_size):
             yield from page.messages
 
+    def fetch(self, sid: str, *, resource: Resource[Any] = MESSAGES, parent: str | None = None) -> Any:
+        """One item of a resource by sid."""
+        return self.run(flows.fetch(self.api, sid, resource, parent))
+
     def fetch_message(self, sid: str) -> WireMessage:
         """One message by sid."""
-        request = self.api.fetch(sid)
-        return api.read_message(request, *self.send(request))
+        return self.fetch(sid)  # type: ignore[no-any-return]
+
+    def update(self, sid: str, form: Sequence[tuple[str, str]], *, resource: Resource[Any] = MESSAGES) -> Any:
+        """Change one item's fields (Twilio's form names): the item as changed."""
+        return self.run(flows.update(self.api, sid, form, resource))
 
     def redact_message(self, sid: str) -> WireMessage:
         """Erase a message's body."""
-        request = self.api.redact(sid)
-        return api.read_message(request, *self.send(request))
+        return self.update(sid, (("Body", ""),))  # type: ignore[no-any-return]
 
     def cancel_message(self, sid: str) -> WireMessage:
-        """Cancel a scheduled message. When a retry is refused as already canceled
-        after an attempt that may have gone through, the message tells which it was."""
-        request = self.api.cancel(sid)
-        response, tried = self.send(request)
-        if api.maybe_done(response, tried):
-            message = self.fetch_message(sid)
-            if message.status == "canceled":
-                return message
-        return api.read_message(request, response, tried)
+        """Cancel a scheduled message (flows.cancel)."""
+        return self.run(flows.cancel(self.api, sid))
 
     def delete_message(self, sid: str) -> None:
         """Delete a message (Twilio answers 204)."""
-        request = self.api.delete(sid)
-        api.read_deleted(request, *self.send(request))
+        self.run(flows.delete(self.api, sid))
+
+    def request(self, method: str, path: str, form: Sequence[tuple[str, str]] = ()) -> Any:
+        """Any request of Twilio's API (``Api.request``): the JSON it answered."""
+        return self.run(flows.request(self.api, method, path, form))
 
     def close(self) -> None:
         """Close the httpx client, if this client built it."""
@@ -290,20 +321,43 @@ class AsyncClient(_Shell):
                 delay = retry_in
             await self._sleep(delay)
 
+    async def run(self, flow: Flow[T]) -> T:
+        """Drive a flow (flows.py): send each request it yields, hand it what came back."""
+        try:
+            request = next(flow)
+            while True:
+                request = flow.send(await self.send(request))
+        except StopIteration as done:
+            result: T = done.value
+            return result
+
+    async def _stream(self, paging: Paging) -> AsyncIterator[Page]:
+        try:
+            item = next(paging)
+            while True:
+                if isinstance(item, Request):
+                    item = paging.send(await self.send(item))
+                else:
+                    yield item
+                    item = next(paging)
+        except StopIteration:
+            return
+
     async def create_message(self, message: CreateMessage | None = None, /, **fields: Any) -> WireMessage:
         """Create (send) a message: a ``CreateMessage`` or its fields."""
-        request = self.api.create(_create(message, fields))
-        return api.read_message(request, *await self.send(request))
+        return await self.run(flows.create(self.api, _create(message, fields)))
 
-    async def list_pages(
-        self, filters: Filters | None = None, *, page_size: int = 50
-    ) -> AsyncIterator[WirePage]:
+    def list_pages(
+        self,
+        filters: Filters | None = None,
+        *,
+        page_size: int = 50,
+        resource: Resource[Any] = MESSAGES,
+        parent: str | None = None,
+    ) -> AsyncIterator[Any]:
         """The pages of a list, fetched one at a time as they are needed."""
-        request: Request | None = self.api.list(filters or {}, page_size=page_size)
-        while request is not None:
-            page = api.read_page(request, *await self.send(request))
-            request = self.api.next_page(page)
-            yield page
+        first = self.api.list(filters or {}, page_size=page_size, resource=resource, parent=parent)
+        return self._stream(flows.pages(self.api, first, resource))
 
     async def list_messages(
         self, filters: Filters | None = None, *, page_size: int = 50
@@ -313,30 +367,35 @@ class AsyncClient(_Shell):
             for message in page.messages:
                 yield message
 
+    async def fetch(self, sid: str, *, resource: Resource[Any] = MESSAGES, parent: str | None = None) -> Any:
+        """One item of a resource by sid."""
+        return await self.run(flows.fetch(self.api, sid, resource, parent))
+
     async def fetch_message(self, sid: str) -> WireMessage:
         """One message by sid."""
-        request = self.api.fetch(sid)
-        return api.read_message(request, *await self.send(request))
+        return await self.fetch(sid)  # type: ignore[no-any-return]
+
+    async def update(
+        self, sid: str, form: Sequence[tuple[str, str]], *, resource: Resource[Any] = MESSAGES
+    ) -> Any:
+        """Change one item's fields: the item as changed."""
+        return await self.run(flows.update(self.api, sid, form, resource))
 
     async def redact_message(self, sid: str) -> WireMessage:
         """Erase a message's body."""
-        request = self.api.redact(sid)
-        return api.read_message(request, *await self.send(request))
+        return await self.update(sid, (("Body", ""),))  # type: ignore[no-any-return]
 
     async def cancel_message(self, sid: str) -> WireMessage:
-        """Cancel a scheduled message (a retry refused as already canceled: see Client)."""
-        request = self.api.cancel(sid)
-        response, tried = await self.send(request)
-        if api.maybe_done(response, tried):
-            message = await self.fetch_message(sid)
-            if message.status == "canceled":
-                return message
-        return api.read_message(request, response, tried)
+        """Cancel a scheduled message (flows.cancel)."""
+        return await self.run(flows.cancel(self.api, sid))
 
     async def delete_message(self, sid: str) -> None:
         """Delete a message (Twilio answers 204)."""
-        request = self.api.delete(sid)
-        api.read_deleted(request, *await self.send(request))
+        await self.run(flows.delete(self.api, sid))
+
+    async def request(self, method: str, path: str, form: Sequence[tuple[str, str]] = ()) -> Any:
+        """Any request of Twilio's API (``Api.request``): the JSON it answered."""
+        return await self.run(flows.request(self.api, method, path, form))
 
     async def aclose(self) -> None:
         """Close the httpx client, if this client built it."""

@@ -1,5 +1,8 @@
 """Carrying out a plan: streams of pages, merged newest first, finished here, cut at the limit.
 
+Generic over the resource read (book/resource.py): its pages, its concept and
+its order come from its declaration.
+
 Lazy from end to end: a page is fetched only when the messages before it have
 been used, and a read with a limit stops as soon as it has enough. Several
 queries are merged newest first (by date sent, else date created, then sid, as
@@ -17,18 +20,19 @@ import datetime as dt
 import heapq
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from typing import Any
 
 from book.client import Client
-from book.concepts import SmsMessage, message_from_wire
 from book.errors import ApiError, PlanError
 from book.plan import Plan, Query
+from book.resource import Resource
+from book.resources.messages import MESSAGES
 from grammar import And, Comparison
 from procedures import holds
 
 __all__ = ["DEFAULT_SCAN_BUDGET", "Reader", "Tally"]
 
 DEFAULT_SCAN_BUDGET = 20_000
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 class Tally:
@@ -47,14 +51,8 @@ class Tally:
         )
 
 
-def order_key(message: SmsMessage) -> tuple[dt.datetime, str]:
-    """Where a message stands in Twilio's order (sorted descending): newest first."""
-    moment = message.date_sent or message.date_created or _EPOCH
-    return (moment.replace(microsecond=0), message.sid or "")
-
-
 class Reader:
-    """Reads messages with a client, following plans.
+    """Reads a resource's items (messages, unless told) with a client, following plans.
 
     ``scan_budget``: how many messages may be fetched and then discarded by the
     residual before the read stops with a ``PlanError`` (None: no budget).
@@ -65,62 +63,102 @@ class Reader:
         self,
         client: Client,
         *,
+        resource: Resource[Any] = MESSAGES,
         timezone: dt.tzinfo = dt.UTC,
         scan_budget: int | None = DEFAULT_SCAN_BUDGET,
         on_page: Callable[[str, int], None] | None = None,
     ) -> None:
         self.client = client
+        self.resource = resource
         self.timezone = timezone
         self.scan_budget = scan_budget
         self._on_page = on_page
 
-    def _stream(self, query: Query, page_size: int, tally: Tally) -> Iterator[SmsMessage]:
+    def _pages(self, query: Query, page_size: int, tally: Tally) -> Iterator[list[Any]]:
+        """The wire items of a query, a page at a time (a fetch is a page of one, or none)."""
+        resource = self.resource
         if query.kind == "fetch":
             assert query.sid is not None
             tally.pages += 1
             try:
-                message = self.client.fetch_message(query.sid)
+                item = self.client.fetch(query.sid, resource=resource)
             except ApiError as error:
                 if error.status == 404:
                     return
                 raise
             tally.transferred += 1
-            yield message_from_wire(message)
+            yield [item]
             return
-        for page in self.client.list_pages(dict(query.params), page_size=page_size):
+        for page in self.client.list_pages(dict(query.params), page_size=page_size, resource=resource):
+            items = resource.items(page)
             tally.pages += 1
-            tally.transferred += len(page.messages)
+            tally.transferred += len(items)
             if self._on_page is not None:
-                self._on_page("read", len(page.messages))
-            for message in page.messages:
-                yield message_from_wire(message)
+                self._on_page("read", len(items))
+            yield items
 
-    def _merged(self, plan: Plan, tally: Tally) -> Iterator[SmsMessage]:
-        """Every query's messages, newest first, each message once: found by two
-        queries, or met twice by one because it was sent while the read paged on
-        (its place in the order moved), it is given the first time only."""
+    def _stream(self, query: Query, page_size: int, tally: Tally) -> Iterator[Any]:
+        convert = self.resource.from_wire
+        for items in self._pages(query, page_size, tally):
+            for item in items:
+                yield convert(item)
+
+    def _merged(self, plan: Plan, tally: Tally) -> Iterator[Any]:
+        """Every query's items, newest first, each once: found by two queries, or
+        met twice by one because it was sent while the read paged on (its place in
+        the order moved), it is given the first time only."""
         streams = [self._stream(query, plan.page_size, tally) for query in plan.queries]
-        merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=order_key, reverse=True)
+        order = self.resource.order_key
+        merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=order, reverse=True)
         seen: set[str] = set()
-        for message in merged:
-            if message.sid is not None:
-                if message.sid in seen:
+        key = self.resource.concept.key or ""
+        for item in merged:
+            sid = getattr(item, key, None)
+            if sid is not None:
+                if sid in seen:
                     continue
-                seen.add(message.sid)
-            yield message
+                seen.add(sid)
+            yield item
 
-    def read(self, plan: Plan, tally: Tally | None = None) -> Iterator[SmsMessage]:
-        """The messages the plan selects, newest first, cut at its limit."""
+    def count(self, plan: Plan, tally: Tally | None = None) -> int:
+        """How many items the plan selects, cut at its limit: when Twilio's answer
+        is exact (no residual) and comes from one query, by counting each page's
+        sids (an item met twice while the list pages on counts once), never
+        converting or keeping the items; otherwise by reading them, since the rest
+        must be checked here or merged. The same requests as the read's."""
+        tally = tally if tally is not None else Tally()
+        if plan.empty:
+            return 0
+        if plan.residual is not None or len(plan.queries) != 1:
+            return sum(1 for _ in self.read(plan, tally))
+        seen: set[str] = set()
+        anonymous = 0
+        for items in self._pages(plan.queries[0], plan.page_size, tally):
+            for item in items:
+                sid = getattr(item, "sid", None)
+                if sid is None:
+                    anonymous += 1
+                else:
+                    seen.add(sid)
+                if plan.limit is not None and len(seen) + anonymous >= plan.limit:
+                    tally.given = plan.limit
+                    return plan.limit
+        tally.given = len(seen) + anonymous
+        return tally.given
+
+    def read(self, plan: Plan, tally: Tally | None = None) -> Iterator[Any]:
+        """The items the plan selects, newest first, cut at its limit."""
         tally = tally if tally is not None else Tally()
         if plan.empty:
             return iter(())
         found = self._kept(plan, tally)
         return islice(found, plan.limit) if plan.limit is not None else found
 
-    def _kept(self, plan: Plan, tally: Tally) -> Iterator[SmsMessage]:
+    def _kept(self, plan: Plan, tally: Tally) -> Iterator[Any]:
         residual = plan.residual
+        concept = self.resource.concept
         for message in self._merged(plan, tally):
-            if residual is None or holds(residual, message, SmsMessage, self.timezone):
+            if residual is None or holds(residual, message, concept, self.timezone):
                 tally.given += 1
                 yield message
                 continue

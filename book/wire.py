@@ -1,13 +1,11 @@
-"""Twilio's Message resource and list page, exactly as they travel on the wire.
+"""What every Twilio resource is on the wire: the base of wire models and list pages, and Twilio's ways of writing values.
 
 Field names are Twilio's (``from``, ``to``), counts and prices are strings
 (``"1"``, ``"-0.00750"``), dates are RFC 2822 strings in GMT
 (``"Thu, 30 Jul 2015 20:12:31 +0000"``), and fields Twilio adds later are kept
-as they come. ``to_json()`` gives back what was read, key for key.
+as they come. ``to_json()`` gives back what was read, key for key. Each
+resource's own wire model is declared with the resource (book/resources/).
 
->>> message = WireMessage.model_validate({"sid": "SM" + "0" * 32, "from": "+15005550006", "num_segments": "1"})
->>> message.from_, message.to_json()
-('+15005550006', {'sid': 'SM00000000000000000000000000000000', 'from': '+15005550006', 'num_segments': '1'})
 >>> parse_rfc2822("Thu, 30 Jul 2015 20:12:31 +0000").isoformat()
 '2015-07-30T20:12:31+00:00'
 """
@@ -19,9 +17,9 @@ import email.utils
 import re
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict
 
-__all__ = ["API_VERSION", "WireMessage", "WirePage", "format_rfc2822", "parse_count", "parse_rfc2822"]
+__all__ = ["API_VERSION", "Page", "Wire", "format_rfc2822", "parse_count", "parse_rfc2822"]
 
 API_VERSION = "2010-04-01"
 
@@ -57,7 +55,10 @@ def format_rfc2822(moment: dt.datetime) -> str:
     return email.utils.format_datetime(moment.astimezone(dt.UTC).replace(microsecond=0))
 
 
-class _Wire(BaseModel):
+class Wire(BaseModel):
+    """A resource as it travels: Twilio's names, strings kept as written, and any
+    field Twilio adds later kept as it came."""
+
     model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
 
     def to_json(self) -> dict[str, Any]:
@@ -65,35 +66,10 @@ class _Wire(BaseModel):
         return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
 
 
-class WireMessage(_Wire):
-    """A Message resource (``api.v2010.account.message`` in Twilio's OpenAPI description)."""
+class Page(Wire):
+    """What every list page of Twilio's 2010 API has besides its items, which each
+    resource's page model adds under its own key (``messages``, ...)."""
 
-    sid: str | None = None
-    account_sid: str | None = None
-    messaging_service_sid: str | None = None
-    from_: str | None = Field(default=None, alias="from")
-    to: str | None = None
-    body: str | None = None
-    status: str | None = None
-    direction: str | None = None
-    num_segments: str | None = None
-    num_media: str | None = None
-    price: str | None = None
-    price_unit: str | None = None
-    error_code: int | None = None
-    error_message: str | None = None
-    date_created: str | None = None
-    date_updated: str | None = None
-    date_sent: str | None = None
-    api_version: str | None = None
-    uri: str | None = None
-    subresource_uris: dict[str, str] | None = None
-
-
-class WirePage(_Wire):
-    """One page of a list of messages (``ListMessageResponse``)."""
-
-    messages: list[WireMessage]
     page: int = 0
     page_size: int = 50
     start: int = 0
@@ -102,3 +78,13 @@ class WirePage(_Wire):
     first_page_uri: str | None = None
     next_page_uri: str | None = None
     previous_page_uri: str | None = None
+
+
+def __getattr__(name: str) -> Any:
+    """``WireMessage`` and ``WirePage``, declared with their resource now
+    (book/resources/messages.py); kept while the code moves over."""
+    if name in ("WireMessage", "WirePage"):
+        from book.resources import messages
+
+        return getattr(messages, name)
+    raise AttributeError(f"module 'book.wire' has no attribute {name!r}")

@@ -1,0 +1,217 @@
+"""A Twilio resource, declared once as data: where it lives, how it travels, what the English calls it.
+
+Each resource of the book is one small module of ``book/resources/`` that
+declares a ``Resource``: its path under the account and its sid pattern, its
+wire model and the key of its list pages, its concept and the map between the
+concept's fields and the wire's, its list filters and their pushdown rules, its
+order and the columns a table shows. The API (api.py), both clients, the
+reader, the planner, the command's tables and the sandbox's routes work from
+it; nothing else in the book names a resource's paths or fields.
+
+Converting to the concept loses nothing: whatever the concept cannot hold
+exactly (``uri``, fields Twilio adds later, a value in an unusual form) is kept
+in the concept's hidden ``wire`` field, so converting back gives the wire
+resource as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import Any, Generic, TypeVar
+
+from book.errors import InvalidRequestError
+from book.wire import Page, Wire, format_rfc2822, parse_count, parse_rfc2822
+from grammar.node import Record
+from procedures import Concept
+
+__all__ = ["COUNT", "DATE", "PRICE", "SAME", "Convert", "Resource"]
+
+C = TypeVar("C", bound=Concept)
+
+_UNREADABLE: Any = object()
+
+
+class Convert(Record):
+    """How one field is read from the wire (None: unreadable, kept as written)
+    and written back."""
+
+    read: Callable[[Any], Any]
+    write: Callable[[Any], Any]
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _count(raw: Any) -> Any:
+    count = parse_count(raw)
+    return _UNREADABLE if count is None else count
+
+
+def _price(raw: Any) -> Any:
+    try:
+        value = Decimal(raw) if isinstance(raw, str) else _UNREADABLE
+    except InvalidOperation:
+        return _UNREADABLE
+    return value if value is _UNREADABLE or value.is_finite() else _UNREADABLE
+
+
+def _date(raw: Any) -> Any:
+    try:
+        return parse_rfc2822(raw) if isinstance(raw, str) else _UNREADABLE
+    except ValueError:
+        return _UNREADABLE
+
+
+def _text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def _rfc2822(value: Any) -> Any:
+    return None if value is None else format_rfc2822(value)
+
+
+SAME = Convert(_same, _same)
+COUNT = Convert(_count, _text)  # "2" <-> 2
+PRICE = Convert(_price, _text)  # "-0.00750" <-> Decimal
+DATE = Convert(_date, _rfc2822)  # RFC 2822 <-> aware UTC datetime
+
+_ABSENT = "__absent__"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+class Resource(Generic[C]):
+    """One Twilio resource of the 2010 API (see the module's docstring).
+
+    ``path``: below ``/2010-04-01/Accounts/{AccountSid}/``, without ``.json``;
+    a resource under another names its parent's sid ``{parent}``
+    (``Messages/{parent}/Media``). ``fields``: concept field -> (wire key,
+    conversion). ``filters``: the list filters Twilio takes (any other is refused,
+    since Twilio would ignore it silently). ``pushdown``: the planner's rules for
+    them (book/pushdown.py). ``order``: the fields that order a list, newest first,
+    as Twilio does. ``columns``: (heading, concept field) of a table.
+    """
+
+    def __init__(
+        self,
+        *,
+        noun: str,
+        plural: str,
+        path: str,
+        sid: str,
+        wire: type[Wire],
+        page: type[Page],
+        key: str,
+        concept: type[C],
+        fields: Mapping[str, tuple[str, Convert]],
+        filters: tuple[str, ...] = (),
+        pushdown: Any = None,
+        order: tuple[str, ...] = (),
+        columns: tuple[tuple[str, str], ...] = (),
+        parent: Resource[Any] | None = None,
+    ) -> None:
+        self.noun, self.plural = noun, plural
+        self.path = path
+        self.sid = re.compile(sid)
+        self.wire, self.page, self.key = wire, page, key
+        self.concept = concept
+        self.fields = dict(fields)
+        self.filters = filters
+        self.pushdown = pushdown
+        self.order = order
+        self.columns = columns
+        self.parent = parent
+        self._by_wire = {wire_key: name for name, (wire_key, _) in self.fields.items()}
+
+    def __repr__(self) -> str:
+        return f"Resource({self.plural})"
+
+    # ------------------------------------------------------------- paths
+
+    def collection(self, account: str, parent: str | None = None) -> str:
+        """The list's path: ``/2010-04-01/Accounts/AC.../Messages.json``."""
+        return f"/2010-04-01/Accounts/{account}/{self._below(parent)}.json"
+
+    def one(self, account: str, sid: str, parent: str | None = None) -> str:
+        """One item's path, its sid checked: ``.../Messages/SM....json``."""
+        if not self.sid.fullmatch(sid):
+            raise InvalidRequestError(f"{sid!r} is not a {self.noun} sid: {self.sid_words()}")
+        return f"/2010-04-01/Accounts/{account}/{self._below(parent)}/{sid}.json"
+
+    def sid_words(self) -> str:
+        """The sid's form in words: ``SM or MM followed by 32 hexadecimal digits``."""
+        prefixes = re.findall(r"[A-Z]{2}", self.sid.pattern.split("[", 1)[0])
+        return f"{' or '.join(prefixes)} followed by 32 hexadecimal digits"
+
+    def _below(self, parent: str | None) -> str:
+        if "{parent}" not in self.path:
+            return self.path
+        if self.parent is None or parent is None:
+            raise ValueError(f"the {self.plural} of which {self.parent.noun if self.parent else 'item'}?")
+        if not self.parent.sid.fullmatch(parent):
+            raise InvalidRequestError(
+                f"{parent!r} is not a {self.parent.noun} sid: {self.parent.sid_words()}"
+            )
+        return self.path.replace("{parent}", parent)
+
+    # ------------------------------------------------------- conversions
+
+    def items(self, page: Page) -> list[Wire]:
+        """The items of one of its list pages."""
+        found: list[Wire] = getattr(page, self.key)
+        return found
+
+    def field_named(self, wire_key: str) -> str | None:
+        """The concept's field that a wire key is read into (``from``: ``sender_number``)."""
+        return self._by_wire.get(wire_key)
+
+    def from_wire(self, wire: Wire) -> C:
+        """The concept of a wire item; nothing is lost (see the module's docstring)."""
+        data = wire.to_json()
+        fields: dict[str, Any] = {}
+        kept: dict[str, Any] = {}
+        for name, (key, convert) in self.fields.items():
+            if key not in data:
+                kept.setdefault(_ABSENT, []).append(key)
+                continue
+            raw = data.pop(key)
+            value = None if raw is None else convert.read(raw)
+            if value is _UNREADABLE:
+                kept[key] = raw
+                continue
+            fields[name] = value
+            if convert.write(value) != raw:  # readable, but written differently: keep how it was written
+                kept[key] = raw
+        fields["wire"] = {**data, **kept}
+        return self.concept(**fields)
+
+    def to_wire(self, item: C) -> Wire:
+        """The wire item of a concept; the inverse of ``from_wire``."""
+        kept = dict(getattr(item, "wire", {}))
+        absent = set(kept.pop(_ABSENT, ()))
+        data = {
+            key: convert.write(getattr(item, name))
+            for name, (key, convert) in self.fields.items()
+            if key not in absent
+        }
+        data.update(kept)
+        return self.wire.model_validate(data)
+
+    def order_key(self, item: Concept) -> tuple[dt.datetime, str]:
+        """Where an item stands in Twilio's order (sorted descending: newest first):
+        the first of its ``order`` dates that it has, to the second, then its key."""
+        moment = next((value for name in self.order if (value := getattr(item, name)) is not None), _EPOCH)
+        return (moment.replace(microsecond=0), getattr(item, type(item).key or "", None) or "")
+
+    def row(self, item: Concept) -> tuple[Any, ...]:
+        """Its table row: the ``columns``' fields, dates in ISO 8601 with ``Z``."""
+        return tuple(_shown(getattr(item, name)) for _, name in self.columns)
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.isoformat().replace("+00:00", "Z")
+    return value
