@@ -43,6 +43,7 @@ from grammar.tree import (
     Value,
     When,
 )
+from grammar.walk import children, find_all, transform, walk
 
 __all__ = [
     "And",
@@ -79,9 +80,13 @@ __all__ = [
     "When",
     "check_moment",
     "check_number",
+    "children",
+    "find_all",
     "operator_words",
     "parse_filter",
     "parse_name",
     "parse_script",
     "render",
+    "transform",
+    "walk",
 ]

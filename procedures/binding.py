@@ -44,6 +44,7 @@ from grammar import (
     check_moment,
     check_number,
     operator_words,
+    transform,
 )
 from grammar.limits import FIRST_YEAR, LAST_YEAR
 from procedures.concepts import Concept, field_of
@@ -269,27 +270,27 @@ class Binder:
 
     def filter(self, tree: Filter, concept: type[Concept]) -> Filter:
         """The bound filter for ``concept`` (see the module's docstring)."""
-        if isinstance(tree, Comparison):
-            if not isinstance(tree.subject, NounPhrase):
-                raise TypeError("a filter compares fields")
-            field = field_of(concept, tree.subject)
-            what = f"'{field.english}'"
-            self._operator(tree, field.type, what)
-            self.no_empty_text(tree)
-            values = self._values(tree, field.type, what)
-            bound = tuple(
-                literal(value).replace(span=node.span)
-                for value, node in zip(values, tree.values, strict=True)
-            )
-            subject = NounPhrase.of(field.english).replace(span=tree.subject.span)
-            return tree.replace(subject=subject, values=bound)
-        if isinstance(tree, And):
-            return tree.replace(parts=tuple(self.filter(part, concept) for part in tree.parts))
-        if isinstance(tree, Or):
-            return tree.replace(parts=tuple(self.filter(part, concept) for part in tree.parts))
-        if isinstance(tree, Not):
-            return tree.replace(part=self.filter(tree.part, concept))
-        raise TypeError(f"{type(tree).__name__} is not a filter")
+        if not isinstance(tree, Filter):
+            raise TypeError(f"{type(tree).__name__} is not a filter")
+        return transform(
+            tree, lambda node: self._bound(node, concept) if isinstance(node, Comparison) else node
+        )
+
+    def _bound(self, comparison: Comparison, concept: type[Concept]) -> Comparison:
+        """One comparison of a filter bound for ``concept``."""
+        if not isinstance(comparison.subject, NounPhrase):
+            raise TypeError("a filter compares fields")
+        field = field_of(concept, comparison.subject)
+        what = f"'{field.english}'"
+        self._operator(comparison, field.type, what)
+        self.no_empty_text(comparison)
+        values = self._values(comparison, field.type, what)
+        bound = tuple(
+            literal(value).replace(span=node.span)
+            for value, node in zip(values, comparison.values, strict=True)
+        )
+        subject = NounPhrase.of(field.english).replace(span=comparison.subject.span)
+        return comparison.replace(subject=subject, values=bound)
 
     def check(self, tree: Filter) -> bool:
         """Whether a condition holds now."""

@@ -20,26 +20,24 @@ import inspect
 from collections.abc import Callable, Iterable
 from contextlib import AbstractContextManager, nullcontext
 from itertools import islice
-from typing import Any
+from typing import Any, TypeVar
 
 from grammar import (
-    And,
     Assignment,
     BookError,
     Call,
     Comparison,
     Determiner,
     Each,
-    Filter,
     If,
-    Not,
+    Node,
     NounPhrase,
-    Or,
     Reference,
     Say,
     Statement,
     Use,
     Value,
+    find_all,
 )
 from procedures.binding import Binder
 from procedures.concepts import Concept, field_of
@@ -58,6 +56,8 @@ from procedures.registry import Procedure, Registry
 from procedures.scope import Scope, describe
 
 __all__ = ["LoopError", "Runner"]
+
+N = TypeVar("N", bound=Node)
 
 
 
@@ -480,37 +480,18 @@ def written(noun: NounPhrase) -> str:
 def comparisons(body: Iterable[Statement]) -> Iterable[Comparison]:
     """Every comparison written in ``body``: in conditions and in calls' filters,
     at any depth (so that what is wrong in one is refused before anything runs)."""
-    for statement in _every(body):
-        found: list[Filter] = []
-        if isinstance(statement, Call) and statement.filter is not None:
-            found.append(statement.filter)
-        elif isinstance(statement, If):
-            found.append(statement.condition)
-        while found:
-            tree = found.pop()
-            if isinstance(tree, Comparison):
-                yield tree
-            elif isinstance(tree, (And, Or)):
-                found.extend(tree.parts)
-            elif isinstance(tree, Not):
-                found.append(tree.part)
+    return _every(body, Comparison)
 
 
 def loops(body: Iterable[Statement]) -> Iterable[Each]:
     """Every ``process each`` loop in ``body``, at any depth."""
-    return (statement for statement in _every(body) if isinstance(statement, Each))
+    return _every(body, Each)
 
 
 def _calls(body: Iterable[Statement]) -> Iterable[Call]:
-    return (statement for statement in _every(body) if isinstance(statement, Call))
+    return _every(body, Call)
 
 
-def _every(body: Iterable[Statement]) -> Iterable[Statement]:
-    """The statements of ``body`` and of the blocks within them, in order."""
-    for statement in body:
-        yield statement
-        if isinstance(statement, If):
-            yield from _every(statement.then)
-            yield from _every(statement.otherwise)
-        elif isinstance(statement, Each):
-            yield from _every(statement.body)
+def _every(body: Iterable[Statement], kind: type[N]) -> Iterable[N]:
+    """The nodes of type ``kind`` in ``body`` and in the blocks within it, in order."""
+    return (found for statement in body for found in find_all(statement, kind))

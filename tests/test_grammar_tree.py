@@ -1,5 +1,6 @@
 """The tree: positions travel on nodes but take no part in equality; nodes are immutable;
-the parser is built once, strict, and shared safely between threads."""
+the parser is built once, strict, and shared safely between threads; walk, find_all and
+transform visit every node once, in order, at any depth."""
 
 from __future__ import annotations
 
@@ -8,19 +9,31 @@ from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 
 import pytest
+import strategies
+from hypothesis import given, settings
 
 from grammar import (
+    And,
     Comparison,
     Date,
     DateTime,
+    Filter,
+    Node,
+    Not,
     NounPhrase,
     Number,
     Op,
+    Or,
     Reference,
+    Script,
     Span,
     Text,
+    children,
+    find_all,
     parse_filter,
     parse_script,
+    transform,
+    walk,
 )
 from grammar.parser import parser
 
@@ -92,3 +105,79 @@ def test_one_parser_serves_many_threads() -> None:
     with ThreadPoolExecutor(8) as pool:
         trees = list(pool.map(parse_script, scripts))
     assert [str(tree) for tree in trees] == scripts
+
+
+# ---------------------------------------------------------- walk, find_all, transform
+
+TREES = settings(max_examples=50, deadline=None)  # trees are slow to draw; the round trips draw more
+
+
+def _recursive(node: Node) -> list[Node]:
+    """Every node, pre-order, found by recursion over the record's fields (the oracle)."""
+    found = [node]
+    for field in type(node)._attributes:
+        value = getattr(node, field)
+        for item in value if isinstance(value, tuple) else (value,):
+            if isinstance(item, Node):
+                found += _recursive(item)
+    return found
+
+
+@TREES
+@given(strategies.scripts)
+def test_walk_visits_every_node_once_in_pre_order(script: Script) -> None:
+    assert [id(node) for node in walk(script)] == [id(node) for node in _recursive(script)]
+
+
+@TREES
+@given(strategies.filters)
+def test_find_all_is_walk_filtered_by_type(tree: Filter) -> None:
+    assert list(find_all(tree, Comparison)) == [node for node in walk(tree) if isinstance(node, Comparison)]
+    assert list(find_all(tree, (And, Or))) == [node for node in walk(tree) if isinstance(node, (And, Or))]
+
+
+@TREES
+@given(strategies.scripts)
+def test_transform_with_identity_returns_the_same_tree(script: Script) -> None:
+    assert transform(script, lambda node: node) is script
+
+
+@TREES
+@given(strategies.filters)
+def test_transform_rebuilds_bottom_up_and_only_what_changed(tree: Filter) -> None:
+    """Negating every comparison changes each comparison and every node above one,
+    sees children before their parent, and done twice gives the tree back."""
+    seen: list[Node] = []  # what the function was given and what it gave, in turn
+
+    def negate(node: Node) -> Node:
+        result = node.replace(negated=not node.negated) if isinstance(node, Comparison) else node
+        seen.extend((node, result))
+        return result
+
+    negated = transform(tree, negate)
+    assert len(seen) == 2 * len(list(walk(tree)))
+    for index, node in enumerate(seen[::2]):  # each node after its children
+        assert all(any(child is earlier for earlier in seen[: 2 * index]) for child in children(node))
+    assert [node.negated for node in find_all(negated, Comparison)] == [
+        not node.negated for node in find_all(tree, Comparison)
+    ]
+    assert negated is not tree
+    assert transform(negated, negate) == tree
+    unchanged = list(find_all(tree, NounPhrase))
+    assert all(any(node is old for old in unchanged) for node in find_all(negated, NounPhrase))
+
+
+def test_deep_trees_are_walked_and_transformed_without_recursion() -> None:
+    depth = 10_000
+    leaf = Comparison(NounPhrase.of("status"), Op.IS, (Text("sent"),))
+    tree: Filter = leaf
+    for level in range(depth):
+        tree = Not(tree) if level % 2 else And((tree, leaf))
+    comparisons = depth // 2 + 1  # each with its noun phrase and its text
+    assert sum(1 for _ in walk(tree)) == depth + 3 * comparisons
+    assert sum(1 for _ in find_all(tree, Comparison)) == comparisons
+    assert transform(tree, lambda node: node) is tree
+    changed = transform(
+        tree, lambda node: node.replace(op=Op.CONTAINS) if isinstance(node, Comparison) else node
+    )
+    assert all(node.op is Op.CONTAINS for node in find_all(changed, Comparison))
