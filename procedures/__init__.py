@@ -7,6 +7,7 @@ against them, a script or one step at a time, and the reference evaluator
 (``holds``) says exactly which things a filter selects.
 """
 
+from procedures.annotations import Filter
 from procedures.binding import Binder
 from procedures.clock import Clock, FixedClock, SystemClock
 from procedures.concepts import Concept, Field, field_of, fields_of, refers_to
@@ -44,6 +45,7 @@ __all__ = [
     "Context",
     "Exact",
     "Field",
+    "Filter",
     "FixedClock",
     "Hidden",
     "Input",

@@ -9,12 +9,23 @@ procedures that turn a value into something: ``to convert a *text* to a (date)``
 
 Parameters map to input concepts by name (``sender_number`` is "the sender
 number") and must be documented under ``Input Concepts`` in the docstring. A few
-parameters are special: one typed ``Filter`` makes the procedure filter-capable
-(it must then return a list), ``limit`` lets it take ``the first N``, one named
-after the procedure's noun (``sms_message`` for "an *SMS* message") receives the
-thing a call such as ``redact the SMS message`` refers to, and one typed
-``Context`` receives the run's context. Mistakes are caught when the decorator
-runs, that is when the module is imported.
+parameters are special: one typed ``Filter[C]`` makes the procedure
+filter-capable, over the concept ``C`` (a bare ``grammar.Filter`` is over the
+concept of the list it returns), ``limit`` lets it take ``the first N``, one
+named after the procedure's noun (``sms_message`` for "an *SMS* message")
+receives the thing a call such as ``redact the SMS message`` refers to, and one
+typed ``Context`` receives the run's context. Mistakes are caught when the
+decorator runs, that is when the module is imported.
+
+What a procedure is, explicitly (``Procedure``): ``plural``, its name says
+``some`` (calls may name many, or one with ``a``); ``many``, it yields a list of
+them (``to read some (*SMS* messages)``), where a plural procedure that yields
+one value answers something about them (``to count some (*SMS* messages)``
+gives a number: "the answer", not "the SMS messages"); ``concept``, what its
+noun and its filter are about; and ``prepare``, an optional hook that turns the
+bound filter, the limit and the context into what the procedure takes (the
+Twilio book's plan of a read), so that running a call and explaining it prepare
+it the same way (``Runner.prepare``).
 
 >>> registry = Registry()
 >>> @registry.procedure("to greet a person")
@@ -38,6 +49,7 @@ from typing import Any, TypeVar
 
 from grammar import Call, Determiner, EnglishSyntaxError, Filter, NounPhrase, ProcedureName, parse_name
 from grammar.node import Record
+from procedures.annotations import is_filter, over
 from procedures.concepts import Concept
 from procedures.context import Context
 from procedures.docstrings import Docstring, read_docstring
@@ -69,24 +81,28 @@ class Procedure(Record):
     name: ProcedureName
     function: Callable[..., Any]
     noun: NounPhrase  # what calls name: the target, or the result of a conversion
-    plural: bool  # yields a list ("some")
-    output: bool  # the noun is the output concept ("( )"); else the result is "the answer"
+    plural: bool  # the name says "some": calls may name many of its noun (or one, with "a")
+    output: bool  # the result is named by the noun ("( )", and a list for "some"); else "the answer"
     inputs: tuple[Input, ...]
     returns: Type
     doc: Docstring
     value: Input | None = None  # the value a conversion converts
     subject: Input | None = None  # the thing "VERB the X" refers to
-    filter: str | None = None  # the filter parameter
-    limit: str | None = None  # the limit parameter
+    filter: str | None = None  # the filter parameter (of ``prepare``, when it has one)
+    limit: str | None = None  # the limit parameter (of ``prepare``, when it has one)
     context: str | None = None  # the context parameter
     asynchronous: bool = False
     effect: Effect = Effect.READS  # what it does besides answering (effects.py)
+    concept: type[Concept] | None = (
+        None  # what the noun and the filter are about (Filter[C], or what it yields)
+    )
+    prepare: Callable[..., Any] | None = None  # (filter, limit, context) -> what the procedure takes
+    prepared: str | None = None  # the parameter that takes what ``prepare`` made
 
     @property
-    def concept(self) -> type[Concept] | None:
-        """The concept of what the procedure yields (of its items, for a list)."""
-        returned = self.returns.item if self.returns.kind is Kind.LIST else self.returns
-        return returned.concept if returned is not None else None
+    def many(self) -> bool:
+        """Whether it yields many things: a list of its plural noun (else one value)."""
+        return self.plural and self.returns.kind is Kind.LIST
 
     @property
     def key(self) -> tuple[str, str]:
@@ -119,11 +135,6 @@ class Procedure(Record):
         return f"Procedure({self.english!r})"
 
 
-def _is_filter(annotation: Any) -> bool:
-    members = typing.get_args(annotation) if typing.get_origin(annotation) is not None else (annotation,)
-    return any(isinstance(member, type) and issubclass(member, Filter) for member in members)
-
-
 def _is_context(annotation: Any) -> bool:
     return annotation is Context
 
@@ -132,7 +143,58 @@ def _parameter_key(name: str) -> str:
     return noun_key(name.replace("_", " "))
 
 
-def build(function: Callable[..., Any], english: str, effect: Effect = Effect.READS) -> Procedure:
+def _hints(function: Callable[..., Any], fail: Callable[[str], RegistrationError]) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(function, include_extras=True)
+    except Exception as exc:
+        raise fail(f"its annotations cannot be resolved: {exc}") from exc
+
+
+def _special(name: str, annotation: Any, specials: dict[str, Any]) -> bool:
+    """Note a special parameter (context, filter, limit) in ``specials``; whether it is one."""
+    if _is_context(annotation):
+        specials["context"] = name
+    elif is_filter(annotation):
+        specials["filter"] = name
+        specials["over"] = over(annotation)
+    elif name == "limit":
+        specials["limit"] = name
+    else:
+        return False
+    return True
+
+
+def _read_prepare(
+    prepare: Callable[..., Any], fail: Callable[[str], RegistrationError]
+) -> tuple[Callable[..., Any], dict[str, Any], Any]:
+    """Read a prepare hook, which takes any of a filter (typed ``Filter[...]``), the
+    limit and a Context: the hook called as ``(filter, limit, context)``, its special
+    parameters, and the type it returns (which one of the procedure's parameters takes)."""
+    hints = _hints(prepare, fail)
+    roles: dict[str, Any] = {}
+    for parameter in inspect.signature(prepare).parameters.values():
+        if not _special(parameter.name, hints.get(parameter.name), roles):
+            raise fail(
+                f"its prepare hook {_where(prepare)} takes {parameter.name!r}; a prepare hook takes "
+                "a filter (typed Filter[...]), 'limit' and a Context, nothing else"
+            )
+    if hints.get("return") in (None, type(None)):
+        raise fail(f"its prepare hook {_where(prepare)} needs a return annotation, which a parameter takes")
+    names = {role: roles[role] for role in ("filter", "limit", "context") if role in roles}
+
+    def hook(filter: Filter | None, limit: int | None, context: Context) -> Any:
+        given = {"filter": filter, "limit": limit, "context": context}
+        return prepare(**{name: given[role] for role, name in names.items()})
+
+    return hook, roles, hints["return"]
+
+
+def build(
+    function: Callable[..., Any],
+    english: str,
+    effect: Effect = Effect.READS,
+    prepare: Callable[..., Any] | None = None,
+) -> Procedure:
     """Read a function and its English name into a ``Procedure`` (``RegistrationError`` when wrong)."""
     where = f"{function.__module__}.{function.__qualname__}"
 
@@ -147,10 +209,7 @@ def build(function: Callable[..., Any], english: str, effect: Effect = Effect.RE
         raise fail(f"the name does not parse: {exc.message}", hint=exc.hint) from exc
     matched = name.result or name.target
     plural = matched.determiner is Determiner.SOME
-    try:
-        hints = typing.get_type_hints(function, include_extras=True)
-    except Exception as exc:
-        raise fail(f"its annotations cannot be resolved: {exc}") from exc
+    hints = _hints(function, fail)
     if "return" not in hints:
         raise fail("it needs a return annotation, so the English knows what it gives")
     try:
@@ -163,6 +222,7 @@ def build(function: Callable[..., Any], english: str, effect: Effect = Effect.RE
 
     inputs: list[Input] = []
     specials: dict[str, Any] = {}
+    hook, hooked, prepared_type = _read_prepare(prepare, fail) if prepare is not None else (None, {}, None)
     target_key = noun_key(name.target.noun)
     for parameter in inspect.signature(function).parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD, parameter.POSITIONAL_ONLY):
@@ -170,14 +230,15 @@ def build(function: Callable[..., Any], english: str, effect: Effect = Effect.RE
         annotation = hints.get(parameter.name)
         if annotation is None:
             raise fail(f"parameter {parameter.name!r} needs a type annotation")
-        if _is_context(annotation):
-            specials["context"] = parameter.name
+        if prepared_type is not None and annotation == prepared_type:
+            specials["prepared"] = parameter.name
             continue
-        if _is_filter(annotation):
-            specials["filter"] = parameter.name
-            continue
-        if parameter.name == "limit":
-            specials["limit"] = parameter.name
+        if _special(parameter.name, annotation, specials):
+            if prepare is not None and ("filter" in specials or "limit" in specials):
+                raise fail(
+                    f"parameter {parameter.name!r}: its prepare hook takes the filter and the limit; "
+                    "the procedure takes what the hook makes of them"
+                )
             continue
         try:
             kind = type_of(annotation)
@@ -207,13 +268,12 @@ def build(function: Callable[..., Any], english: str, effect: Effect = Effect.RE
         raise fail(
             f"it converts {name.target}, so it needs a parameter named {'_'.join(words_of(name.target.noun))!r}"
         )
-    if ("filter" in specials or plural) and returns.kind is not Kind.LIST:
-        what = "a filter-capable procedure" if "filter" in specials else "a procedure of 'some' things"
-        raise fail(f"{what} must return a list", hint="Annotate the return type as list[...].")
-    if "filter" in specials and (returns.item is None or returns.item.concept is None):
+    if prepare is not None and "prepared" not in specials:
         raise fail(
-            "a filter-capable procedure must return a list of a concept, whose fields the filter names"
+            f"it has a prepare hook, so one parameter takes what the hook makes: type one {prepared_type!r}"
         )
+    specials.update(hooked)
+    concept = _concept(specials, returns, plural, fail)
     if effect is not Effect.READS and "context" not in specials:
         raise fail(
             f"it {effect.value} things, so it needs a Context parameter: it must do nothing but say what it "
@@ -225,7 +285,7 @@ def build(function: Callable[..., Any], english: str, effect: Effect = Effect.RE
         function,
         matched.noun,
         plural,
-        matched.output,
+        matched.output and (returns.kind is Kind.LIST or not plural),
         tuple(inputs),
         returns,
         doc,
@@ -236,7 +296,40 @@ def build(function: Callable[..., Any], english: str, effect: Effect = Effect.RE
         context=specials.get("context"),
         asynchronous=inspect.iscoroutinefunction(function),
         effect=effect,
+        concept=concept,
+        prepare=hook,
+        prepared=specials.get("prepared"),
     )
+
+
+def _concept(
+    specials: dict[str, Any], returns: Type, plural: bool, fail: Callable[..., RegistrationError]
+) -> type[Concept] | None:
+    """What a procedure's noun and filter are about: the concept of its ``Filter[C]``,
+    else that of what it yields (of its items, for a list); ``RegistrationError``
+    when a filter is over nothing, or "some" things come back as one of them."""
+    listed = returns.kind is Kind.LIST
+    returned = returns.item if listed else returns
+    yielded = returned.concept if returned is not None else None
+    filtered = specials.get("over")
+    if "filter" in specials and filtered is None and not (listed and yielded is not None):
+        raise fail(
+            "a filter-capable procedure must return a list of a concept, whose fields the filter names, "
+            "or say which concept its filter is over: Filter[Concept]",
+            hint="Annotate the return type as list[...], or the filter as Filter[...].",
+        )
+    if "filter" in specials and not (plural or listed):
+        raise fail(
+            "a filter-capable procedure must return a list", hint="Annotate the return type as list[...]."
+        )
+    if plural and not listed and returns.kind is Kind.CONCEPT:
+        raise fail(
+            "a procedure of 'some' things must return a list of them, or one answer about them (a number)",
+            hint="Annotate the return type as list[...].",
+        )
+    if listed and filtered is not None and yielded is not None and yielded is not filtered:
+        raise fail(f"its filter is over {filtered.__name__}, but it returns {yielded.__name__} items")
+    return filtered or yielded
 
 
 class Registry:
@@ -245,13 +338,21 @@ class Registry:
     def __init__(self) -> None:
         self._by_name: dict[str, Procedure] = {}
 
-    def procedure(self, english: str, *, effect: Effect = Effect.READS) -> Callable[[F], F]:
+    def procedure(
+        self,
+        english: str,
+        *,
+        effect: Effect = Effect.READS,
+        prepare: Callable[..., Any] | None = None,
+    ) -> Callable[[F], F]:
         """Register the decorated function under ``english`` (see the module's docstring);
         ``effect``: whether it creates or changes things (effects.py), which the
-        runtime counts against what a run may do unasked."""
+        runtime counts against what a run may do unasked; ``prepare``: a hook that
+        takes the call's filter, limit and context (any of them) and makes what the
+        procedure takes in the parameter typed as the hook's return type."""
 
         def register(function: F) -> F:
-            self.add(build(function, english, effect))
+            self.add(build(function, english, effect, prepare))
             return function
 
         return register

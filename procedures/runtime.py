@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import inspect
-from collections.abc import Callable, Iterable
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -39,6 +39,7 @@ from grammar import (
     Value,
     find_all,
 )
+from grammar.node import Record
 from procedures.binding import Binder
 from procedures.concepts import Concept, field_of
 from procedures.context import Context
@@ -55,10 +56,9 @@ from procedures.names import singular_words, words_of
 from procedures.registry import Procedure, Registry
 from procedures.scope import Scope, describe
 
-__all__ = ["LoopError", "Runner"]
+__all__ = ["LoopError", "Prepared", "Runner"]
 
 N = TypeVar("N", bound=Node)
-
 
 
 class LoopError(RunError):
@@ -83,6 +83,19 @@ class LoopError(RunError):
         ]
         data["results"] = jsonable(self.results)
         return data
+
+
+class Prepared(Record):
+    """A call made ready to run (``Runner.prepare``): the procedure, what it will be
+    passed, the limit, whether the call asks for exactly one thing (``a``/``an``),
+    and what the procedure's prepare hook made (the Twilio book's plan of a read),
+    or None when it has no hook."""
+
+    entry: Procedure
+    arguments: dict[str, Any]
+    limit: int | None
+    single: bool
+    plan: Any = None
 
 
 class Runner:
@@ -260,11 +273,15 @@ class Runner:
 
     # ------------------------------------------------------------- calls
 
-    async def call(self, call: Call) -> Any:
-        entry = self.registry.resolve(call)
+    def prepare(self, entry: Procedure, call: Call) -> Prepared:
+        """Make ``call`` ready to run ``entry``, as running it and explaining it both do
+        (nothing is run): its arguments checked (inputs not given come from named
+        values), the filter bound, the limit (N of ``the first N``; 2 for ``a``/``an``,
+        to find out whether exactly one matches), and what the procedure's prepare
+        hook, if it has one, makes of the filter, the limit and the context."""
         arguments = self._arguments(entry, call)
-        single = entry.plural and call.determiner in (Determiner.A, Determiner.AN)
-        if call.first is not None and not entry.plural:
+        single = entry.many and call.determiner in (Determiner.A, Determiner.AN)
+        if call.first is not None and not entry.many:
             raise RunError(
                 f"'{entry.english}' gives one thing; 'the first {call.first}' needs a list", span=call.span
             )
@@ -284,8 +301,21 @@ class Runner:
                 hint="Give it a filter that selects just those, or read them first and then act on the result.",
             )
         limit = call.first if call.first is not None else (2 if single else None)
-        if entry.limit is not None:
-            arguments[entry.limit] = limit
+        if entry.prepare is None:
+            if entry.limit is not None:
+                arguments[entry.limit] = limit
+            return Prepared(entry, arguments, limit, single)
+        bound = arguments.pop(entry.filter) if entry.filter is not None else None
+        with self._failures(entry, call):
+            plan = entry.prepare(bound, limit, self._context(entry, call))
+        assert entry.prepared is not None  # checked at registration
+        arguments[entry.prepared] = plan
+        return Prepared(entry, arguments, limit, single, plan)
+
+    async def call(self, call: Call) -> Any:
+        entry = self.registry.resolve(call)
+        prepared = self.prepare(entry, call)
+        arguments, limit, single = prepared.arguments, prepared.limit, prepared.single
         if entry.subject is not None and call.filter is None and call.determiner is Determiner.THE:
             subject, _ = self.scope.lookup(call.noun)
             if isinstance(subject, list) and entry.subject.type.kind is not Kind.LIST:
@@ -317,7 +347,7 @@ class Runner:
                 span=call.span,
             )
         result = await self._invoke(entry, arguments, call, limit=limit)
-        if entry.plural:
+        if entry.many:
             items = result[:limit] if limit is not None else result
             if single:
                 if len(items) != 1:
@@ -355,20 +385,7 @@ class Runner:
         An effect of a procedure that takes no filter is counted (unless ``allowed``:
         counted already) and recorded here; one that takes a filter does both itself."""
         verb, noun = entry.name.verb, singular(entry.noun)
-        context = Context(
-            now=self.now,
-            timezone=self.timezone,
-            resources=self.resources,
-            say=self.say,
-            binder=self.binder,
-            single=entry.plural and call.determiner in (Determiner.A, Determiner.AN),
-            batch=batch,
-            journal=self.journal,
-            effect=entry.effect,
-            verb=verb,
-            noun=noun,
-            item=self.item,
-        )
+        context = self._context(entry, call, batch)
         if entry.context is not None:
             arguments[entry.context] = context
         accounted = self._accounted(entry)
@@ -382,16 +399,41 @@ class Runner:
         recording: AbstractContextManager[Act | None] = (
             self.journal.act(entry.effect, verb, noun, target, self.item) if accounted else nullcontext()
         )
+        with self._failures(entry, call), recording as act:
+            context.current = act
+            result = entry.function(**arguments)
+            if inspect.isawaitable(result):
+                result = await result
+            if entry.many and not isinstance(result, list):
+                result = list(islice(result, limit) if limit is not None else result)
+            if act is not None:
+                act.result = identify(result)
+        return result
+
+    def _context(self, entry: Procedure, call: Call, batch: int = 1) -> Context:
+        """The context a procedure (or its prepare hook) is given for ``call``."""
+        return Context(
+            now=self.now,
+            timezone=self.timezone,
+            resources=self.resources,
+            say=self.say,
+            binder=self.binder,
+            single=entry.many and call.determiner in (Determiner.A, Determiner.AN),
+            batch=batch,
+            journal=self.journal,
+            effect=entry.effect,
+            verb=entry.name.verb,
+            noun=singular(entry.noun),
+            item=self.item,
+        )
+
+    @staticmethod
+    @contextmanager
+    def _failures(entry: Procedure, call: Call) -> Iterator[None]:
+        """Around a procedure (or its prepare hook): its errors get the call's place,
+        others become a ``RunError``."""
         try:
-            with recording as act:
-                context.current = act
-                result = entry.function(**arguments)
-                if inspect.isawaitable(result):
-                    result = await result
-                if entry.plural and not isinstance(result, list):
-                    result = list(islice(result, limit) if limit is not None else result)
-                if act is not None:
-                    act.result = identify(result)
+            yield
         except BookError as error:
             if error.span is None:
                 error.span = (
@@ -400,18 +442,12 @@ class Runner:
             raise
         except Exception as exc:
             raise RunError(f"'{entry.english}' failed: {type(exc).__name__}: {exc}", span=call.span) from exc
-        return result
 
     @staticmethod
     def _accounted(entry: Procedure) -> bool:
         """Whether the runtime counts and records the procedure's effects (it has
         some, and takes no filter: one that does counts what matched itself)."""
         return entry.effect is not Effect.READS and entry.filter is None
-
-    def arguments(self, entry: Procedure, call: Call) -> dict[str, Any]:
-        """What ``call`` would pass to ``entry``: arguments checked, the filter bound
-        (nothing is run). Inputs not given come from named values."""
-        return self._arguments(entry, call)
 
     def _arguments(self, entry: Procedure, call: Call) -> dict[str, Any]:
         arguments: dict[str, Any] = {}

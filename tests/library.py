@@ -1,7 +1,7 @@
 """A small book that is not Twilio, to prove the registry and runtime general.
 
-A library of books: add books, find them with filters, lend one to a borrower,
-and notify borrowers (asynchronously, to exercise concurrent loops).
+A library of books: add books, find them with filters, count them, lend one to
+a borrower, and notify borrowers (asynchronously, to exercise concurrent loops).
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from grammar import Filter
-from procedures import Choices, Concept, Context, PhoneNumber, Registry, holds
+from procedures import Choices, Concept, Context, Filter, PhoneNumber, Registry, holds
 from procedures.core import core
 
 
@@ -78,7 +77,7 @@ def add_book(
 
 
 @books.procedure("to find some (books)")
-def find_books(filter: Filter | None, limit: int | None, context: Context) -> list[LibraryBook]:
+def find_books(filter: Filter[LibraryBook] | None, limit: int | None, context: Context) -> list[LibraryBook]:
     """Finds the books on the shelf that match a filter, by title.
 
     Output Concepts:
@@ -94,6 +93,25 @@ def find_books(filter: Filter | None, limit: int | None, context: Context) -> li
         if filter is None or holds(filter, book, LibraryBook, context.timezone)
     ]
     return found[:limit] if limit is not None else found
+
+
+@books.procedure("to count some (books)")
+def count_books(filter: Filter[LibraryBook] | None, context: Context) -> int:
+    """Counts the books on the shelf that match a filter: "books" names what it
+    counts, and the number is the answer.
+
+    Output Concepts:
+        the answer: How many books match.
+
+    Examples:
+        count some books whose author contains "herbert"
+    """
+    shelf = context.resource(Shelf)
+    return sum(
+        1
+        for book in shelf.books.values()
+        if filter is None or holds(filter, book, LibraryBook, context.timezone)
+    )
 
 
 @books.procedure("to lend a book")

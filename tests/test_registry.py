@@ -7,20 +7,25 @@ import importlib.util
 import sys
 import textwrap
 from pathlib import Path
+from typing import NamedTuple
 
 import library
 import pytest
 
-from grammar import Filter, Reference
+import procedures
+from grammar import Call, Filter, Reference, parse_script
 from procedures import (
     Concept,
     Context,
     Kind,
     RegistrationError,
     Registry,
+    Session,
     UnknownCallError,
-    registry,
+    core,
 )
+
+registry = core
 
 
 def test_names_are_read_the_kognitos_way() -> None:
@@ -72,6 +77,8 @@ def _register(source: str) -> None:
         "LibraryBook": library.LibraryBook,
         "fresh": Registry(),
         "Reference": Reference,
+        "Over": procedures.Filter,
+        "Plan": Plan,
     }
     exec(textwrap.dedent(source), scope)
 
@@ -114,6 +121,65 @@ def _register(source: str) -> None:
             ''',
             "a filter-capable procedure must return a list",
             id="filter-capable not returning a list",
+        ),
+        pytest.param(
+            '''
+            @fresh.procedure("to find a (book)")
+            def find(filter: Over[LibraryBook] | None) -> int:
+                """Finds."""
+                return 0
+            ''',
+            "a filter-capable procedure must return a list",
+            id="filter-capable of one thing, not a list",
+        ),
+        pytest.param(
+            '''
+            class Author(Concept):
+                english = "author"
+                name: str
+            @fresh.procedure("to find some (books)")
+            def find(filter: Over[LibraryBook] | None) -> list[Author]:
+                """Finds."""
+                return []
+            ''',
+            "its filter is over LibraryBook, but it returns Author items",
+            id="filter over one concept, returning another",
+        ),
+        pytest.param(
+            '''
+            def hook(filter: Over[LibraryBook] | None, size: int) -> Plan:
+                return Plan("", size)
+            @fresh.procedure("to find some (books)", prepare=hook)
+            def find(plan: Plan) -> list[LibraryBook]:
+                """Finds."""
+                return []
+            ''',
+            "a prepare hook takes a filter (typed Filter[...]), 'limit' and a Context, nothing else",
+            id="prepare hook taking something else",
+        ),
+        pytest.param(
+            '''
+            def hook(filter: Over[LibraryBook] | None) -> Plan:
+                return Plan("", None)
+            @fresh.procedure("to find some (books)", prepare=hook)
+            def find(context: Context) -> list[LibraryBook]:
+                """Finds."""
+                return []
+            ''',
+            "one parameter takes what the hook makes",
+            id="prepare hook whose plan nothing takes",
+        ),
+        pytest.param(
+            '''
+            def hook(filter: Over[LibraryBook] | None) -> Plan:
+                return Plan("", None)
+            @fresh.procedure("to find some (books)", prepare=hook)
+            def find(plan: Plan, filter: Over[LibraryBook] | None) -> list[LibraryBook]:
+                """Finds."""
+                return []
+            ''',
+            "its prepare hook takes the filter and the limit",
+            id="prepare hook and a filter of its own",
         ),
         pytest.param(
             '''
@@ -306,3 +372,86 @@ def test_registering_the_same_function_again_replaces_it() -> None:
     fresh.procedure("to greet a person")(greet)
     fresh.procedure("to greet a person")(greet)
     assert len(fresh) == 1
+
+
+class Plan(NamedTuple):
+    """What the test's prepare hook makes of a call: its filter in English, and its limit."""
+
+    filter: str
+    limit: int | None
+
+
+def test_the_procedure_model_is_explicit() -> None:
+    """Whether a procedure yields many, the concept its filter is over (from the
+    annotation), and whether the result is named by its noun or is the answer."""
+    find, count = library.books["to find some (books)"], library.books["to count some (books)"]
+    assert (find.plural, find.many, find.output, find.concept) == (True, True, True, library.LibraryBook)
+    assert (count.plural, count.many, count.output, count.concept) == (
+        True,
+        False,
+        False,
+        library.LibraryBook,
+    )
+    assert count.filter == "filter" and count.limit is None
+
+
+def test_a_bare_filter_is_over_the_concept_of_the_list_returned() -> None:
+    fresh = Registry()
+
+    @fresh.procedure("to find some (books)")
+    def find(filter: Filter | None) -> list[library.LibraryBook]:
+        """Finds."""
+        return []
+
+    assert fresh["to find some (books)"].concept is library.LibraryBook
+
+
+def test_a_count_of_some_things_is_a_number_the_answer() -> None:
+    """The noun of 'to count some (books)' names what it counts, not what it gives."""
+    with Session(library.books, resources=[library.Shelf()], say=lambda line: None) as session:
+        for isbn, author in (("1", "Frank Herbert"), ("2", "Jane Austen"), ("3", "Brian Herbert")):
+            session.run(
+                f'add a library book with the title is "t{isbn}" and the author is "{author}" and the isbn is "{isbn}"'
+            )
+        assert session.run('count some books whose author contains "herbert"').value == 2
+        assert session.run("count some books").value == 3
+        assert session.run('count the books whose author is "Jane Austen"').value == 1
+        assert session.step("say the answer")["result"] == "1"
+        assert session.step("say the books")["error"]["kind"] == "unknown reference"
+
+
+def _call(text: str) -> Call:
+    (call,) = parse_script(text).statements
+    assert isinstance(call, Call)
+    return call
+
+
+def test_a_prepare_hook_makes_what_the_procedure_takes_for_run_and_explain_alike() -> None:
+    fresh = Registry()
+    taken: list[Plan] = []
+
+    def plan_find(filter: procedures.Filter[library.LibraryBook] | None, limit: int | None) -> Plan:
+        return Plan(str(filter), limit)
+
+    @fresh.procedure("to find some (books)", prepare=plan_find)
+    def find(plan: Plan, context: Context) -> list[library.LibraryBook]:
+        """Finds."""
+        taken.append(plan)
+        return [library.LibraryBook(title="Dune", author="Frank Herbert", isbn="1")]
+
+    entry = fresh["to find some (books)"]
+    assert (entry.filter, entry.limit, entry.prepared, entry.concept) == (
+        "filter",
+        "limit",
+        "plan",
+        library.LibraryBook,
+    )
+    with Session(fresh, say=lambda line: None) as session:
+        one = _call('find a book whose title is "Dune"')
+        prepared = session.runner().prepare(entry, one)
+        assert (prepared.plan, prepared.limit, prepared.single) == (Plan('title is "Dune"', 2), 2, True)
+        assert "plan" in prepared.arguments and "filter" not in prepared.arguments
+        assert taken == []  # preparing runs nothing
+        session.run(str(one))
+        session.run("find the first 3 books")
+    assert taken == [Plan('title is "Dune"', 2), Plan("None", 3)]
