@@ -6,8 +6,10 @@ module (book/procedures/) and one sandbox module (book/sandbox/).
 
 from __future__ import annotations
 
+from book.resources.media import MEDIA
 from book.resources.messages import MESSAGES
+from book.resources.numbers import NUMBERS
 
-__all__ = ["MESSAGES", "RESOURCES"]
+__all__ = ["MEDIA", "MESSAGES", "NUMBERS", "RESOURCES"]
 
-RESOURCES = (MESSAGES,)
+RESOURCES = (MESSAGES, NUMBERS, MEDIA)

@@ -8,7 +8,7 @@ from typing import Any
 
 from grammar.node import Record
 
-__all__ = ["Refusal", "Reply", "error_reply", "first", "json_reply"]
+__all__ = ["Refusal", "Reply", "error_reply", "first", "json_reply", "page_size", "whole_page"]
 
 
 class Reply(Record):
@@ -58,3 +58,36 @@ def first(fields: Sequence[tuple[str, str]], name: str) -> str | None:
         if key == name:
             return value
     return None
+
+
+def page_size(query: Sequence[tuple[str, str]]) -> int:
+    """The page size a list asks for (50 unless told); 400 (20001) outside 1 to 1000."""
+    asked = first(query, "PageSize") or "50"
+    if not asked.isdigit() or not 1 <= int(asked) <= 1000:
+        raise Refusal(400, 20001, f"Invalid PageSize: {asked}")
+    return int(asked)
+
+
+def whole_page(
+    key: str, items: Sequence[Any], path: str, filters: Sequence[tuple[str, str]], size: int
+) -> Reply:
+    """The first and only page of a short list (an account's numbers, a message's
+    media): Twilio's page envelope, its items under ``key``, no next page."""
+    from urllib.parse import urlencode
+
+    uri = f"{path}?" + urlencode([*filters, ("PageSize", str(size)), ("Page", "0")])
+    page = list(items[:size])
+    return json_reply(
+        200,
+        {
+            key: page,
+            "page": 0,
+            "page_size": size,
+            "start": 0,
+            "end": max(len(page) - 1, 0),
+            "uri": uri,
+            "first_page_uri": uri,
+            "next_page_uri": None,
+            "previous_page_uri": None,
+        },
+    )

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from book.client import AsyncClient, Client
 from book.credentials import Credentials
-from book.sandbox import inbound, numbers
+from book.sandbox import inbound, media, numbers
 from book.sandbox.answers import Refusal, Reply, error_reply, first, json_reply
 from book.sandbox.callbacks import StatusCallbacks
 from book.sandbox.creating import create
@@ -44,6 +44,7 @@ DEFAULT_NUMBERS = ("+15005550006", "+12125550100", "SMSBOOK")
 # Statuses a message leaves on its own: Twilio deletes none of them (20009).
 UNFINISHED = frozenset({"accepted", "scheduled", "queued", "sending", "receiving"})
 
+_RESOURCES = (numbers, media)
 _COLLECTION = re.compile(rf"/{API_VERSION}/Accounts/(AC[0-9a-fA-F]{{32}})/Messages\.json")
 _ONE = re.compile(
     rf"/{API_VERSION}/Accounts/(AC[0-9a-fA-F]{{32}})/Messages/((?:SM|MM)[0-9a-fA-F]{{32}})\.json"
@@ -217,8 +218,10 @@ class Sandbox:
         collection = _COLLECTION.fullmatch(path)
         one = _ONE.fullmatch(path)
         target = collection.group(1) if collection else one.group(1) if one else None
-        if target is None and numbers.matches(path):
-            return numbers.route(self, account, method, path, query, form)
+        for resource in _RESOURCES:  # the resources beside Messages: each matches its own paths
+            if target is None and resource.matches(path):
+                reply: Reply = resource.route(self, account, method, path, query, form)
+                return reply
         if target is None:
             raise Refusal(404, 20404, f"The requested resource {path} was not found")
         if target != account:

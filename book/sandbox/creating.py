@@ -176,6 +176,7 @@ def create(sandbox: Sandbox, account: str, form: Sequence[tuple[str, str]]) -> R
         json.dumps(message, ensure_ascii=False),
         json.dumps(
             {"segments": segments}
+            | ({"media": media} if media else {})
             | ({"callback": callback} if callback else {})
             | ({"validity": seconds} if validity is not None else {})
         ),

@@ -119,6 +119,7 @@ def _receive(
                 "received",
                 None,
                 json.dumps(message, ensure_ascii=False),
+                json.dumps({"media": list(media)}) if media else None,
             )
         ],
     )

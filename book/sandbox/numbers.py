@@ -13,9 +13,9 @@ import hashlib
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
-from book.sandbox.answers import Refusal, Reply, first, json_reply
+from book.sandbox.answers import Refusal, Reply, first, json_reply, page_size, whole_page
 from book.sandbox.lifecycle import epoch_rfc2822
 from book.wire import API_VERSION
 
@@ -131,31 +131,10 @@ def route(
             if wanted is None or number == wanted
         ]
         found = [item for item in found if named is None or item["friendly_name"] == named]
-        asked = first(query, "PageSize") or "50"
-        if not asked.isdigit() or not 1 <= int(asked) <= 1000:
-            raise Refusal(400, 20001, f"Invalid PageSize: {asked}")
-        size = int(asked)
         filters = [
             (name, value) for name, value in (("PhoneNumber", wanted), ("FriendlyName", named)) if value
         ]
-        uri = f"/{API_VERSION}/Accounts/{account}/IncomingPhoneNumbers.json?" + urlencode(
-            [*filters, ("PageSize", str(size)), ("Page", "0")]
-        )
-        page = found[:size]
-        return json_reply(
-            200,
-            {
-                "incoming_phone_numbers": page,
-                "page": 0,
-                "page_size": size,
-                "start": 0,
-                "end": max(len(page) - 1, 0),
-                "uri": uri,
-                "first_page_uri": uri,
-                "next_page_uri": None,
-                "previous_page_uri": None,
-            },
-        )
+        return whole_page("incoming_phone_numbers", found, path, filters, page_size(query))
     if one and method == "GET":
         return json_reply(200, phone_number(sandbox, account, _find(sandbox, account, one.group(2), path)))
     if one and method == "POST":

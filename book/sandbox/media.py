@@ -1,0 +1,109 @@
+"""The media of a message, as on Twilio: the ``Media`` subresource of a Message.
+
+An MMS keeps the URLs it was sent or received with (its notes); a message the
+sandbox was seeded with, or loaded from a file, has as many media as its
+``num_media`` says, each an image. A media's sid is derived from its message's
+and its place, so it is the same every time; its content type is guessed from
+its URL. List, fetch and delete (which leaves the message as it is, as Twilio
+does); the media's URL without ``.json`` redirects to its content, as Twilio's
+redirects to where it keeps it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from book.sandbox.answers import Refusal, Reply, json_reply, page_size, whole_page
+from book.wire import API_VERSION, parse_count
+
+if TYPE_CHECKING:
+    from book.sandbox.app import Sandbox
+
+__all__ = ["matches", "route"]
+
+_BASE = rf"/{API_VERSION}/Accounts/(AC[0-9a-fA-F]{{32}})/Messages/((?:SM|MM)[0-9a-fA-F]{{32}})/Media"
+_COLLECTION = re.compile(_BASE + r"\.json")
+_ONE = re.compile(_BASE + r"/(ME[0-9a-fA-F]{32})(\.json)?")
+
+
+def matches(path: str) -> bool:
+    """Whether a path is this resource's (so the sandbox routes it here)."""
+    return bool(_COLLECTION.fullmatch(path) or _ONE.fullmatch(path))
+
+
+def _sid(message: str, place: int) -> str:
+    return "ME" + hashlib.sha256(f"{message}:media:{place}".encode()).hexdigest()[:32]
+
+
+def _items(sandbox: Sandbox, account: str, message: str, path: str) -> list[dict[str, Any]]:
+    row = sandbox.state.get(account, message)
+    if row is None:
+        raise Refusal(404, 20404, f"The requested resource {path} was not found")
+    data, notes = row.message(), row.remembered()
+    urls: list[str] = notes.get("media") or [
+        f"https://sandbox.invalid/media/{message}/{place}.jpg"
+        for place in range(parse_count(data.get("num_media")) or 0)
+    ]
+    gone = set(notes.get("media_deleted", ()))
+    base = f"/{API_VERSION}/Accounts/{account}/Messages/{message}/Media"
+    found = []
+    for place, url in enumerate(urls):
+        sid = _sid(message, place)
+        if sid in gone:
+            continue
+        kind = mimetypes.guess_type(url.split("?", 1)[0])[0] or "image/jpeg"
+        found.append(
+            {
+                "account_sid": account,
+                "content_url": url,
+                "content_type": kind,
+                "date_created": data.get("date_created"),
+                "date_updated": data.get("date_created"),
+                "parent_sid": message,
+                "sid": sid,
+                "uri": f"{base}/{sid}.json",
+            }
+        )
+    return found
+
+
+def route(
+    sandbox: Sandbox,
+    account: str,
+    method: str,
+    path: str,
+    query: Sequence[tuple[str, str]],
+    form: Sequence[tuple[str, str]],
+) -> Reply:
+    """Answer a request to a message's Media."""
+    collection, one = _COLLECTION.fullmatch(path), _ONE.fullmatch(path)
+    matched = collection or one
+    if matched is None or matched.group(1) != account:
+        raise Refusal(401, 20003, "Authenticate")
+    items = _items(sandbox, account, matched.group(2), path)
+    if collection and method == "GET":
+        shown = [{key: value for key, value in item.items() if key != "content_url"} for item in items]
+        return whole_page("media_list", shown, path, (), page_size(query))
+    found = next((item for item in items if one and item["sid"] == one.group(3)), None)
+    if one and found is None:
+        raise Refusal(404, 20404, f"The requested resource {path} was not found")
+    if one and method == "GET":
+        assert found is not None
+        content = found.pop("content_url")
+        if one.group(4) is None:  # the media itself
+            return Reply(307, (("Location", content),), b"")
+        return json_reply(200, found)
+    if one and method == "DELETE":
+        row = sandbox.state.get(account, matched.group(2))
+        assert row is not None
+        notes = row.remembered()
+        notes["media_deleted"] = [*notes.get("media_deleted", ()), one.group(3)]
+        sandbox.state.put(account, [row.replace(notes=json.dumps(notes))])
+        return Reply(204, (), b"")
+    allowed = "GET, HEAD" if collection else "DELETE, GET, HEAD"
+    raise Refusal(405, 20004, "Method not allowed", headers=(("Allow", allowed),))
