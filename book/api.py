@@ -290,9 +290,10 @@ class Api:
         """POST Messages/{sid}.json with Status=canceled: a scheduled message is not sent."""
         return self.update(sid, (("Status", "canceled"),))
 
-    def delete(self, sid: str, *, resource: Resource[Any] = MESSAGES) -> Request:
+    def delete(self, sid: str, *, resource: Resource[Any] = MESSAGES, parent: str | None = None) -> Request:
         """DELETE one item (Twilio answers 204)."""
-        return Request("DELETE", self.base_url + resource.one(self.account_sid, sid), (), Safety.IDEMPOTENT)
+        url = self.base_url + resource.one(self.account_sid, sid, parent)
+        return Request("DELETE", url, (), Safety.IDEMPOTENT)
 
     def request(self, method: str, path: str, form: Sequence[tuple[str, str]] = ()) -> Request:
         """Any request of Twilio's API on this host (the escape hatch of ``book

@@ -85,9 +85,9 @@ def cancel(api: Api, sid: str) -> Flow[WireMessage]:
     return answer
 
 
-def delete(api: Api, sid: str, resource: Resource[Any] = MESSAGES) -> Flow[None]:
+def delete(api: Api, sid: str, resource: Resource[Any] = MESSAGES, parent: str | None = None) -> Flow[None]:
     """Delete one item (a 404 after an attempt that may have gone through: done)."""
-    request = api.delete(sid, resource=resource)
+    request = api.delete(sid, resource=resource, parent=parent)
     response, tried = yield request
     read_deleted(request, response, tried)
 
