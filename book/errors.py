@@ -40,6 +40,14 @@ __all__ = [
     "UnexpectedResponseError",
 ]
 
+
+def _hint(code: int | None, path: str | None) -> str | None:
+    """What to do about an error: a 404 outside Messages is about the path."""
+    if code == 20404 and path is not None and "/Messages" not in path:
+        return "Nothing is at this path in this account: check the path, and the sid in it."
+    return _HINTS.get(code) if code is not None else None
+
+
 # What to do about the errors people meet most.
 _HINTS = {
     20001: "A parameter has a value Twilio does not accept: check dates (YYYY-MM-DD) and page tokens.",
@@ -115,7 +123,7 @@ class ApiError(TwilioError):
             method=method,
             path=path,
             attempts=attempts,
-            hint=_HINTS.get(code) if code is not None else None,
+            hint=_hint(code, path),
         )
         self.status = status
         self.code = code
