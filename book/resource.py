@@ -92,7 +92,8 @@ class Resource(Generic[C]):
     conversion). ``filters``: the list filters Twilio takes (any other is refused,
     since Twilio would ignore it silently). ``pushdown``: the planner's rules for
     them (book/pushdown.py). ``order``: the fields that order a list, newest first,
-    as Twilio does. ``columns``: (heading, concept field) of a table.
+    as Twilio does. ``columns``: (heading, concept field) of a table, whose
+    ``title`` counts them (``1 SMS message``, ``3 SMS messages``).
     """
 
     def __init__(
@@ -112,8 +113,10 @@ class Resource(Generic[C]):
         order: tuple[str, ...] = (),
         columns: tuple[tuple[str, str], ...] = (),
         parent: Resource[Any] | None = None,
+        title: tuple[str, str] | None = None,
     ) -> None:
         self.noun, self.plural = noun, plural
+        self.title = title or (noun, plural)
         self.path = path
         self.sid = re.compile(sid)
         self.wire, self.page, self.key = wire, page, key
@@ -205,6 +208,10 @@ class Resource(Generic[C]):
         the first of its ``order`` dates that it has, to the second, then its key."""
         moment = next((value for name in self.order if (value := getattr(item, name)) is not None), _EPOCH)
         return (moment.replace(microsecond=0), getattr(item, type(item).key or "", None) or "")
+
+    def counted(self, count: int) -> str:
+        """``1 SMS message``, ``3 SMS messages``: a table's title."""
+        return f"{count:,} {self.title[0] if count == 1 else self.title[1]}"
 
     def row(self, item: Concept) -> tuple[Any, ...]:
         """Its table row: the ``columns``' fields, dates in ISO 8601 with ``Z``."""

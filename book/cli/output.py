@@ -11,8 +11,6 @@ from grammar import BookError
 
 __all__ = ["Output", "UsageError", "plain"]
 
-MESSAGE_COLUMNS = ("sid", "date sent", "from", "to", "status", "direction", "body")
-
 
 def plain(docstring: str | None) -> str:
     """A module's docstring as help text: without the markup of ``literals``."""
@@ -90,24 +88,18 @@ class Output:
         if value == []:
             self.text("nothing found")
             return
-        from book.concepts import SmsMessage
+        from book.resources import RESOURCES
 
-        if isinstance(value, SmsMessage):
+        resource = next((r for r in RESOURCES if isinstance(value, r.concept)), None)
+        if resource is not None:
             value = [value]
-        if isinstance(value, list) and value and all(isinstance(item, SmsMessage) for item in value):
-            rows = [
-                (
-                    m.sid,
-                    m.date_sent.isoformat().replace("+00:00", "Z") if m.date_sent else "",
-                    m.sender_number,
-                    m.recipient_number,
-                    m.status,
-                    m.direction,
-                    m.body,
-                )
-                for m in value
-            ]
-            self.table(f"{len(rows)} SMS message{'s' if len(rows) != 1 else ''}", MESSAGE_COLUMNS, rows)
+        items = value if isinstance(value, list) else []
+        resource = next(
+            (r for r in RESOURCES if items and all(isinstance(i, r.concept) for i in items)), None
+        )
+        if resource is not None:
+            rows = [resource.row(item) for item in items]
+            self.table(resource.counted(len(rows)), [heading for heading, _ in resource.columns], rows)
         elif isinstance(value, list):
             from procedures import describe
 

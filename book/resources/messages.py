@@ -146,6 +146,7 @@ MESSAGES: Resource[SmsMessage] = Resource(
     },
     filters=("To", "From", "DateSent", "DateSent<", "DateSent>"),
     order=("date_sent", "date_created"),
+    title=("SMS message", "SMS messages"),
     columns=(
         ("sid", "sid"),
         ("date sent", "date_sent"),
