@@ -38,7 +38,8 @@ from collections.abc import Callable
 from book.client import Client
 from book.concepts import SmsMessage, message_from_wire
 from book.planner import plan
-from book.reading import Reader, Tally, order_key
+from book.reading import Reader, Tally
+from book.resources.messages import MESSAGES
 from book.sandbox import Sandbox, seed
 from grammar import And, Comparison, Filter, Not, NounPhrase, Op, Or, Text, parse_script
 from grammar.tree import Call
@@ -192,7 +193,7 @@ def main() -> None:
     sandbox = Sandbox(clock=FixedClock(arguments.now))
     seed(sandbox, arguments.messages, seed=2024)
     everything = [message_from_wire(m) for m in sandbox.client().list_messages(page_size=1000)]
-    everything.sort(key=order_key, reverse=True)
+    everything.sort(key=MESSAGES.order_key, reverse=True)
     customers = Counter(m.sender_number for m in everything if m.direction == "inbound")
     (a, _), (b, _), (c, _) = customers.most_common(3)
     recipients = Counter(m.recipient_number for m in everything if m.direction != "inbound")

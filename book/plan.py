@@ -42,12 +42,17 @@ class Query(Record):
             return {"kind": "fetch", "sid": self.sid}
         return {"kind": "list", "params": dict(self.params)}
 
-    def english(self) -> str:
+    def english(self, noun: str = "message", plural: str = "messages") -> str:
+        """The request in words, for a resource whose things are called ``noun``.
+
+        >>> Query.list({"PhoneNumber": "+15005550006"}).english("phone number", "phone numbers")
+        'list the phone numbers with PhoneNumber=+15005550006'
+        """
         if self.kind == "fetch":
-            return f"fetch the message {self.sid}"
+            return f"fetch the {noun} {self.sid}"
         if not self.params:
-            return "list every message (no filter Twilio can apply)"
-        return "list the messages with " + ", ".join(f"{name}={value}" for name, value in self.params)
+            return f"list every {noun} (no filter Twilio can apply)"
+        return f"list the {plural} with " + ", ".join(f"{name}={value}" for name, value in self.params)
 
 
 class Placement(Record):
@@ -63,7 +68,8 @@ class Placement(Record):
 class Plan(Record):
     """The frozen plan of a read (see the module's docstring).
 
-    No queries means no request at all: the filter cannot match anything.
+    No queries means no request at all: the filter cannot match anything. ``noun``,
+    ``plural`` and ``order`` are the resource's words (its pushdown table's).
     """
 
     queries: tuple[Query, ...]
@@ -72,6 +78,9 @@ class Plan(Record):
     page_size: int
     placements: tuple[Placement, ...]
     timezone: str
+    noun: str = "message"
+    plural: str = "messages"
+    order: str = "newest first"
 
     @property
     def empty(self) -> bool:
@@ -91,14 +100,14 @@ class Plan(Record):
         """The plan in English, for people."""
         lines: list[str] = []
         if self.empty:
-            lines.append("No request: no message can match this filter.")
+            lines.append(f"No request: no {self.noun} can match this filter.")
         else:
             asked = "Twilio is asked to" if len(self.queries) == 1 else "Twilio is asked, in turn, to"
             lines.append(f"{asked}:")
             for number, query in enumerate(self.queries, 1):
-                lines.append(f"  {number}. {query.english()}")
+                lines.append(f"  {number}. {query.english(self.noun, self.plural)}")
             if len(self.queries) > 1:
-                lines.append("Their answers are merged newest first, each message once.")
+                lines.append(f"Their answers are merged {self.order}, each {self.noun} once.")
             size = f"pages of {self.page_size}"
             lines.append(
                 f"Asked in {size}, and no further than needed." if self.limit else f"Asked in {size}."
@@ -106,9 +115,9 @@ class Plan(Record):
             if self.residual is None:
                 lines.append("Nothing is left to check here: Twilio's answer is exact.")
             else:
-                lines.append(f"Each message is then kept here only if: {self.residual}")
+                lines.append(f"Each {self.noun} is then kept here only if: {self.residual}")
         if self.limit is not None:
-            lines.append(f"The read stops at {self.limit} message{'s' if self.limit != 1 else ''}.")
+            lines.append(f"The read stops at {self.limit} {self.noun if self.limit == 1 else self.plural}.")
         if self.placements:
             lines.append("Where each part of the filter went:")
             for placement in self.placements:

@@ -12,6 +12,7 @@ from procedures.binding import Binder
 from procedures.clock import Clock, FixedClock, SystemClock
 from procedures.concepts import Concept, Field, field_of, fields_of, refers_to
 from procedures.context import Context
+from procedures.contradictions import Bound, interval, simplify, tighter
 from procedures.core import core
 from procedures.errors import (
     AmbiguousReferenceError,
@@ -26,19 +27,23 @@ from procedures.errors import (
     ValueTypeError,
 )
 from procedures.evaluate import OPERATORS, compare, day_start, holds, literal, python
+from procedures.filters import NodeKeys, field_name, fold, normalise
 from procedures.kinds import Choices, Exact, Hidden, Kind, Phone, PhoneNumber, Type, normalise_phone, type_of
 from procedures.registry import Input, Procedure, Registry, procedure, registry
 from procedures.runtime import LoopError
 from procedures.scope import Scope, describe
 from procedures.session import Result, Session, jsonable, timezone_named
+from procedures.terms import MAX_TERMS, terms
 from procedures.vocabulary import vocabulary, vocabulary_markdown
 
 registry.merge(core)
 
 __all__ = [
+    "MAX_TERMS",
     "OPERATORS",
     "AmbiguousReferenceError",
     "Binder",
+    "Bound",
     "Choices",
     "Clock",
     "Concept",
@@ -52,6 +57,7 @@ __all__ = [
     "Kind",
     "LoopError",
     "MissingArgumentError",
+    "NodeKeys",
     "Phone",
     "PhoneNumber",
     "Procedure",
@@ -73,16 +79,23 @@ __all__ = [
     "core",
     "day_start",
     "describe",
+    "field_name",
     "field_of",
     "fields_of",
+    "fold",
     "holds",
+    "interval",
     "jsonable",
     "literal",
+    "normalise",
     "normalise_phone",
     "procedure",
     "python",
     "refers_to",
     "registry",
+    "simplify",
+    "terms",
+    "tighter",
     "timezone_named",
     "type_of",
     "vocabulary",

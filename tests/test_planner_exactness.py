@@ -21,7 +21,8 @@ from hypothesis import strategies as st
 
 from book.concepts import SmsMessage, message_from_wire
 from book.planner import plan
-from book.reading import Reader, order_key
+from book.reading import Reader
+from book.resources.messages import MESSAGES
 from book.sandbox import Sandbox, load
 from book.wire import WireMessage, format_rfc2822
 from grammar import (
@@ -241,7 +242,7 @@ def test_the_planned_read_is_exactly_the_reference_answer(
         reject()  # an impossible value (a whole number "+1415") is refused before any read: no plan to test
     expected = [
         message
-        for message in sorted(everything, key=order_key, reverse=True)
+        for message in sorted(everything, key=MESSAGES.order_key, reverse=True)
         if bound is None or holds(bound, message, SmsMessage, timezone)
     ][:limit]
     planned = plan(bound, limit=limit, timezone=timezone)
