@@ -562,8 +562,8 @@ def prepare(directory: Path, messages: int = 120) -> World:
     """A seeded sandbox file in ``directory`` (with three scheduled messages to
     cancel), its messages, secrets and some sids; the targets start each input
     from a copy of it."""
-    import book.procedures  # noqa: F401 - registers the book's procedures
     from book.connection import Connection, Settings
+    from book.procedures import registry
     from book.sandbox import Sandbox, seed
     from procedures import FixedClock, Session
 
@@ -575,7 +575,9 @@ def prepare(directory: Path, messages: int = 120) -> World:
         'send an SMS message with the recipient number is "+1415555010{i}" and the message body is "later {i}" '
         "and the send time is in {i} hours"
     )
-    with Session(clock=sandbox.clock, resources=[Connection(sandbox=sandbox), Settings()], say=None) as made:
+    with Session(
+        registry, clock=sandbox.clock, resources=[Connection(sandbox=sandbox), Settings()], say=None
+    ) as made:
         scheduled = [made.run(send.format(i=i)).value for i in (1, 2, 3)]
     rows = _rows(sandbox.state)
     sids = {f"sid{i}": sid for i, sid in enumerate(sorted(rows)[:4])}
@@ -712,7 +714,8 @@ class _Records(logging.Handler):
 
 def check_step(text: str, options: Options | None = None) -> list[Escape]:
     """``Session.step`` on a fresh copy of the sandbox, unconfirmed, in ``options["timezone"]``."""
-    from book.connection import Connection, open_session
+    from book.connection import Connection
+    from book.session import open_session
 
     path = _copy()
     said: list[str] = []

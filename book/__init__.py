@@ -11,7 +11,7 @@ __all__ = ["open_session"]
 def __getattr__(name: str) -> Any:
     """``book.open_session``, imported when first used (``book`` itself stays light)."""
     if name == "open_session":
-        from book.connection import open_session
+        from book.session import open_session
 
         return open_session
     raise AttributeError(f"module 'book' has no attribute {name!r}")

@@ -3,9 +3,9 @@
 ``Connection.choose()`` takes Twilio when the conventional environment holds
 credentials (TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or TWILIO_API_KEY and
 TWILIO_API_SECRET), and otherwise the local sandbox at its default path.
-``open_session()`` gives a session of the book on that connection, for programs
-and agents (``book.open_session``). The
-connection makes the clients, the sync one once and the async one once per
+``book.open_session()`` (book/session.py) gives a session of the book on that
+connection, for programs and agents. The connection makes the clients, the sync
+one once and the async one once per
 event loop, and says which it is without showing a secret.
 """
 
@@ -19,11 +19,22 @@ from typing import Any
 
 from book.client import AsyncClient, Client
 from book.credentials import Credentials, checked_url, shown_url
+from book.reading import DEFAULT_SCAN_BUDGET
 from procedures.effects import Safeguards
 
-__all__ = ["SANDBOX_VARIABLE", "Connection", "Progress", "Settings", "default_sandbox", "open_session"]
+__all__ = [
+    "CONCURRENCY",
+    "SANDBOX_VARIABLE",
+    "Connection",
+    "Progress",
+    "Settings",
+    "clock_from",
+    "default_sandbox",
+]
 
 SANDBOX_VARIABLE = "SMS_BOOK_SANDBOX"
+CONCURRENCY = 20
+"""How many requests a run has in flight at most, unless its settings say otherwise."""
 
 
 class Settings(Safeguards):
@@ -32,8 +43,8 @@ class Settings(Safeguards):
     than ``creates`` sends); ``scan_budget`` bounds what a read may fetch only to
     discard; ``concurrency`` bounds the requests in flight."""
 
-    scan_budget: int | None = 20_000
-    concurrency: int = 20
+    scan_budget: int | None = DEFAULT_SCAN_BUDGET
+    concurrency: int = CONCURRENCY
 
 
 class Progress:
@@ -113,7 +124,7 @@ class Connection:
             self._client = Client(**self._options())
         return self._client
 
-    def async_client(self, concurrency: int = 20) -> AsyncClient:
+    def async_client(self, concurrency: int = CONCURRENCY) -> AsyncClient:
         """The async client of the running event loop (made once per loop)."""
         loop = id(asyncio.get_running_loop())
         if loop not in self._async:
@@ -133,45 +144,6 @@ def default_sandbox(environ: Mapping[str, str] | None = None) -> Path:
     import platformdirs
 
     return Path(platformdirs.user_state_dir("sms-book", appauthor=False)) / "sandbox.sqlite3"
-
-
-def open_session(
-    *,
-    sandbox: str | Path | None = None,
-    settings: Settings | None = None,
-    timezone: str = "UTC",
-    say: Callable[[str], None] | None = None,
-    progress: Progress | None = None,
-    environ: Mapping[str, str] | None = None,
-) -> Any:
-    """A session of the Twilio book, as the ``book`` command makes one: Twilio when
-    the environment has credentials, else the sandbox at ``sandbox`` (default:
-    ``default_sandbox()``), on the run's clock (SMS_BOOK_NOW fixes it).
-
-    For example::
-
-        with open_session(sandbox="demo.sqlite3") as session:
-            session.step("read the first 5 SMS messages whose date sent is today")
-    """
-    import book.procedures  # noqa: F401 - registers the book's procedures
-    from book.errors import ConfigurationError
-    from procedures import Session, timezone_named
-
-    try:
-        zone = timezone_named(timezone)
-    except ValueError as exc:
-        raise ConfigurationError(str(exc)) from exc
-    environ = os.environ if environ is None else environ
-    settings = settings or Settings()
-    clock = clock_from(environ)
-    connection = Connection.choose(sandbox, environ)
-    return Session(
-        clock=connection.sandbox.clock if connection.sandbox is not None else clock,
-        timezone=zone,
-        resources=[connection, settings, progress or Progress()],
-        concurrency=settings.concurrency,
-        say=say,
-    )
 
 
 def clock_from(environ: Mapping[str, str]) -> Any:

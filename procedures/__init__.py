@@ -2,8 +2,9 @@
 
 It knows English (the ``grammar`` package) and procedures, and nothing of Twilio:
 a book declares concepts (``Concept``) and registers procedures under English
-names (``@procedure("to send an *SMS* message")``); a ``Session`` runs English
-against them, a script or one step at a time, and the reference evaluator
+names in a registry of its own (``@book.procedure("to send an *SMS* message")``,
+where ``book = Registry()``); a ``Session`` is given the registry and runs English
+against it, a script or one step at a time, and the reference evaluator
 (``holds``) says exactly which things a filter selects.
 """
 
@@ -29,14 +30,12 @@ from procedures.errors import (
 from procedures.evaluate import OPERATORS, compare, day_start, holds, literal, python
 from procedures.filters import NodeKeys, field_name, fold, normalise
 from procedures.kinds import Choices, Exact, Hidden, Kind, Phone, PhoneNumber, Type, normalise_phone, type_of
-from procedures.registry import Input, Procedure, Registry, procedure, registry
+from procedures.registry import Input, Procedure, Registry
 from procedures.runtime import LoopError
 from procedures.scope import Scope, describe
 from procedures.session import Result, Session, jsonable, timezone_named
 from procedures.terms import MAX_TERMS, terms
 from procedures.vocabulary import vocabulary, vocabulary_markdown
-
-registry.merge(core)
 
 __all__ = [
     "MAX_TERMS",
@@ -89,10 +88,8 @@ __all__ = [
     "literal",
     "normalise",
     "normalise_phone",
-    "procedure",
     "python",
     "refers_to",
-    "registry",
     "simplify",
     "terms",
     "tighter",

@@ -1,7 +1,8 @@
 """The procedure registry: English names -> Python functions, and calls -> procedures.
 
-``@procedure("to send an *SMS* message")`` registers a function under its English
-name, read the way Kognitos reads it: ``to``, a verb, then a noun phrase after
+``@registry.procedure("to send an *SMS* message")`` registers a function in a
+``Registry`` (each book has its own) under its English name, read the way
+Kognitos reads it: ``to``, a verb, then a noun phrase after
 an optional determiner; ``some`` means the procedure yields a list; ``( )`` marks
 the output concept (a result with no output concept is "the answer"); ``*...*``
 marks a proper noun. A name may end in ``to`` and a second noun phrase, for
@@ -59,7 +60,7 @@ from procedures.kinds import Kind, Type, type_of
 from procedures.names import closest, noun_key, same_noun, words_of
 from procedures.verbs import related
 
-__all__ = ["Input", "Procedure", "Registry", "procedure", "registry"]
+__all__ = ["Input", "Procedure", "Registry"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -455,11 +456,3 @@ def _where(function: Callable[..., Any]) -> str:
 def _same_function(one: Callable[..., Any], other: Callable[..., Any]) -> bool:
     """The same function, possibly from a reloaded module."""
     return one is other or _where(one) == _where(other)
-
-
-registry = Registry()
-
-
-def procedure(english: str, *, effect: Effect = Effect.READS) -> Callable[[F], F]:
-    """Register the decorated function in the default registry (see ``Registry.procedure``)."""
-    return registry.procedure(english, effect=effect)

@@ -34,9 +34,9 @@ from grammar import BookError, Script, check_number, parse_script
 from grammar.node import Record
 from procedures.clock import Clock, SystemClock
 from procedures.concepts import Concept, fields_of
+from procedures.core import core
 from procedures.effects import Effect, InterruptedRunError, Journal, Safeguards, counted
 from procedures.registry import Registry
-from procedures.registry import registry as default_registry
 from procedures.runtime import Runner, comparisons, loops
 from procedures.scope import Scope
 
@@ -140,7 +140,8 @@ class Result(Record):
 
 
 class Session:
-    """Runs English against a registry, keeping context between runs.
+    """Runs English against a registry (a book's; by default ``procedures.core``,
+    the conversions every book has), keeping context between runs.
 
     ``clock`` tells the time (tests set it), ``timezone`` is the book's time zone
     (dates are whole days there), ``resources`` are objects procedures can ask
@@ -161,7 +162,7 @@ class Session:
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be 1 or more")
-        self.registry = registry if registry is not None else default_registry
+        self.registry = registry if registry is not None else core
         self.clock = clock or SystemClock()
         self.timezone = timezone_named(timezone)
         self.resources: dict[type, Any] = {type(resource): resource for resource in resources}

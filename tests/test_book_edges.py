@@ -18,11 +18,10 @@ from typing import Any
 import httpx
 import pytest
 
-import book.procedures  # noqa: F401 - registers the book's procedures
 from book.client import Client
 from book.connection import Connection, Settings
 from book.errors import OutcomeUnknownError
-from book.procedures import ConfirmationError
+from book.procedures import ConfirmationError, registry
 from book.sandbox import Sandbox, seed
 from procedures import FixedClock, LoopError, RunError, Session, ValueTypeError, jsonable
 
@@ -32,6 +31,7 @@ BOOK = shutil.which("book") or str(Path(sys.executable).parent / "book")
 
 def session(sandbox: Sandbox, **settings: Any) -> Session:
     return Session(
+        registry,
         clock=sandbox.clock,
         resources=[Connection(sandbox=sandbox), Settings(**settings)],
         say=lambda line: None,
@@ -264,7 +264,7 @@ def test_sids_compare_exactly_and_impossible_ones_ask_nothing(sandbox: Sandbox) 
     transport = sandbox.transport()
     connection = Connection(sandbox=sandbox)
     connection._client = Client(credentials=sandbox.credentials(), transport=transport)
-    with Session(resources=[connection, Settings()], say=lambda line: None) as counted:
+    with Session(registry, resources=[connection, Settings()], say=lambda line: None) as counted:
         assert counted.run('read some SMS messages whose sid is "abc"').value == []
     assert transport.requests == 0
 
@@ -405,7 +405,7 @@ def test_open_session_refuses_bad_settings_before_opening_anything(
 
 
 def test_a_session_without_a_connection_says_how_to_make_one() -> None:
-    error = Session(say=lambda line: None).step("read some SMS messages")["error"]
+    error = Session(registry, say=lambda line: None).step("read some SMS messages")["error"]
     assert "no Connection" in error["message"] and "book.open_session()" in error["hint"]
 
 

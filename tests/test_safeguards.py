@@ -17,8 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import book.procedures  # noqa: F401 - registers the book's procedures
 from book.connection import Connection, Settings
+from book.procedures import registry
 from book.sandbox import Faults, Sandbox, seed
 from grammar import parse_script
 from procedures import FixedClock, LoopError, Session
@@ -41,6 +41,7 @@ def sandbox() -> Sandbox:
 
 def session(sandbox: Sandbox, said: list[str] | None = None, **settings: Any) -> Session:
     return Session(
+        registry,
         clock=sandbox.clock,
         resources=[Connection(sandbox=sandbox), Settings(**settings)],
         say=(said.append if said is not None else lambda line: None),

@@ -9,11 +9,11 @@ from typing import Any
 import library
 import pytest
 
-import book.procedures  # noqa: F401 - registers the book's procedures in the default registry
 from book.cli.vocabulary import markdown
 from book.connection import Connection, Settings
+from book.procedures import registry
 from book.sandbox import Sandbox
-from procedures import Procedure, Session, registry, vocabulary, vocabulary_markdown
+from procedures import Procedure, Session, vocabulary, vocabulary_markdown
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "procedures.md"
 

@@ -8,9 +8,7 @@ from typing import Any
 
 from book.cli.output import Output, UsageError, plain
 from book.cli.run import english, options, session_for
-from book.concepts import SmsMessage
-from book.planner import plan
-from grammar import Assignment, Call, Determiner, Use, parse_script
+from grammar import Assignment, Call, Use, parse_script
 
 __all__ = ["add"]
 
@@ -36,13 +34,10 @@ def _explain(arguments: argparse.Namespace, output: Output) -> int:
             raise UsageError(
                 "explain shows the plan of a read, such as 'read some SMS messages whose ...'", span=last.span
             )
-        runner = session.runner()
         entry = session.registry.resolve(last)
-        if entry.filter is None or entry.concept is not SmsMessage:
+        if entry.prepare is None:
             raise UsageError(f"'{entry.english}' reads nothing, so it has no plan", span=last.span)
-        bound = runner.arguments(entry, last)[entry.filter]
-        single = entry.plural and last.determiner in (Determiner.A, Determiner.AN)
-        result = plan(bound, limit=last.first or (2 if single else None), timezone=session.timezone)
+        result = session.runner().prepare(entry, last).plan  # as running the call would prepare it
     except Exception as error:
         from grammar import BookError
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from book.cli.output import Output, UsageError, plain
-from book.connection import Connection, Progress, Settings, open_session
+from book.connection import Connection, Progress, Settings
 from grammar import BookError, Each, Say, parse_script
 
 __all__ = ["add", "english", "session_for"]
@@ -90,6 +90,8 @@ def session_for(
             hint="Check the path. 'book sandbox seed --sandbox PATH' (or 'info') makes a new one there; "
             "without --sandbox the default one is used.",
         )
+    from book.session import open_session  # the book's procedures, imported once a session is made
+
     progress, stop = _progress(output)
     try:
         session = open_session(

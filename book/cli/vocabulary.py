@@ -20,15 +20,15 @@ PREFACE = (
 
 def markdown() -> str:
     """The vocabulary page (docs/procedures.md)."""
-    import book.procedures  # noqa: F401 - registers the book's procedures
-    from procedures import registry, vocabulary_markdown
+    from book.procedures import registry
+    from procedures import vocabulary_markdown
 
     return vocabulary_markdown(registry, title=TITLE, preface=PREFACE)
 
 
 def _procedures(arguments: argparse.Namespace, output: Output) -> int:
-    import book.procedures  # noqa: F401 - registers the book's procedures
-    from procedures import registry, vocabulary
+    from book.procedures import registry
+    from procedures import vocabulary
 
     if arguments.format == "json":
         output.json(vocabulary(registry))

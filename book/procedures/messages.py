@@ -1,12 +1,16 @@
 """The Twilio book's SMS message procedures: send, read, redact, cancel and delete.
 
-Registered in the default registry when this module is imported; each finds the
-connection (Twilio or the sandbox) and the run's settings through its context.
+They are registered in this module's ``registry``, which the book's registry
+(``book.procedures.registry``) merges; each finds the connection (Twilio or the
+sandbox) and the run's settings through its context.
 Sends are asynchronous, so a loop of them runs concurrently, bounded; each
 outcome is the loop's to report (a failed or outcome-unknown send is never sent
 again behind the user's back). Redact, cancel and delete work on one message
 (``redact the SMS message``, the current item of a loop) or on a filter, which
 first lists what it would touch and needs ``--yes`` to touch more than one.
+Those six are one shape: a table of verbs (``CHANGES``), each registered twice,
+for one message and for a filter. A read on a filter is prepared as a plan
+(``plan_read``), which ``book explain`` shows without running anything.
 """
 
 from __future__ import annotations
@@ -15,50 +19,40 @@ import asyncio
 import datetime as dt
 import functools
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import urlencode
 
+from book import planner
 from book.api import CreateMessage
 from book.client import AsyncClient
 from book.concepts import SmsMessage, message_from_wire
-from book.connection import Connection, Progress, Settings
 from book.errors import InvalidRequestError
-from book.planner import plan
+from book.plan import Plan
+from book.procedures.connected import connection as _connection
+from book.procedures.connected import page_read, progress, settings
 from book.reading import Reader
 from book.sandbox.segments import count
 from book.wire import WireMessage
-from grammar import BookError, Filter
-from procedures import Context, LoopError, PhoneNumber, RunError, procedure
+from grammar.node import Record
+from procedures import Context, Filter, LoopError, PhoneNumber, Registry, RunError
 from procedures.effects import ConfirmationError, Effect, failure_hint
 
 __all__ = [
+    "CHANGES",
     "ConfirmationError",
     "cancel_message",
     "cancel_messages",
     "delete_message",
     "delete_messages",
+    "plan_read",
     "read_messages",
     "redact_message",
     "redact_messages",
+    "registry",
     "send_message",
 ]
 
-
-def _connection(context: Context) -> Connection:
-    try:
-        return context.resource(Connection)
-    except RunError as error:
-        error.hint = (
-            "Make the session with book.open_session(), which connects it to Twilio or the sandbox, or give "
-            "it one: Session(resources=[Connection.choose(), Settings()])."
-        )
-        raise
-
-
-def _settings(context: Context) -> Settings:
-    try:
-        return context.resource(Settings)
-    except BookError:
-        return Settings()
+registry = Registry()
 
 
 SOONEST, LATEST = dt.timedelta(minutes=15), dt.timedelta(days=35)  # Twilio's window for a send time
@@ -74,14 +68,7 @@ def _duration(span: dt.timedelta) -> str:
     return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
-def _progress(context: Context) -> Progress:
-    try:
-        return context.resource(Progress)
-    except BookError:
-        return Progress()
-
-
-@procedure("to send an *SMS* message", effect=Effect.CREATES)
+@registry.procedure("to send an *SMS* message", effect=Effect.CREATES)
 async def send_message(
     recipient_number: PhoneNumber,
     context: Context,
@@ -117,7 +104,6 @@ async def send_message(
         send an SMS message with the recipient number is "+14155550100" and the message body is "Hi" and the sender number is "+15005550006"
     """
     connection = _connection(context)
-    settings = _settings(context)
     service = messaging_service_sid
     schedule = None
     if send_time is not None:
@@ -155,8 +141,8 @@ async def send_message(
             f"({counted.encoding}) to {recipient_number}: POST {form}"
         )
         return "(dry run: not sent)"
-    created = await connection.async_client(settings.concurrency).create_message(message)
-    _progress(context).tick("sent")
+    created = await connection.async_client(settings(context).concurrency).create_message(message)
+    progress(context).tick("sent")
     return created.sid or ""
 
 
@@ -170,14 +156,14 @@ def _finding(message: CreateMessage, context: Context) -> str:
     return "read some SMS messages " + " and ".join(parts)
 
 
-def _page_read(context: Context, progress: Progress, what: str, amount: int) -> None:
-    """After each page of a read: stop if the run was interrupted, else show progress."""
-    context.checkpoint()
-    progress.tick(what, amount)
+def plan_read(filter: Filter[SmsMessage] | None, limit: int | None, context: Context) -> Plan:
+    """The plan of a read of the SMS messages a filter matches, the first ``limit`` of
+    them: what Twilio is asked, what is checked here (``book explain`` prints it)."""
+    return planner.plan(filter, limit=limit, timezone=context.timezone)
 
 
-@procedure("to read some (*SMS* messages)")
-def read_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
+@registry.procedure("to read some (*SMS* messages)", prepare=plan_read)
+def read_messages(plan: Plan, context: Context) -> list[SmsMessage]:
     """Reads the SMS messages that match a filter, newest first: Twilio filters
     what it can (sender, recipient, day sent), the rest is checked here, exactly.
 
@@ -191,16 +177,13 @@ def read_messages(filter: Filter | None, limit: int | None, context: Context) ->
 
         read the first 5 SMS messages whose status is "delivered" or whose status is "sent"
     """
-    connection = _connection(context)
-    settings = _settings(context)
-    progress = _progress(context)
     reader = Reader(
-        connection.client(),
+        _connection(context).client(),
         timezone=context.timezone,
-        scan_budget=settings.scan_budget,
-        on_page=functools.partial(_page_read, context, progress),
+        scan_budget=settings(context).scan_budget,
+        on_page=functools.partial(page_read, context, progress(context)),
     )
-    return list(reader.read(plan(filter, limit=limit, timezone=context.timezone)))
+    return list(reader.read(plan))
 
 
 async def _change(
@@ -213,9 +196,9 @@ async def _change(
     if context.dry_run:
         context.say(f"dry run: would {verb} {message.sid}")
         return message
-    settings = _settings(context)
-    changed = await change(_connection(context).async_client(settings.concurrency), message.sid or "")
-    _progress(context).tick(verb)
+    client = _connection(context).async_client(settings(context).concurrency)
+    changed = await change(client, message.sid or "")
+    progress(context).tick(verb)
     return message_from_wire(changed) if changed is not None else message
 
 
@@ -229,7 +212,7 @@ async def _each(
     the run's journal; what it gave back. Every message is attempted; when some
     fail, a ``LoopError`` says which, and holds what the others came to, so that
     nothing done goes unreported."""
-    limit = asyncio.Semaphore(_settings(context).concurrency)
+    limit = asyncio.Semaphore(settings(context).concurrency)
 
     async def one(message: SmsMessage) -> SmsMessage:
         async with limit:
@@ -251,7 +234,7 @@ async def _each(
         raise failures[0][1]
     position, first = failures[0]
     raise LoopError(
-        f"{len(failures)} of {len(messages)} SMS messages could not be {_past(verb)}, "
+        f"{len(failures)} of {len(messages)} SMS messages could not be {CHANGES[verb].past}, "
         f"{len(messages) - len(failures)} were; the first failure, {messages[position - 1].sid}: "
         + getattr(first, "message", str(first)),
         failures,
@@ -260,16 +243,10 @@ async def _each(
     )
 
 
-def _past(verb: str) -> str:
-    return {"redact": "redacted", "cancel": "canceled", "delete": "deleted"}.get(verb, verb + "ed")
-
-
-async def _matching(
-    context: Context, filter: Filter | None, limit: int | None, verb: str
-) -> list[SmsMessage]:
+async def _matching(context: Context, plan: Plan, verb: str) -> list[SmsMessage]:
     """The messages a change on a filter would touch, counted against what the run
     may change unasked (more than one needs --yes) before any is touched."""
-    found = read_messages(filter, limit, context)
+    found = read_messages(plan, context)
     if context.single and len(found) != 1:  # "an SMS message whose ...": exactly one, or nothing is touched
         matches = "none match" if not found else "more than one matches"
         raise RunError(
@@ -280,9 +257,26 @@ async def _matching(
     return found
 
 
-@procedure("to redact an *SMS* message", effect=Effect.CHANGES)
-async def redact_message(sms_message: SmsMessage, context: Context) -> SmsMessage:
-    """Erases the body of one message (the current one in a loop).
+class Change(Record):
+    """A change the book makes to messages that exist: its verb, as the English
+    writes it and in the past tense, the client's request, and the docstrings of
+    its two procedures (on one message, on a filter), which the vocabulary shows."""
+
+    verb: str
+    past: str
+    request: Callable[[AsyncClient, str], Awaitable[WireMessage | None]]
+    one: str
+    some: str
+
+
+CHANGES = {
+    change.verb: change
+    for change in (
+        Change(
+            "redact",
+            "redacted",
+            AsyncClient.redact_message,
+            one="""Erases the body of one message (the current one in a loop).
 
     Output Concepts:
         the answer: The message, with an empty body.
@@ -291,13 +285,8 @@ async def redact_message(sms_message: SmsMessage, context: Context) -> SmsMessag
         read the first 1 SMS messages whose sender number is "+15005550006"
         process each SMS message as follows
           redact the SMS message
-    """
-    return await _change(context, sms_message, "redact", AsyncClient.redact_message)
-
-
-@procedure("to redact some (*SMS* messages)", effect=Effect.CHANGES)
-async def redact_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
-    """Erases the bodies of the messages that match a filter; lists them first,
+    """,
+            some="""Erases the bodies of the messages that match a filter; lists them first,
     and touches more than one only with --yes.
 
     Output Concepts:
@@ -305,14 +294,13 @@ async def redact_messages(filter: Filter | None, limit: int | None, context: Con
 
     Examples:
         redact some SMS messages whose sid is "SM00000000000000000000000000000000"
-    """
-    found = await _matching(context, filter, limit, "redact")
-    return await _each(context, found, "redact", AsyncClient.redact_message)
-
-
-@procedure("to cancel an *SMS* message", effect=Effect.CHANGES)
-async def cancel_message(sms_message: SmsMessage, context: Context) -> SmsMessage:
-    """Cancels one scheduled message, so that it is not sent.
+    """,
+        ),
+        Change(
+            "cancel",
+            "canceled",
+            AsyncClient.cancel_message,
+            one="""Cancels one scheduled message, so that it is not sent.
 
     Output Concepts:
         the answer: The message, canceled.
@@ -321,13 +309,8 @@ async def cancel_message(sms_message: SmsMessage, context: Context) -> SmsMessag
         read some SMS messages whose status is "scheduled" and whose sender number is "+15005550006"
         process each SMS message as follows
           cancel the SMS message
-    """
-    return await _change(context, sms_message, "cancel", AsyncClient.cancel_message)
-
-
-@procedure("to cancel some (*SMS* messages)", effect=Effect.CHANGES)
-async def cancel_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
-    """Cancels the scheduled messages that match a filter; lists them first, and
+    """,
+            some="""Cancels the scheduled messages that match a filter; lists them first, and
     touches more than one only with --yes.
 
     Output Concepts:
@@ -335,14 +318,13 @@ async def cancel_messages(filter: Filter | None, limit: int | None, context: Con
 
     Examples:
         cancel some SMS messages whose sid is "SM00000000000000000000000000000000" and whose status is "scheduled"
-    """
-    found = await _matching(context, filter, limit, "cancel")
-    return await _each(context, found, "cancel", AsyncClient.cancel_message)
-
-
-@procedure("to delete an *SMS* message", effect=Effect.CHANGES)
-async def delete_message(sms_message: SmsMessage, context: Context) -> SmsMessage:
-    """Deletes one message from the account (the current one in a loop).
+    """,
+        ),
+        Change(
+            "delete",
+            "deleted",
+            AsyncClient.delete_message,
+            one="""Deletes one message from the account (the current one in a loop).
 
     Output Concepts:
         the answer: The message as it was before it was deleted.
@@ -351,13 +333,8 @@ async def delete_message(sms_message: SmsMessage, context: Context) -> SmsMessag
         read the first 1 SMS messages whose recipient number is "+15005550006"
         process each SMS message as follows
           delete the SMS message
-    """
-    return await _change(context, sms_message, "delete", AsyncClient.delete_message)
-
-
-@procedure("to delete some (*SMS* messages)", effect=Effect.CHANGES)
-async def delete_messages(filter: Filter | None, limit: int | None, context: Context) -> list[SmsMessage]:
-    """Deletes the messages that match a filter; lists them first, and touches more
+    """,
+            some="""Deletes the messages that match a filter; lists them first, and touches more
     than one only with --yes.
 
     Output Concepts:
@@ -365,6 +342,44 @@ async def delete_messages(filter: Filter | None, limit: int | None, context: Con
 
     Examples:
         delete some SMS messages whose sid is "SM00000000000000000000000000000000"
-    """
-    found = await _matching(context, filter, limit, "delete")
-    return await _each(context, found, "delete", AsyncClient.delete_message)
+    """,
+        ),
+    )
+}
+"""The changes, by verb: each is registered as ``to VERB an *SMS* message`` (the
+message a call refers to) and ``to VERB some (*SMS* messages)`` (those a filter matches)."""
+
+
+def _named(function: Any, name: str, doc: str) -> None:
+    function.__name__ = name
+    function.__qualname__ = name
+    function.__doc__ = doc
+
+
+def _register(
+    change: Change,
+) -> tuple[
+    Callable[[SmsMessage, Context], Awaitable[SmsMessage]],
+    Callable[[Plan, Context], Awaitable[list[SmsMessage]]],
+]:
+    """Register a change's two procedures; both, as functions."""
+
+    async def change_message(sms_message: SmsMessage, context: Context) -> SmsMessage:
+        return await _change(context, sms_message, change.verb, change.request)
+
+    async def change_messages(plan: Plan, context: Context) -> list[SmsMessage]:
+        found = await _matching(context, plan, change.verb)
+        return await _each(context, found, change.verb, change.request)
+
+    _named(change_message, f"{change.verb}_message", change.one)
+    _named(change_messages, f"{change.verb}_messages", change.some)
+    registry.procedure(f"to {change.verb} an *SMS* message", effect=Effect.CHANGES)(change_message)
+    registry.procedure(f"to {change.verb} some (*SMS* messages)", effect=Effect.CHANGES, prepare=plan_read)(
+        change_messages
+    )
+    return change_message, change_messages
+
+
+redact_message, redact_messages = _register(CHANGES["redact"])
+cancel_message, cancel_messages = _register(CHANGES["cancel"])
+delete_message, delete_messages = _register(CHANGES["delete"])
