@@ -58,7 +58,6 @@ __all__ = [
 MAX_PAGE_SIZE = 1000
 MAX_MEDIA = 10
 MAX_BODY = 1600
-MESSAGE_SID = MESSAGES.sid
 MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
 
 

@@ -44,9 +44,10 @@ from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from book.concepts import SmsMessage
 from book.plan import Placement, Plan, Query
-from book.pushdown import MESSAGES, Days, Equal, Fetch, Pushdown
+from book.pushdown import Days, Equal, Fetch, Pushdown
+from book.resources.messages import MESSAGES as _MESSAGES
+from book.resources.messages import SmsMessage
 from grammar import And, Comparison, Filter, Op, Or, operator_words
 from grammar.node import Record
 from procedures import MAX_TERMS, Bound, NodeKeys, field_name, interval, python, tighter
@@ -67,6 +68,8 @@ __all__ = [
     "terms",
 ]
 
+MESSAGES: Pushdown = _MESSAGES.pushdown
+"""The messages' pushdown table (book/resources/messages.py): what the planner does unless told."""
 MAX_PAGE_SIZE = MESSAGES.max_page_size
 MAX_QUERIES = 16  # more branches than this: one scan instead
 

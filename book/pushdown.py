@@ -27,11 +27,10 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 
-from book.api import MESSAGE_SID
 from grammar.node import Record
 from procedures import Bound
 
-__all__ = ["MESSAGES", "Days", "Equal", "Fetch", "Pushdown", "Rule"]
+__all__ = ["Days", "Equal", "Fetch", "Pushdown", "Rule"]
 
 
 class Rule(Record):
@@ -150,17 +149,3 @@ class Pushdown(Record):
 
     def __hash__(self) -> int:  # its rules are a mapping: hashed by their items
         return hash((self.noun, self.plural, tuple(self.rules.items()), self.max_page_size, self.order))
-
-
-MESSAGES = Pushdown(
-    "message",
-    "messages",
-    {
-        "sid": Fetch(MESSAGE_SID),
-        # Twilio matches From and To exactly: numbers and short codes, whose spelling is
-        # fixed, are sent; sender ids and channel addresses are compared here, without case.
-        "sender number": Equal("From", accepts=r"\+?[0-9]+"),
-        "recipient number": Equal("To", accepts=r"\+?[0-9]+"),
-        "date sent": Days("DateSent", why_not="Twilio can only ask for dates sent within a range of days"),
-    },
-)

@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from book.errors import InvalidRequestError
+from book.pushdown import Pushdown
 from book.wire import Page, Wire, format_rfc2822, parse_count, parse_rfc2822
 from grammar.node import Record
 from procedures import Concept
@@ -91,7 +92,7 @@ class Resource(Generic[C]):
     (``Messages/{parent}/Media``). ``fields``: concept field -> (wire key,
     conversion). ``filters``: the list filters Twilio takes (any other is refused,
     since Twilio would ignore it silently). ``pushdown``: the planner's rules for
-    them (book/pushdown.py). ``order``: the fields that order a list, newest first,
+    them (book/pushdown.py; none: Twilio filters nothing the English can name). ``order``: the fields that order a list, newest first,
     as Twilio does. ``columns``: (heading, concept field) of a table, whose
     ``title`` counts them (``1 SMS message``, ``3 SMS messages``).
     """
@@ -109,7 +110,7 @@ class Resource(Generic[C]):
         concept: type[C],
         fields: Mapping[str, tuple[str, Convert]],
         filters: tuple[str, ...] = (),
-        pushdown: Any = None,
+        pushdown: Pushdown | None = None,
         order: tuple[str, ...] = (),
         columns: tuple[tuple[str, str], ...] = (),
         parent: Resource[Any] | None = None,
@@ -123,7 +124,7 @@ class Resource(Generic[C]):
         self.concept = concept
         self.fields = dict(fields)
         self.filters = filters
-        self.pushdown = pushdown
+        self.pushdown = pushdown or Pushdown(noun, plural, {})
         self.order = order
         self.columns = columns
         self.parent = parent

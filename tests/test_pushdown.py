@@ -11,8 +11,8 @@ import pytest
 
 from book.concepts import SmsMessage
 from book.plan import Plan
-from book.planner import plan, push
-from book.pushdown import MESSAGES, Days, Equal, Fetch, Pushdown
+from book.planner import MESSAGES, plan, push
+from book.pushdown import Days, Equal, Fetch, Pushdown
 from grammar import parse_filter
 from procedures import Binder, Concept, Exact
 

@@ -16,11 +16,13 @@ True
 from __future__ import annotations
 
 import datetime as dt
+import re
 from decimal import Decimal
 from typing import Annotated, Any
 
 from pydantic import Field
 
+from book.pushdown import Days, Equal, Fetch, Pushdown
 from book.resource import COUNT, DATE, PRICE, SAME, Resource
 from book.wire import Page, Wire
 from procedures import Choices, Concept, Exact, Hidden, PhoneNumber
@@ -116,11 +118,13 @@ class SmsMessage(Concept):
         return f"{self.sid} from {self.sender_number} to {self.recipient_number} ({self.status}){body}"
 
 
+SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
+
 MESSAGES: Resource[SmsMessage] = Resource(
     noun="message",
     plural="messages",
     path="Messages",
-    sid=r"(SM|MM)[0-9a-fA-F]{32}",
+    sid=SID.pattern,
     wire=WireMessage,
     page=WirePage,
     key="messages",
@@ -145,6 +149,20 @@ MESSAGES: Resource[SmsMessage] = Resource(
         "account_sid": ("account_sid", SAME),
     },
     filters=("To", "From", "DateSent", "DateSent<", "DateSent>"),
+    pushdown=Pushdown(
+        "message",
+        "messages",
+        {
+            "sid": Fetch(SID),
+            # Twilio matches From and To exactly: numbers and short codes, whose spelling is
+            # fixed, are sent; sender ids and channel addresses are compared here, without case.
+            "sender number": Equal("From", accepts=r"\+?[0-9]+"),
+            "recipient number": Equal("To", accepts=r"\+?[0-9]+"),
+            "date sent": Days(
+                "DateSent", why_not="Twilio can only ask for dates sent within a range of days"
+            ),
+        },
+    ),
     order=("date_sent", "date_created"),
     title=("SMS message", "SMS messages"),
     columns=(

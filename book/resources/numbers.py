@@ -15,10 +15,12 @@ the list of what the number can do (``sms``, ``mms``, ``voice``, ``fax``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any
 
 from pydantic import Field
 
+from book.pushdown import Equal, Fetch, Pushdown
 from book.resource import DATE, SAME, Convert, Resource
 from book.wire import Page, Wire
 from procedures import Concept, Exact, Hidden, PhoneNumber
@@ -119,6 +121,16 @@ NUMBERS: Resource[IncomingNumber] = Resource(
         "account_sid": ("account_sid", SAME),
     },
     filters=("PhoneNumber", "FriendlyName", "Beta", "Origin"),
+    pushdown=Pushdown(
+        "phone number",
+        "phone numbers",
+        {
+            "sid": Fetch(re.compile(r"PN[0-9a-fA-F]{32}")),
+            # Twilio matches a part of the number: a whole one, with its +, matches only itself
+            "phone number": Equal("PhoneNumber", accepts=r"\+[0-9]+"),
+            "friendly name": Equal("FriendlyName"),  # exact, as the concept compares it
+        },
+    ),
     order=("date_created",),
     columns=(
         ("sid", "sid"),
