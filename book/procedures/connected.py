@@ -1,4 +1,4 @@
-"""What the book's procedures take from their context: the connection, the run's settings and its progress display.
+"""What the book's procedures take from their context: the connection, the run's settings, its progress display, and readers made of them.
 
 Each procedures module (one per resource) uses these, so that a session without a
 connection is told how to make one the same way whichever procedure it called.
@@ -6,11 +6,17 @@ connection is told how to make one the same way whichever procedure it called.
 
 from __future__ import annotations
 
+import functools
+from typing import Any
+
 from book.connection import Connection, Progress, Settings
+from book.reading import Reader
+from book.resource import Resource
+from book.resources.messages import MESSAGES
 from grammar import BookError
 from procedures import Context, RunError
 
-__all__ = ["connection", "page_read", "progress", "settings"]
+__all__ = ["connection", "page_read", "progress", "reader", "settings"]
 
 
 def connection(context: Context) -> Connection:
@@ -45,3 +51,16 @@ def page_read(context: Context, shown: Progress, what: str, amount: int) -> None
     """After each page of a read: stop if the run was interrupted, else show progress."""
     context.checkpoint()
     shown.tick(what, amount)
+
+
+def reader(context: Context, resource: Resource[Any] = MESSAGES) -> Reader:
+    """A reader of a resource (messages, unless told) on the session's connection,
+    with the run's scan budget, that shows progress and stops when the run is
+    interrupted."""
+    return Reader(
+        connection(context).client(),
+        resource=resource,
+        timezone=context.timezone,
+        scan_budget=settings(context).scan_budget,
+        on_page=functools.partial(page_read, context, progress(context)),
+    )

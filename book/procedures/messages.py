@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import functools
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlencode
@@ -25,12 +24,11 @@ from urllib.parse import urlencode
 from book import planner
 from book.api import CreateMessage
 from book.client import AsyncClient
-from book.concepts import SmsMessage, message_from_wire
 from book.errors import InvalidRequestError
 from book.plan import Plan
 from book.procedures.connected import connection as _connection
-from book.procedures.connected import page_read, progress, settings
-from book.reading import Reader
+from book.procedures.connected import progress, reader, settings
+from book.resources.messages import SmsMessage, message_from_wire
 from book.sandbox.segments import count
 from book.wire import WireMessage
 from grammar.node import Record
@@ -42,6 +40,7 @@ __all__ = [
     "ConfirmationError",
     "cancel_message",
     "cancel_messages",
+    "count_messages",
     "delete_message",
     "delete_messages",
     "plan_read",
@@ -177,13 +176,24 @@ def read_messages(plan: Plan, context: Context) -> list[SmsMessage]:
 
         read the first 5 SMS messages whose status is "delivered" or whose status is "sent"
     """
-    reader = Reader(
-        _connection(context).client(),
-        timezone=context.timezone,
-        scan_budget=settings(context).scan_budget,
-        on_page=functools.partial(page_read, context, progress(context)),
-    )
-    return list(reader.read(plan))
+    return list(reader(context).read(plan))
+
+
+@registry.procedure("to count some (*SMS* messages)", prepare=plan_read)
+def count_messages(plan: Plan, context: Context) -> int:
+    """Counts the SMS messages that match a filter, exactly, with no more requests
+    than reading them takes: when Twilio's answer is exact, its pages are counted
+    and no message is kept.
+
+    Output Concepts:
+        the answer: How many messages match.
+
+    Examples:
+        count the SMS messages whose sender number is "+15005550006" and whose date sent is 2024-03-01
+
+        count some SMS messages whose status is "failed"
+    """
+    return reader(context).count(plan)
 
 
 async def _change(
