@@ -4,7 +4,7 @@ In words: for any filter over any field and operator (and, or, not; dates at day
 edges and across time zones; missing values), any set of messages in the
 sandbox, either reading of ``DateSent<``, and any limit, the planned read returns
 exactly what the reference evaluator returns over all the messages, in the same
-order.
+order; and counting them gives its length, with no more requests.
 
 Examples: 300 by default; set SMS_BOOK_EXAMPLES for a longer run.
 """
@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from book.concepts import SmsMessage, message_from_wire
 from book.planner import plan
-from book.reading import Reader
+from book.reading import Reader, Tally
 from book.resources.messages import MESSAGES
 from book.sandbox import Sandbox, load
 from book.wire import WireMessage, format_rfc2822
@@ -246,6 +246,11 @@ def test_the_planned_read_is_exactly_the_reference_answer(
         if bound is None or holds(bound, message, SmsMessage, timezone)
     ][:limit]
     planned = plan(bound, limit=limit, timezone=timezone)
-    got = list(Reader(sandbox.client(), timezone=timezone, scan_budget=None).read(planned))
+    reader = Reader(sandbox.client(), timezone=timezone, scan_budget=None)
+    read, counted = Tally(), Tally()
+    got = list(reader.read(planned, read))
     assert [message.sid for message in got] == [message.sid for message in expected], planned.explain()
     assert got == expected
+    # counting is as exact as reading, and asks for no more pages
+    assert reader.count(planned, counted) == len(expected), planned.explain()
+    assert counted.pages <= read.pages
