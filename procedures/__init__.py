@@ -27,9 +27,9 @@ from procedures.errors import (
     UnknownReferenceError,
     ValueTypeError,
 )
-from procedures.evaluate import OPERATORS, compare, day_start, holds, literal, python
+from procedures.evaluate import compare, day_start, holds, literal, python
 from procedures.filters import NodeKeys, field_name, fold, normalise
-from procedures.kinds import Choices, Exact, Hidden, Kind, Phone, PhoneNumber, Type, normalise_phone, type_of
+from procedures.kinds import Choices, Exact, Hidden, Kind, Type, type_of
 from procedures.registry import Input, Procedure, Registry
 from procedures.runtime import LoopError
 from procedures.scope import Scope, describe
@@ -39,7 +39,6 @@ from procedures.vocabulary import vocabulary, vocabulary_markdown
 
 __all__ = [
     "MAX_TERMS",
-    "OPERATORS",
     "AmbiguousReferenceError",
     "Binder",
     "Bound",
@@ -57,8 +56,6 @@ __all__ = [
     "LoopError",
     "MissingArgumentError",
     "NodeKeys",
-    "Phone",
-    "PhoneNumber",
     "Procedure",
     "RegistrationError",
     "Registry",
@@ -87,7 +84,6 @@ __all__ = [
     "jsonable",
     "literal",
     "normalise",
-    "normalise_phone",
     "python",
     "refers_to",
     "simplify",

@@ -3,7 +3,7 @@
 A parsed filter names fields as the user wrote them and holds references and
 relative times. Binding it for a concept gives a *bound* filter: each subject
 is the field's English name, each value a literal of the field's kind
-(phone numbers in E.164, choices as declared, dates and aware date-times,
+(fitted as its kind says, choices as declared, dates and aware date-times,
 numbers within the range of grammar/limits.py), and
 each operator one that applies to the field. A value of the wrong kind is a
 ``ValueTypeError`` at the value, before anything runs. The bound filter is
@@ -49,8 +49,8 @@ from grammar import (
 from grammar.limits import FIRST_YEAR, LAST_YEAR
 from procedures.concepts import Concept, field_of
 from procedures.errors import RunError, ValueTypeError
-from procedures.evaluate import OPERATORS, compare, is_empty, kind_of_value, literal, type_name
-from procedures.kinds import Kind, Type, normalise_phone
+from procedures.evaluate import compare, is_empty, kind_of_value, literal, type_name
+from procedures.kinds import Kind, Type
 from procedures.names import closest
 
 __all__ = ["Binder", "Resolver"]
@@ -146,17 +146,22 @@ class Binder:
                 check_number(value, str(node))
             except ValueError as exc:
                 raise ValueTypeError(str(exc), span=node.span) from None
-        kind = type.kind
+        value = self._fit_base(node, value, type, what, instant)
+        if type.kind is type.kind.base:
+            return value
+        try:  # a kind a book adds: its own fitting, after that of the kind it refines
+            return type.kind.fit(value)
+        except ValueError as exc:
+            raise ValueTypeError(str(exc), span=node.span) from exc
+
+    def _fit_base(self, node: Value, value: Any, type: Type, what: str, instant: bool) -> Any:
+        """``value`` checked for the built-in kind that ``type``'s kind is, or refines."""
+        kind = type.kind.base
         if kind is Kind.ANY:
             return value
-        if kind in (Kind.TEXT, Kind.PHONE):
+        if kind is Kind.TEXT:
             if not isinstance(value, str):
                 raise self._mismatch(node, value, type, what, hint=f'Put text in double quotes: "{value}".')
-            if kind is Kind.PHONE:
-                try:
-                    return normalise_phone(value)
-                except ValueError as exc:
-                    raise ValueTypeError(str(exc), span=node.span) from exc
             return value
         if kind is Kind.NUMBER:
             if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
@@ -224,8 +229,8 @@ class Binder:
     # ----------------------------------------------------------- filters
 
     def _operator(self, comparison: Comparison, type: Type, what: str) -> None:
-        if comparison.op not in OPERATORS[type.kind]:
-            usable = sorted(OPERATORS[type.kind], key=list(Op).index)
+        if comparison.op not in type.kind.operators:
+            usable = sorted(type.kind.operators, key=list(Op).index)
             words = ", ".join(f"'{operator_words(op)}'" for op in usable)
             raise ValueTypeError(
                 f"'{operator_words(comparison.op, comparison.negated)}' does not apply to {what}, "
@@ -255,10 +260,11 @@ class Binder:
 
     def _values(self, comparison: Comparison, type: Type, what: str) -> tuple[Any, ...]:
         """The comparison's values checked for the subject's type: a list's items
-        for a list; text as written for a part of a phone number."""
+        for a list; text as written for a part of a value of a kind that refines
+        text (what such a value contains need not be one of the kind)."""
         if type.kind is Kind.LIST:
             type = type.item or Type(Kind.ANY)
-        elif type.kind is Kind.PHONE and comparison.op not in (Op.IS, Op.ONE_OF):
+        elif type.kind.textual and type.kind is not Kind.TEXT and comparison.op not in (Op.IS, Op.ONE_OF):
             type = Type(Kind.TEXT)
         values = []
         for node in comparison.values:

@@ -68,7 +68,7 @@ class Concept(BaseModel):
             except TypeError as exc:
                 raise RegistrationError(
                     f"field {name!r} of concept {cls.english!r}: {exc}",
-                    hint="Use str, a number, a date or datetime, PhoneNumber, a list, or another concept.",
+                    hint="Use str, a number, a date or datetime, a list, another concept, or a kind the book adds.",
                 ) from exc
             english = name.replace("_", " ")
             found[" ".join(words_of(english))] = Field(english, name, kind)

@@ -85,7 +85,7 @@ class AmbiguousReferenceError(ResolutionError):
 
 class ValueTypeError(BookError):
     """A value does not fit where it is used: text where a date is expected, an
-    impossible phone number, an operator that does not apply to the field."""
+    value its kind refuses, an operator that does not apply to the field."""
 
     kind = "value"
 

@@ -7,7 +7,8 @@ oracle of their tests. The meaning (docs/language.md, "Meaning"):
   ``is after D`` after its end, ``is before D`` before its start, ``is on or
   after D`` from its start, ``is on or before D`` up to its end;
 - a date and time is an instant; text compares without regard to case (but
-  identifiers, marked ``Exact``, such as sids); phone numbers compare in E.164;
+  identifiers, marked ``Exact``, such as sids); a kind a book adds compares as
+  the kind it refines, after its own fold (kinds.py);
 - a comparison against a missing value is false, the negated operators
   included; empty text and empty lists count as missing; ``is empty`` asks for
   missing values; ``not`` is plain negation. So ``not (F OP V)`` is exactly
@@ -33,9 +34,8 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
-from functools import lru_cache
 from typing import Any
 
 from grammar import (
@@ -55,35 +55,15 @@ from grammar import (
 )
 from procedures.concepts import Concept, field_of
 from procedures.errors import ValueTypeError
-from procedures.kinds import Kind, Type, normalise_phone
+from procedures.kinds import Kind, Type
 
 __all__ = [
-    "OPERATORS",
     "compare",
     "day_start",
     "holds",
     "literal",
     "python",
 ]
-
-_ORDER = {Op.AFTER, Op.BEFORE, Op.ON_OR_AFTER, Op.ON_OR_BEFORE, Op.GREATER, Op.LESS, Op.AT_LEAST, Op.AT_MOST}
-# Numbers are greater or less; days and times are after or before.
-_AMOUNTS = {Op.GREATER, Op.LESS, Op.AT_LEAST, Op.AT_MOST}
-_TIMES = {Op.AFTER, Op.BEFORE, Op.ON_OR_AFTER, Op.ON_OR_BEFORE}
-_TEXT = {Op.IS, Op.ONE_OF, Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.EMPTY}
-
-# Which operators apply to which kinds of value.
-OPERATORS: dict[Kind, frozenset[Op]] = {
-    Kind.TEXT: frozenset(_TEXT),
-    Kind.PHONE: frozenset(_TEXT),
-    Kind.NUMBER: frozenset({Op.IS, Op.ONE_OF, Op.BETWEEN, Op.EMPTY} | _AMOUNTS),
-    Kind.TIME: frozenset({Op.IS, Op.ONE_OF, Op.BETWEEN, Op.EMPTY} | _TIMES),
-    Kind.DATE: frozenset({Op.IS, Op.ONE_OF, Op.BETWEEN, Op.EMPTY} | _TIMES),
-    Kind.FLAG: frozenset({Op.IS, Op.EMPTY}),
-    Kind.LIST: frozenset({Op.CONTAINS, Op.EMPTY}),
-    Kind.CONCEPT: frozenset({Op.EMPTY}),
-    Kind.ANY: frozenset(Op),
-}
 
 
 def day_start(day: dt.date, timezone: dt.tzinfo) -> dt.datetime:
@@ -149,20 +129,7 @@ def _ordered(actual: Any, op: Op, values: tuple[Any, ...]) -> bool:
     raise ValueError(f"'{op.value}' does not compare numbers")
 
 
-@lru_cache(maxsize=65536)
-def _phone(text: str) -> str:
-    try:
-        return normalise_phone(text).casefold()
-    except ValueError:
-        return text.casefold()
-
-
-def _same(text: str) -> str:
-    return text
-
-
-def _text(actual: str, op: Op, values: tuple[Any, ...], phone: bool, exact: bool = False) -> bool:
-    fold = _phone if phone else _same if exact else str.casefold
+def _text(actual: str, op: Op, values: tuple[Any, ...], fold: Callable[[str], str]) -> bool:
     have = fold(actual)
     wanted = [fold(str(value)) for value in values]
     if op is Op.IS:
@@ -221,9 +188,9 @@ def compare(
         return is_empty(actual) != negated
     if is_empty(actual):
         return False
-    kind = type.kind if type.kind is not Kind.ANY else kind_of_value(actual)
-    if kind in (Kind.TEXT, Kind.PHONE):
-        result = _text(str(actual), op, values, kind is Kind.PHONE, type.exact)
+    kind = (type.kind if type.kind is not Kind.ANY else kind_of_value(actual)).base
+    if kind is Kind.TEXT:
+        result = _text(str(actual), op, values, type.fold if type.kind is not Kind.ANY else kind.fold)
     elif kind is Kind.TIME or (kind is Kind.DATE and any(isinstance(v, dt.datetime) for v in values)):
         if not isinstance(actual, dt.datetime):
             actual = day_start(actual, timezone)

@@ -1,32 +1,36 @@
 """The kinds of values the English works with, read from Python annotations.
 
 A concept's field or a procedure's parameter is annotated with an ordinary
-Python type; ``type_of`` reads it as a ``Type``: its kind (text, phone number,
-number, date and time, ...), whether it may be missing, and for text the
-choices it is limited to. Markers refine ``str`` inside ``Annotated``:
-``PhoneNumber`` (compared and sent in E.164), ``Choices`` (a closed set of
-words such as a status) and ``Exact`` (compared with its case, as identifiers are).
+Python type; ``type_of`` reads it as a ``Type``: its kind (text, number, date
+and time, ...), whether it may be missing, and for text the choices it is
+limited to. Markers refine ``str`` inside ``Annotated``: ``Choices`` (a closed
+set of words such as a status), ``Exact`` (compared with its case, as
+identifiers are), and a ``Kind`` a book adds, which says how its values are
+fitted, folded for comparison and described.
 
 >>> import datetime as dt
 >>> type_of(dt.datetime | None)
-Type(kind=<Kind.TIME: 'date and time'>, optional=True, choices=(), item=None, concept=None, exact=False)
->>> type_of(PhoneNumber).kind
-<Kind.PHONE: 'phone number'>
->>> normalise_phone("+1 (415) 555-0100")
-'+14155550100'
+Type(kind=Kind.TIME, optional=True, choices=(), item=None, concept=None, exact=False)
+>>> class Shouted(Kind):
+...     def fit(self, value: Any) -> Any:
+...         return value.upper()
+>>> SHOUTED = Shouted("shouted word", refines=Kind.TEXT)
+>>> loud = type_of(Annotated[str, SHOUTED])
+>>> loud.kind is SHOUTED, loud.kind.textual, loud.describe(), loud.kind.fit("hi"), loud.fold("Hi")
+(True, True, 'a shouted word', 'HI', 'hi')
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 import types
 import typing
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from enum import Enum
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
+from grammar import Op
 from grammar.node import Record
 
 __all__ = [
@@ -34,33 +38,118 @@ __all__ = [
     "Exact",
     "Hidden",
     "Kind",
-    "Phone",
-    "PhoneNumber",
     "Type",
-    "normalise_phone",
     "type_of",
 ]
 
-
-class Kind(Enum):
-    """What a value is, as the English sees it."""
-
-    TEXT = "text"
-    PHONE = "phone number"
-    NUMBER = "number"
-    TIME = "date and time"
-    DATE = "date"
-    FLAG = "yes or no"
-    LIST = "list"
-    CONCEPT = "concept"
-    ANY = "anything"
+_NAMED: dict[str, Kind] = {}  # kinds made with a constant name, which ``Kind.NAME`` finds
 
 
-class Phone:
-    """Marks ``str`` as a phone number: ``Annotated[str, Phone()]`` (see ``PhoneNumber``)."""
+class _Kinds(type):
+    """Lets ``Kind.NAME`` find a kind a book added under that constant name, as it
+    finds the built-in ones (``Kind.TEXT``)."""
+
+    def __getattr__(cls, name: str) -> Kind:
+        try:
+            return _NAMED[name]
+        except KeyError:
+            raise AttributeError(f"no kind is named {name!r}") from None
+
+
+class Kind(metaclass=_Kinds):
+    """What a value is, as the English sees it, and how values of it behave.
+
+    The built-in kinds are ``Kind.TEXT``, ``NUMBER``, ``TIME``, ``DATE``, ``FLAG``,
+    ``LIST``, ``CONCEPT`` and ``ANY``. A book adds one by refining a built-in kind
+    (``refines=Kind.TEXT``) and overriding what differs: ``fit`` (a written value
+    made ready, or ``ValueError`` saying what to write), ``fold`` (a value as it
+    compares), ``operators`` (those that apply, in the order they are shown); it
+    marks a field with it: ``Annotated[str, KIND]``. Values of a kind compare
+    as values of the built-in kind it refines, after ``fold``.
+    """
+
+    TEXT: ClassVar[Kind]
+    NUMBER: ClassVar[Kind]
+    TIME: ClassVar[Kind]
+    DATE: ClassVar[Kind]
+    FLAG: ClassVar[Kind]
+    LIST: ClassVar[Kind]
+    CONCEPT: ClassVar[Kind]
+    ANY: ClassVar[Kind]
+
+    __slots__ = ("article", "base", "constant", "name", "operators", "refines")
+
+    def __init__(
+        self,
+        name: str,
+        operators: Iterable[Op] | None = None,
+        *,
+        refines: Kind | None = None,
+        article: str = "a",
+        constant: str | None = None,
+    ) -> None:
+        if operators is None and refines is None:
+            raise TypeError("a kind needs its operators, or a kind it refines")
+        self.name = name  # in English: "date and time"
+        self.refines = refines
+        self.base: Kind = refines.base if refines is not None else self  # the built-in kind it is
+        self.operators: tuple[Op, ...] = tuple(operators) if operators is not None else self.base.operators
+        self.article = article
+        self.constant = constant
+        if constant is not None and refines is not None:
+            _NAMED[constant] = self
+
+    @property
+    def textual(self) -> bool:
+        """Whether its values are text: compared with ``is``, ``contains``, ... after ``fold``."""
+        return self.base is Kind.TEXT
+
+    def fit(self, value: Any) -> Any:
+        """A written value, already of the built-in kind, made ready for this kind:
+        ``ValueError`` with a message that says what to write when it cannot be."""
+        return value if self.refines is None else self.refines.fit(value)
+
+    def fold(self, value: Any) -> Any:
+        """A value as it compares: text without its case, a value of an added kind
+        in its one normal form."""
+        return value if self.refines is None else self.refines.fold(value)
+
+    def describe(self) -> str:
+        """The kind in English, with its article: ``a date and time``, ``text``."""
+        return f"{self.article} {self.name}" if self.article else self.name
 
     def __repr__(self) -> str:
-        return "Phone()"
+        return f"Kind.{self.constant}" if self.constant else f"<Kind {self.name!r}>"
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        return (getattr, (Kind, self.constant)) if self.constant else super().__reduce__()
+
+
+class _Text(Kind):
+    """Text: compared without regard to case."""
+
+    __slots__ = ()
+
+    def fold(self, value: Any) -> Any:
+        return value.casefold()
+
+
+_AMOUNTS = (Op.GREATER, Op.LESS, Op.AT_LEAST, Op.AT_MOST)  # numbers are greater or less
+_TIMES = (Op.AFTER, Op.BEFORE, Op.ON_OR_AFTER, Op.ON_OR_BEFORE)  # days and times are after or before
+
+Kind.TEXT = _Text(
+    "text",
+    (Op.IS, Op.ONE_OF, Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.EMPTY),
+    article="",
+    constant="TEXT",
+)
+Kind.NUMBER = Kind("number", (Op.IS, Op.ONE_OF, *_AMOUNTS, Op.BETWEEN, Op.EMPTY), constant="NUMBER")
+Kind.TIME = Kind("date and time", (Op.IS, Op.ONE_OF, *_TIMES, Op.BETWEEN, Op.EMPTY), constant="TIME")
+Kind.DATE = Kind("date", (Op.IS, Op.ONE_OF, *_TIMES, Op.BETWEEN, Op.EMPTY), constant="DATE")
+Kind.FLAG = Kind("yes or no", (Op.IS, Op.EMPTY), constant="FLAG")
+Kind.LIST = Kind("list", (Op.CONTAINS, Op.EMPTY), constant="LIST")
+Kind.CONCEPT = Kind("concept", (Op.EMPTY,), constant="CONCEPT")
+Kind.ANY = Kind("anything", tuple(Op), article="an", constant="ANY")
 
 
 class Hidden:
@@ -91,9 +180,6 @@ class Choices:
         return f"Choices{self.values!r}"
 
 
-PhoneNumber = Annotated[str, Phone()]
-
-
 class Type(Record):
     """A value's type: its kind, whether it may be missing, the choices of a
     text, the item type of a list and the class of a concept."""
@@ -106,7 +192,7 @@ class Type(Record):
     exact: bool = False
 
     def describe(self) -> str:
-        """The type in English: ``a phone number``, ``one of "sent" or "delivered"``."""
+        """The type in English: ``a date and time``, ``one of "sent" or "delivered"``."""
         if self.choices:
             quoted = [f'"{choice}"' for choice in self.choices]
             return "one of " + (
@@ -116,8 +202,12 @@ class Type(Record):
             return f"a list of {self.item.describe().removeprefix('a ').removeprefix('an ')}"
         if self.kind is Kind.CONCEPT and self.concept is not None:
             return f"a {getattr(self.concept, 'english', self.concept.__name__)}"
-        article = "an" if self.kind in (Kind.ANY,) else "a"
-        return "text" if self.kind is Kind.TEXT else f"{article} {self.kind.value}"
+        return self.kind.describe()
+
+    def fold(self, value: Any) -> Any:
+        """A value as it compares for this type: exact text as it is, others as
+        their kind folds them (text without its case)."""
+        return value if self.exact else self.kind.fold(value)
 
 
 _SCALARS: dict[Any, Kind] = {
@@ -172,42 +262,10 @@ def type_of(annotation: Any) -> Type:
         raise TypeError(f"{annotation!r} is not a type the English can use")
     exact = False
     for marker in markers:
-        if isinstance(marker, Phone) and kind is Kind.TEXT:
-            kind = Kind.PHONE
+        if isinstance(marker, Kind) and marker.base is kind:
+            kind = marker
         elif isinstance(marker, Exact) and kind is Kind.TEXT:
             exact = True
         elif isinstance(marker, Choices) and kind is Kind.TEXT:
             return Type(Kind.TEXT, optional, choices=marker.values)
     return Type(kind, optional, exact=exact)
-
-
-# ----------------------------------------------------------- phone numbers
-
-_SENDER_ID = re.compile(r"(?=.*[A-Za-z])[A-Za-z0-9 ]{1,11}")
-_SHORT_CODE = re.compile(r"\d{3,8}")
-
-
-def normalise_phone(text: str) -> str:
-    """A phone number in E.164; sender ids, short codes and channel addresses as given.
-
-    ``ValueError`` for an impossible number, with a message that says what to write.
-
-    >>> normalise_phone("whatsapp:+14155550100"), normalise_phone("ACME"), normalise_phone("12345")
-    ('whatsapp:+14155550100', 'ACME', '12345')
-    """
-    value = text.strip()
-    if ":" in value or _SENDER_ID.fullmatch(value) or _SHORT_CODE.fullmatch(value):
-        return value
-    if not value.startswith("+"):
-        raise ValueError(
-            f"{text!r} is not a phone number in international form: start it with + and the country code"
-        )
-    import phonenumbers  # its metadata is loaded only when a number is first read
-
-    try:
-        number = phonenumbers.parse(value, None)
-    except phonenumbers.NumberParseException as exc:
-        raise ValueError(f"{text!r} is not a phone number: {exc._msg}") from exc
-    if not phonenumbers.is_possible_number(number):
-        raise ValueError(f"{text!r} is not a possible phone number: it has the wrong number of digits")
-    return str(phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164))

@@ -9,28 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from grammar import Op, operator_words
+from grammar import operator_words
 from procedures.concepts import fields_of
-from procedures.evaluate import OPERATORS
 from procedures.kinds import Kind
 from procedures.registry import Procedure, Registry
 
 __all__ = ["vocabulary", "vocabulary_markdown"]
 
 
-# The operators of each kind, in the order they are shown; every one can also be
-# negated: "is not", "does not contain", "is not after", ...
-_SHOWN: dict[Kind, tuple[Op, ...]] = {
-    Kind.TEXT: (Op.IS, Op.ONE_OF, Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.EMPTY),
-    Kind.PHONE: (Op.IS, Op.ONE_OF, Op.CONTAINS, Op.STARTS_WITH, Op.ENDS_WITH, Op.EMPTY),
-    Kind.NUMBER: (Op.IS, Op.ONE_OF, Op.GREATER, Op.LESS, Op.AT_LEAST, Op.AT_MOST, Op.BETWEEN, Op.EMPTY),
-    Kind.TIME: (Op.IS, Op.ONE_OF, Op.AFTER, Op.BEFORE, Op.ON_OR_AFTER, Op.ON_OR_BEFORE, Op.BETWEEN, Op.EMPTY),
-    Kind.DATE: (Op.IS, Op.ONE_OF, Op.AFTER, Op.BEFORE, Op.ON_OR_AFTER, Op.ON_OR_BEFORE, Op.BETWEEN, Op.EMPTY),
-}
-
-
 def _operators(kind: Kind) -> list[str]:
-    return [operator_words(op) for op in _SHOWN.get(kind, tuple(op for op in Op if op in OPERATORS[kind]))]
+    """The operators of a kind, in the order it shows them; every one can also be
+    negated: "is not", "does not contain", "is not after", ..."""
+    return [operator_words(op) for op in kind.operators]
 
 
 def _outputs(entry: Procedure) -> list[dict[str, Any]]:

@@ -13,7 +13,8 @@ from typing import Annotated
 
 from pydantic import Field
 
-from procedures import Choices, Concept, Context, Filter, PhoneNumber, Registry, holds
+from book.phone import PhoneNumber
+from procedures import Choices, Concept, Context, Filter, Registry, holds
 from procedures.core import core
 
 

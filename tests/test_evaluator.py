@@ -15,8 +15,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from book.phone import PhoneNumber
 from grammar import parse_filter
-from procedures import Binder, Choices, Concept, PhoneNumber, holds, timezone_named
+from procedures import Binder, Choices, Concept, holds, timezone_named
 
 NOW = dt.datetime(2024, 3, 10, 12, tzinfo=dt.UTC)
 

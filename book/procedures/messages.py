@@ -25,6 +25,7 @@ from book import planner
 from book.api import CreateMessage
 from book.client import AsyncClient
 from book.errors import InvalidRequestError
+from book.phone import PhoneNumber
 from book.plan import Plan
 from book.procedures.connected import connection as _connection
 from book.procedures.connected import progress, reader, settings
@@ -32,7 +33,7 @@ from book.resources.messages import SmsMessage, message_from_wire
 from book.sandbox.segments import count
 from book.wire import WireMessage
 from grammar.node import Record
-from procedures import Context, Filter, LoopError, PhoneNumber, Registry, RunError
+from procedures import Context, Filter, LoopError, Registry, RunError
 from procedures.effects import ConfirmationError, Effect, failure_hint
 
 __all__ = [

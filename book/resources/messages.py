@@ -22,10 +22,11 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from book.phone import PhoneNumber
 from book.pushdown import Days, Equal, Fetch, Pushdown
 from book.resource import COUNT, DATE, PRICE, SAME, Resource
 from book.wire import Page, Wire
-from procedures import Choices, Concept, Exact, Hidden, PhoneNumber
+from procedures import Choices, Concept, Exact, Hidden
 
 __all__ = [
     "DIRECTIONS",

@@ -20,10 +20,11 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
+from book.phone import PhoneNumber
 from book.pushdown import Equal, Fetch, Pushdown
 from book.resource import DATE, SAME, Convert, Resource
 from book.wire import Page, Wire
-from procedures import Concept, Exact, Hidden, PhoneNumber
+from procedures import Concept, Exact, Hidden
 
 __all__ = ["NUMBERS", "IncomingNumber", "NumberPage", "WireNumber"]
 

@@ -9,12 +9,12 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from book.phone import normalise_phone
 from book.sandbox.answers import Refusal, Reply, first, json_reply
 from book.sandbox.lifecycle import SEND_DELAY, epoch, epoch_rfc2822
 from book.sandbox.segments import count, smart
 from book.sandbox.state import Row
 from book.wire import API_VERSION, parse_count
-from procedures import normalise_phone
 
 if TYPE_CHECKING:
     from book.sandbox.app import Sandbox

@@ -8,13 +8,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from book.errors import SandboxError
+from book.phone import normalise_phone
 from book.sandbox.creating import create
 from book.sandbox.lifecycle import PRICE_PER_SEGMENT, epoch_rfc2822
 from book.sandbox.segments import count
 from book.sandbox.state import Row
 from book.sandbox.webhooks import inbound_delivery, replies
 from book.wire import API_VERSION
-from procedures import normalise_phone
 
 if TYPE_CHECKING:
     from book.sandbox.app import Sandbox
