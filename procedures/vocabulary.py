@@ -47,8 +47,8 @@ def describe_procedure(entry: Procedure) -> dict[str, Any]:
             for item in entry.inputs
         ],
         "outputs": _outputs(entry),
-        "list": entry.plural,
-        "first_n": entry.plural,
+        "list": entry.many,
+        "first_n": entry.limit is not None,
         "asynchronous": entry.asynchronous,
         "examples": list(entry.doc.examples),
     }
