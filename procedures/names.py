@@ -32,7 +32,16 @@ from functools import lru_cache
 
 from grammar import NounPhrase
 
-__all__ = ["closest", "forms", "noun_key", "plural_of", "same_noun", "singular_words", "words_of"]
+__all__ = [
+    "closest",
+    "forms",
+    "noun_key",
+    "plural_of",
+    "same_noun",
+    "singular_words",
+    "split_owner",
+    "words_of",
+]
 
 
 def words_of(noun: NounPhrase | str) -> tuple[str, ...]:
@@ -43,7 +52,33 @@ def words_of(noun: NounPhrase | str) -> tuple[str, ...]:
 @lru_cache(maxsize=8192)
 def _words(text: str) -> tuple[str, ...]:
     text = unicodedata.normalize("NFC", text)  # "café" typed as e + a combining accent is still "café"
-    return tuple(text.replace("*", "").replace("_", " ").lower().split())
+    words = text.replace("*", "").replace("_", " ").lower().split()
+    # "the media of the SMS message" names what "the media of an SMS message" does
+    return tuple(
+        word for at, word in enumerate(words) if not (at and words[at - 1] == "of" and word in _ARTICLES)
+    )
+
+
+_ARTICLES = frozenset({"a", "an", "the", "some"})
+
+
+def split_owner(noun: NounPhrase) -> tuple[NounPhrase, str | None, NounPhrase] | None:
+    """A noun phrase that names a part of something, split: ``SMS URL of a phone
+    number`` is (``SMS URL``, ``a``, ``phone number``): what is named, the owner's
+    article (None when it has none) and the owner. None for any other phrase.
+
+    >>> head, article, owner = split_owner(NounPhrase.of("media of the SMS message"))
+    >>> str(head), article, str(owner)
+    ('media', 'the', 'SMS message')
+    """
+    words = noun.words
+    for at in range(1, len(words) - 1):
+        if words[at].lower() == "of":
+            article = words[at + 1].lower() if words[at + 1].lower() in _ARTICLES else None
+            rest = words[at + 2 :] if article else words[at + 1 :]
+            if rest:
+                return NounPhrase(words[:at], span=noun.span), article, NounPhrase(rest, span=noun.span)
+    return None
 
 
 @lru_cache(maxsize=4096)

@@ -57,7 +57,7 @@ from procedures.docstrings import Docstring, read_docstring
 from procedures.effects import Effect
 from procedures.errors import RegistrationError, UnknownArgumentError, UnknownCallError
 from procedures.kinds import Kind, Type, type_of
-from procedures.names import closest, noun_key, same_noun, words_of
+from procedures.names import closest, noun_key, same_noun, split_owner, words_of
 from procedures.verbs import related
 
 __all__ = ["Input", "Procedure", "Registry"]
@@ -99,6 +99,7 @@ class Procedure(Record):
     )
     prepare: Callable[..., Any] | None = None  # (filter, limit, context) -> what the procedure takes
     prepared: str | None = None  # the parameter that takes what ``prepare`` made
+    owner: NounPhrase | None = None  # "media of an SMS message": the SMS message (the subject is one)
 
     @property
     def many(self) -> bool:
@@ -224,7 +225,8 @@ def build(
     inputs: list[Input] = []
     specials: dict[str, Any] = {}
     hook, hooked, prepared_type = _read_prepare(prepare, fail) if prepare is not None else (None, {}, None)
-    target_key = noun_key(name.target.noun)
+    owned = split_owner(name.target.noun)  # "the media of an SMS message": the subject is an SMS message
+    target_key = noun_key(owned[2] if owned is not None else name.target.noun)
     for parameter in inspect.signature(function).parameters.values():
         if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD, parameter.POSITIONAL_ONLY):
             raise fail(f"parameter {parameter.name!r} must be an ordinary (keyword) parameter")
@@ -274,7 +276,7 @@ def build(
             f"it has a prepare hook, so one parameter takes what the hook makes: type one {prepared_type!r}"
         )
     specials.update(hooked)
-    concept = _concept(specials, returns, plural, fail)
+    concept = _concept(specials, returns, plural, fail, owned is not None)
     if effect is not Effect.READS and "context" not in specials:
         raise fail(
             f"it {effect.value} things, so it needs a Context parameter: it must do nothing but say what it "
@@ -298,13 +300,18 @@ def build(
         asynchronous=inspect.iscoroutinefunction(function),
         effect=effect,
         concept=concept,
+        owner=owned[2] if owned is not None else None,
         prepare=hook,
         prepared=specials.get("prepared"),
     )
 
 
 def _concept(
-    specials: dict[str, Any], returns: Type, plural: bool, fail: Callable[..., RegistrationError]
+    specials: dict[str, Any],
+    returns: Type,
+    plural: bool,
+    fail: Callable[..., RegistrationError],
+    owned: bool = False,
 ) -> type[Concept] | None:
     """What a procedure's noun and filter are about: the concept of its ``Filter[C]``,
     else that of what it yields (of its items, for a list); ``RegistrationError``
@@ -319,9 +326,11 @@ def _concept(
             "or say which concept its filter is over: Filter[Concept]",
             hint="Annotate the return type as list[...], or the filter as Filter[...].",
         )
-    if "filter" in specials and not (plural or listed):
+    if "filter" in specials and not (plural or listed) and not (owned and filtered is not None):
         raise fail(
-            "a filter-capable procedure must return a list", hint="Annotate the return type as list[...]."
+            "a filter-capable procedure must return a list, unless it acts on a part of one thing its "
+            "filter finds ('to set the *SMS* URL of a phone number', with a Filter[...] of them)",
+            hint="Annotate the return type as list[...].",
         )
     if plural and not listed and returns.kind is Kind.CONCEPT:
         raise fail(

@@ -51,8 +51,9 @@ from procedures.errors import (
     UnknownReferenceError,
     ValueTypeError,
 )
+from procedures.jsonable import jsonable
 from procedures.kinds import Kind, Type
-from procedures.names import singular_words, words_of
+from procedures.names import singular_words, split_owner, words_of
 from procedures.registry import Procedure, Registry
 from procedures.scope import Scope, describe
 
@@ -74,8 +75,6 @@ class LoopError(RunError):
         self.results = results
 
     def to_dict(self) -> dict[str, Any]:
-        from procedures.session import jsonable
-
         data = super().to_dict()
         data["failures"] = [
             {"item": position, **(error.to_dict() if hasattr(error, "to_dict") else {"message": str(error)})}
@@ -316,8 +315,9 @@ class Runner:
         entry = self.registry.resolve(call)
         prepared = self.prepare(entry, call)
         arguments, limit, single = prepared.arguments, prepared.limit, prepared.single
-        if entry.subject is not None and call.filter is None and call.determiner is Determiner.THE:
-            subject, _ = self.scope.lookup(call.noun)
+        named, the = self._subject(entry, call)
+        if entry.subject is not None and call.filter is None and the:
+            subject, _ = self.scope.lookup(named)
             if isinstance(subject, list) and entry.subject.type.kind is not Kind.LIST:
                 if self._accounted(entry):  # the whole batch is counted before any of it is done
                     self.journal.allow(
@@ -338,7 +338,7 @@ class Runner:
                 ]
                 return self._store(entry, results)
             arguments[entry.subject.parameter] = self.binder.fit(
-                Reference((call.noun,), span=call.noun.span), entry.subject.type, f"'{entry.english}'"
+                Reference((named,), span=call.noun.span), entry.subject.type, f"'{entry.english}'"
             )
         elif entry.subject is not None and entry.subject.required:
             raise RunError(
@@ -363,9 +363,22 @@ class Runner:
             result = items
         return self._store(entry, result)
 
+    @staticmethod
+    def _subject(entry: Procedure, call: Call) -> tuple[NounPhrase, bool]:
+        """What a call names the thing it acts on by, and whether it says "the"
+        (which then refers to one already named): ``redact the SMS message``;
+        for a procedure of a part of something, its owner: ``read the media of
+        the SMS message``."""
+        owned = split_owner(call.noun) if entry.owner is not None else None
+        if owned is not None:
+            return owned[2], owned[1] == "the"
+        return call.noun, call.determiner is Determiner.THE
+
     def _store(self, entry: Procedure, value: Any) -> Any:
         if entry.output:
-            self.scope.result(entry.noun, value, entry.concept, entry.plural)
+            owned = split_owner(entry.noun) if entry.owner is not None else None
+            named = owned[0] if owned is not None else entry.noun  # "the media", not "the media of ..."
+            self.scope.result(named, value, entry.concept, entry.plural)
         else:
             self.scope.answer = value
         return value

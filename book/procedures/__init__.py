@@ -7,7 +7,7 @@ procedure is registered anywhere by importing a module: a module fills its own
 A new resource's procedures are a new module here, added to ``PARTS``.
 """
 
-from book.procedures import messages, requests
+from book.procedures import media, messages, numbers, requests
 from book.procedures.messages import (
     ConfirmationError,
     cancel_message,
@@ -37,7 +37,7 @@ __all__ = [
     "send_message",
 ]
 
-PARTS: tuple[Registry, ...] = (core, messages.registry, requests.registry)
+PARTS: tuple[Registry, ...] = (core, messages.registry, numbers.registry, media.registry, requests.registry)
 """The registries the book's is made of: the core conversions, then one per module."""
 
 registry = Registry()

@@ -1,0 +1,83 @@
+"""The Twilio book's phone-number procedures: read the account's numbers, and set where a number's messages go.
+
+A number's SMS URL is the webhook Twilio calls when a message reaches it
+(``book listen`` serves one). Setting it changes one number: the filter must
+match exactly one, or the number is the current one of a loop.
+"""
+
+from __future__ import annotations
+
+from book import planner
+from book.plan import Plan
+from book.procedures.connected import connection, reader, settings
+from book.resources.numbers import NUMBERS, IncomingNumber
+from procedures import Context, Filter, Registry, RunError
+from procedures.effects import Effect
+
+__all__ = ["plan_numbers", "read_numbers", "registry", "set_sms_url"]
+
+registry = Registry()
+
+
+def plan_numbers(filter: Filter[IncomingNumber] | None, limit: int | None, context: Context) -> Plan:
+    """The plan of a read of the account's phone numbers that a filter matches."""
+    return planner.plan(
+        filter, limit=limit, timezone=context.timezone, concept=IncomingNumber, pushdown=NUMBERS.pushdown
+    )
+
+
+@registry.procedure("to read some (phone numbers)", prepare=plan_numbers)
+def read_numbers(plan: Plan, context: Context) -> list[IncomingNumber]:
+    """Reads the account's phone numbers that match a filter: Twilio filters by the
+    whole number and the friendly name, the rest is checked here, exactly.
+
+    Output Concepts:
+        the phone numbers: The numbers, with their capabilities and SMS URLs.
+
+    Examples:
+        read some phone numbers whose capabilities contains "mms"
+
+        read some phone numbers whose phone number is "+15005550006"
+    """
+    return list(reader(context, NUMBERS).read(plan))
+
+
+@registry.procedure("to set the *SMS* URL of a phone number", effect=Effect.CHANGES, prepare=plan_numbers)
+async def set_sms_url(
+    sms_url: str, plan: Plan, context: Context, phone_number: IncomingNumber | None = None
+) -> IncomingNumber:
+    """Sets the URL Twilio calls when a message reaches a phone number (its SMS URL),
+    and answers the number as changed. The number is the current one of a loop, or
+    the one the filter matches: exactly one, or nothing is changed.
+
+    Input Concepts:
+        the SMS URL: An http(s) URL with a host (an empty text clears it).
+
+    Output Concepts:
+        the answer: The phone number, changed.
+
+    Examples:
+        set the SMS URL of a phone number whose phone number is "+15005550006" where the SMS URL is "https://example.com/sms"
+    """
+    if phone_number is None:
+        found = reader(context, NUMBERS).read(plan.replace(limit=2))
+        matched = list(found)
+        if len(matched) != 1:
+            which = "none matches" if not matched else "more than one matches"
+            raise RunError(
+                f"'set the SMS URL of a phone number' needs exactly one phone number, but {which}; nothing was changed",
+                hint='Name it by its number: whose phone number is "+1...".',
+            )
+        phone_number = matched[0]
+    sid = phone_number.sid or ""
+    context.allow([sid])  # counted against what the run may change unasked, before it is changed
+    with context.act(sid) as act:
+        if context.dry_run:
+            context.say(f"dry run: would set the SMS URL of {phone_number.phone_number} to {sms_url!r}")
+            return phone_number
+        client = connection(context).async_client(settings(context).concurrency)
+        changed: IncomingNumber = NUMBERS.from_wire(
+            await client.update(sid, (("SmsUrl", sms_url),), resource=NUMBERS)
+        )
+        act.result = changed.sms_url
+        return changed

@@ -1,0 +1,185 @@
+"""The procedures that prove the seams: count, the account's phone numbers, the media
+of a message, and names of a part of something ("the media of the SMS message")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from book.connection import Settings
+from book.sandbox import Sandbox, seed
+from book.session import open_session
+from procedures import Concept, Context, Registry, Session
+from procedures.core import core
+
+SEEDED: dict[str, Path] = {}
+
+
+@pytest.fixture
+def seeded(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
+    """A copy of a seeded sandbox (1,000 messages), fresh for each test."""
+    if "path" not in SEEDED:
+        made = tmp_path_factory.mktemp("seeded") / "s.sqlite3"
+        seed(Sandbox(str(made)), 1000)
+        SEEDED["path"] = made
+    copy = tmp_path / "s.sqlite3"
+    copy.write_bytes(SEEDED["path"].read_bytes())
+    return copy
+
+
+def _result(session: Any, english: str) -> Any:
+    answer = session.step(english)
+    assert "error" not in answer, answer
+    return answer["result"]
+
+
+# ------------------------------------------------------------------- count
+
+
+@pytest.mark.parametrize(
+    "filter",
+    [
+        'whose sender number is "+15005550006"',
+        'whose status is "failed" or whose status is "undelivered"',
+        'whose body contains "refund" and whose date sent is after 2024-01-01',
+        "whose num media is greater than 0",
+        'whose sid is "SM00000000000000000000000000000000"',
+        "",
+    ],
+)
+def test_count_is_the_length_of_the_read(seeded: Path, filter: str) -> None:
+    with open_session(sandbox=seeded, settings=Settings(scan_budget=None)) as session:
+        counted = _result(session, f"count the SMS messages {filter}")
+        read = _result(session, f"read some SMS messages {filter}")
+    assert counted == len(read)
+
+
+def test_the_number_counted_is_the_answer(seeded: Path) -> None:
+    with open_session(sandbox=seeded) as session:
+        counted = _result(session, 'count some SMS messages whose sender number is "+15005550006"')
+        assert session.step("say the answer")["said"] == [str(counted)]
+
+
+# ------------------------------------------------------------ phone numbers
+
+
+def test_phone_numbers_are_read_with_their_own_pushdown(seeded: Path) -> None:
+    with open_session(sandbox=seeded) as session:
+        found = _result(session, 'read some phone numbers whose phone number is "+1 500 555 0006"')
+        assert [number["phone_number"] for number in found] == ["+15005550006"]
+        capable = _result(session, 'read some phone numbers whose capabilities contains "mms"')
+        assert "+15005550006" in [number["phone_number"] for number in capable]
+        runner = session.runner()
+        from grammar import parse_script
+
+        (call,) = parse_script('read some phone numbers whose phone number is "+15005550006"').statements
+        plan = runner.prepare(session.registry.resolve(call), call).plan
+    assert plan.to_json()["queries"] == [{"kind": "list", "params": {"PhoneNumber": "+15005550006"}}]
+    assert plan.residual is None
+    assert "list the phone numbers with PhoneNumber=+15005550006" in plan.explain()
+
+
+def test_set_the_sms_url_of_exactly_one_number(seeded: Path) -> None:
+    one = 'whose phone number is "+15005550006"'
+    with open_session(sandbox=seeded, settings=Settings(dry_run=True)) as session:
+        said = session.step(
+            f'set the SMS URL of a phone number {one} where the SMS URL is "https://a.example/sms"'
+        )
+        assert said["said"] == ["dry run: would set the SMS URL of +15005550006 to 'https://a.example/sms'"]
+    with open_session(sandbox=seeded) as session:
+        assert _result(session, f"read some phone numbers {one}")[0]["sms_url"] == ""
+        changed = _result(
+            session, f'set the SMS URL of a phone number {one} where the SMS URL is "https://a.example/sms"'
+        )
+        assert changed["sms_url"] == "https://a.example/sms"
+        assert _result(session, f"read some phone numbers {one}")[0]["sms_url"] == "https://a.example/sms"
+        many = session.step('set the SMS URL of a phone number where the SMS URL is "https://b.example/sms"')
+        assert "exactly one phone number, but more than one matches" in many["error"]["message"]
+        none = session.step(
+            'set the SMS URL of a phone number whose phone number is "+14155550199" where the SMS URL is "https://b.example"'
+        )
+        assert "but none matches" in none["error"]["message"]
+        bad = session.step(f'set the SMS URL of a phone number {one} where the SMS URL is "not a url"')
+        assert bad["error"]["code"] == 21402
+    looped = 'read some phone numbers\nprocess each phone number as follows\n  set the SMS URL of the phone number where the SMS URL is "https://c.example/sms"\n'
+    with open_session(sandbox=seeded) as session:
+        assert session.step(looped)["error"]["kind"] == "confirmation"  # every number: more than one change
+    with open_session(sandbox=seeded, settings=Settings(yes=True)) as session:
+        session.step(looped)
+        urls = {number["sms_url"] for number in _result(session, "read some phone numbers")}
+    assert urls == {"https://c.example/sms"}
+
+
+# -------------------------------------------------------------------- media
+
+
+def test_the_media_of_a_message(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    client = Sandbox(str(path)).client()
+    mms = client.create_message(
+        to="+14155550100",
+        from_="+15005550006",
+        body="see",
+        media_urls=("https://x.example/a.png", "https://x.example/b.mp4"),
+    )
+    sms = client.create_message(to="+14155550100", from_="+15005550006", body="no media")
+    with open_session(sandbox=path) as session:
+        script = f'read some SMS messages whose sid is "{mms.sid}"\nprocess each SMS message as follows\n  read the media of the SMS message\n'
+        (media,) = _result(session, script)  # one message, its media
+        assert _result(session, "process each media as follows\n  say the media's content type\n") == [
+            "image/png",
+            "video/mp4",
+        ]
+        assert [item["content_type"] for item in media] == ["image/png", "video/mp4"]
+        assert all(item["message_sid"] == mms.sid for item in media)
+        assert all(item["url"].startswith("https://api.twilio.com/2010-04-01/Accounts/") for item in media)
+        assert _result(session, script.replace(mms.sid or "", sms.sid or "")) == [[]]  # an SMS: none
+
+
+# ------------------------------------------- names of a part of something
+
+
+class Book(Concept):
+    english = "book"
+    key = "title"
+
+    title: str
+    chapters: tuple[str, ...] = ()
+
+
+class Chapter(Concept):
+    english = "chapter"
+
+    title: str
+
+
+def test_a_procedure_of_a_part_of_something_takes_its_owner(tmp_path: Path) -> None:
+    shelf = Registry()
+
+    @shelf.procedure("to read some (chapters of a book)")
+    def read_chapters(book: Book) -> list[Chapter]:
+        """Reads a book's chapters.
+
+        Output Concepts:
+            the chapters: Its chapters, in order.
+        """
+        return [Chapter(title=title) for title in book.chapters]
+
+    @shelf.procedure("to find a (book)")
+    def find_book(title: str, context: Context) -> Book:
+        """Finds a book.
+
+        Input Concepts:
+            the title: Its title.
+        """
+        return Book(title=title, chapters=(f"{title} 1", f"{title} 2"))
+
+    session = Session(registry=Registry().merge(core).merge(shelf), clock=None)
+    assert "error" not in session.step('find a book where the title is "Dune"')
+    assert "error" not in session.step("read the chapters of the book")
+    said = session.step("process each chapter as follows\n  say the chapter's title\n")["said"]
+    assert said == ["Dune 1", "Dune 2"]
+    unknown = session.step("read the chapters of the magazine")
+    assert unknown["error"]["kind"] == "unknown procedure"  # no procedure reads the chapters of a magazine
