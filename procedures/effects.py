@@ -33,6 +33,7 @@ from typing import Any
 
 from grammar import BookError
 from grammar.node import Record
+from procedures.names import plural_of
 
 __all__ = [
     "Act",
@@ -65,15 +66,9 @@ class Safeguards(Record):
     creates: int = 100
 
 
-def _plural(noun: str) -> str:
-    from procedures.names import plural_of
-
-    return plural_of(noun)
-
-
 def counted(count: int, noun: str) -> str:
     """``1 SMS message``, ``40 SMS messages``."""
-    return f"{count:,} {noun if count == 1 else _plural(noun)}"
+    return f"{count:,} {noun if count == 1 else plural_of(noun)}"
 
 
 class ConfirmationError(BookError):
