@@ -36,7 +36,7 @@ from book.errors import (
 )
 from book.resource import Resource
 from book.resources.messages import MESSAGES
-from book.wire import Page
+from book.wire import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, Page
 from grammar.node import Record
 
 __all__ = [
@@ -55,7 +55,6 @@ __all__ = [
     "read_page",
 ]
 
-MAX_PAGE_SIZE = 1000
 MAX_MEDIA = 10
 MAX_BODY = 1600
 MESSAGING_SERVICE_SID = re.compile(r"MG[0-9a-fA-F]{32}")
@@ -239,7 +238,7 @@ class Api:
         self,
         filters: Mapping[str, str | dt.date],
         *,
-        page_size: int = 50,
+        page_size: int = DEFAULT_PAGE_SIZE,
         resource: Resource[Any] = MESSAGES,
         parent: str | None = None,
     ) -> Request:

@@ -38,7 +38,7 @@ from book.flows import Flow, Paging
 from book.resource import Resource
 from book.resources.messages import MESSAGES, WireMessage
 from book.retry import Attempts, Failure, RetryPolicy
-from book.wire import Page
+from book.wire import DEFAULT_PAGE_SIZE, Page
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 
@@ -218,7 +218,7 @@ class Client(_Shell):
         self,
         filters: Filters | None = None,
         *,
-        page_size: int = 50,
+        page_size: int = DEFAULT_PAGE_SIZE,
         resource: Resource[Any] = MESSAGES,
         parent: str | None = None,
     ) -> Iterator[Any]:
@@ -227,7 +227,9 @@ class Client(_Shell):
         first = self.api.list(filters or {}, page_size=page_size, resource=resource, parent=parent)
         return self._stream(flows.pages(self.api, first, resource))
 
-    def list_messages(self, filters: Filters | None = None, *, page_size: int = 50) -> Iterator[WireMessage]:
+    def list_messages(
+        self, filters: Filters | None = None, *, page_size: int = DEFAULT_PAGE_SIZE
+    ) -> Iterator[WireMessage]:
         """The messages of a list, newest first, one page held at a time."""
         for page in self.list_pages(filters, page_size=page_size):
             yield from page.messages
@@ -351,7 +353,7 @@ class AsyncClient(_Shell):
         self,
         filters: Filters | None = None,
         *,
-        page_size: int = 50,
+        page_size: int = DEFAULT_PAGE_SIZE,
         resource: Resource[Any] = MESSAGES,
         parent: str | None = None,
     ) -> AsyncIterator[Any]:
@@ -360,7 +362,7 @@ class AsyncClient(_Shell):
         return self._stream(flows.pages(self.api, first, resource))
 
     async def list_messages(
-        self, filters: Filters | None = None, *, page_size: int = 50
+        self, filters: Filters | None = None, *, page_size: int = DEFAULT_PAGE_SIZE
     ) -> AsyncIterator[WireMessage]:
         """The messages of a list, newest first, one page held at a time."""
         async for page in self.list_pages(filters, page_size=page_size):

@@ -48,6 +48,7 @@ from book.plan import Placement, Plan, Query
 from book.pushdown import Days, Equal, Fetch, Pushdown
 from book.resources.messages import MESSAGES as _MESSAGES
 from book.resources.messages import SmsMessage
+from book.wire import MAX_PAGE_SIZE
 from grammar import And, Comparison, Filter, Op, Or, operator_words
 from grammar.node import Record
 from procedures import MAX_TERMS, Bound, NodeKeys, field_name, interval, python, tighter
@@ -70,7 +71,6 @@ __all__ = [
 
 MESSAGES: Pushdown = _MESSAGES.pushdown
 """The messages' pushdown table (book/resources/messages.py): what the planner does unless told."""
-MAX_PAGE_SIZE = MESSAGES.max_page_size
 MAX_QUERIES = 16  # more branches than this: one scan instead
 
 Tree = Filter | bool

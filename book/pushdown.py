@@ -27,6 +27,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 
+from book.wire import MAX_PAGE_SIZE
 from grammar.node import Record
 from procedures import Bound
 
@@ -129,7 +130,7 @@ class Pushdown(Record):
     noun: str  # "message": "fetch the message SM…", "no message can match"
     plural: str  # "messages": "list the messages with From=…"
     rules: Mapping[str, Rule]
-    max_page_size: int = 1000
+    max_page_size: int = MAX_PAGE_SIZE
     order: str = "newest first"  # how the answers of several queries are merged
 
     @property

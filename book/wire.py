@@ -19,9 +19,20 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-__all__ = ["API_VERSION", "Page", "Wire", "format_rfc2822", "parse_count", "parse_rfc2822"]
+__all__ = [
+    "API_VERSION",
+    "DEFAULT_PAGE_SIZE",
+    "MAX_PAGE_SIZE",
+    "Page",
+    "Wire",
+    "format_rfc2822",
+    "parse_count",
+    "parse_rfc2822",
+]
 
 API_VERSION = "2010-04-01"
+DEFAULT_PAGE_SIZE = 50  # Twilio's page when a list asks for no PageSize
+MAX_PAGE_SIZE = 1000  # Twilio's largest page: the clients ask for no more, the sandbox gives no more
 
 
 def parse_count(text: object) -> int | None:
@@ -71,7 +82,7 @@ class Page(Wire):
     resource's page model adds under its own key (``messages``, ...)."""
 
     page: int = 0
-    page_size: int = 50
+    page_size: int = DEFAULT_PAGE_SIZE
     start: int = 0
     end: int = 0
     uri: str | None = None

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Sequence
 
+from book.sandbox import sids
 from book.sandbox.store import Store
 from grammar.node import Record
 
-__all__ = ["Account", "Accounts", "derived_sid", "new_sid"]
+__all__ = ["Account", "Accounts", "derived_sid"]
 
 
 class Account(Record):
@@ -26,15 +26,10 @@ class Account(Record):
         return f"Account(sid={self.sid!r}, keys=[{keys}], numbers={list(self.numbers)}, services={list(self.services)})"
 
 
-def new_sid(prefix: str) -> str:
-    """A new Twilio-style SID: a prefix and 32 hexadecimal digits."""
-    return prefix + secrets.token_hex(16)
-
-
 def derived_sid(prefix: str, account: str) -> str:
     """The SID of an account's own resource (its API key, its Messaging Service):
     the same for the same account, so that a known account gives known SIDs."""
-    return prefix + hashlib.sha256(f"{account}:{prefix}".encode()).hexdigest()[:32]
+    return sids.derived(prefix, account, prefix)
 
 
 class Accounts(Store):
@@ -44,7 +39,7 @@ class Accounts(Store):
         self, *, numbers: Sequence[str], sid: str | None = None, token: str | None = None, now: int
     ) -> Account:
         """A new account with its numbers, an API key and one Messaging Service using them."""
-        sid = sid or new_sid("AC")
+        sid = sid or sids.random("AC")
         token = token or secrets.token_hex(16)
         with self.transaction() as db:
             db.execute("INSERT INTO accounts VALUES (?, ?, ?)", (sid, token, now))

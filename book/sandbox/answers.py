@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from book.wire import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from grammar.node import Record
 
 __all__ = ["Refusal", "Reply", "error_reply", "first", "json_reply", "page_size", "whole_page"]
@@ -61,9 +62,9 @@ def first(fields: Sequence[tuple[str, str]], name: str) -> str | None:
 
 
 def page_size(query: Sequence[tuple[str, str]]) -> int:
-    """The page size a list asks for (50 unless told); 400 (20001) outside 1 to 1000."""
-    asked = first(query, "PageSize") or "50"
-    if not asked.isdigit() or not 1 <= int(asked) <= 1000:
+    """The page size a list asks for (Twilio's 50 unless told); 400 (20001) outside 1 to 1000."""
+    asked = first(query, "PageSize") or str(DEFAULT_PAGE_SIZE)
+    if not asked.isdigit() or not 1 <= int(asked) <= MAX_PAGE_SIZE:
         raise Refusal(400, 20001, f"Invalid PageSize: {asked}")
     return int(asked)
 

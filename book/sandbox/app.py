@@ -13,16 +13,15 @@ loopback server (server.py) are the app's two ways in.
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import re
-import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
 from book.client import AsyncClient, Client
 from book.credentials import Credentials
-from book.sandbox import inbound, media, numbers
+from book.resources.messages import MESSAGES
+from book.sandbox import inbound, media, numbers, sids
 from book.sandbox.answers import Refusal, Reply, error_reply, first, json_reply
 from book.sandbox.callbacks import StatusCallbacks
 from book.sandbox.creating import create
@@ -31,7 +30,6 @@ from book.sandbox.lifecycle import epoch, epoch_rfc2822, steps
 from book.sandbox.listing import list_page
 from book.sandbox.state import Account, Row, State
 from book.sandbox.webhooks import Delivery, Webhooks
-from book.wire import API_VERSION
 from procedures import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -45,10 +43,9 @@ DEFAULT_NUMBERS = ("+15005550006", "+12125550100", "SMSBOOK")
 UNFINISHED = frozenset({"accepted", "scheduled", "queued", "sending", "receiving"})
 
 _RESOURCES = (numbers, media)
-_COLLECTION = re.compile(rf"/{API_VERSION}/Accounts/(AC[0-9a-fA-F]{{32}})/Messages\.json")
-_ONE = re.compile(
-    rf"/{API_VERSION}/Accounts/(AC[0-9a-fA-F]{{32}})/Messages/((?:SM|MM)[0-9a-fA-F]{{32}})\.json"
-)
+_COLLECTION = re.compile(rf"{sids.ACCOUNT_PATH}/Messages\.json")
+# Group 1: the account; group 2: the message's sid.
+_ONE = re.compile(rf"{sids.ACCOUNT_PATH}/Messages/({MESSAGES.sid.pattern})\.json")
 
 
 class Sandbox:
@@ -118,9 +115,7 @@ class Sandbox:
     def new_sid(self, prefix: str) -> str:
         """A new message sid: unique in this account, and the same for the same
         history of an account (so that runs on a fixed clock repeat exactly)."""
-        number = self.state.counter(f"sids:{self.account.sid}")
-        digest = hashlib.sha256(f"{self.account.sid}:{number}".encode()).hexdigest()
-        return prefix + digest[:32]
+        return sids.derived(prefix, self.account.sid, self.state.counter(f"sids:{self.account.sid}"))
 
     def senders(self) -> list[str]:
         return [number for number in self.account.numbers if number.startswith("+")]
@@ -139,7 +134,7 @@ class Sandbox:
         ``Twilio-Request-Id``."""
         fault = self.faults.draw(method) if self.faults else Fault()
         reply = self._answer(method, path, query, form, authorization, fault)
-        headers = (*reply.headers, ("Twilio-Request-Id", "RQ" + secrets.token_hex(16)))
+        headers = (*reply.headers, ("Twilio-Request-Id", sids.random("RQ")))
         return reply.replace(headers=headers, delay=fault.delay)
 
     def _answer(

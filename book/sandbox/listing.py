@@ -9,14 +9,14 @@ import re
 from collections.abc import Sequence
 from urllib.parse import urlencode
 
+from book.resources.messages import MESSAGES
 from book.sandbox.answers import Refusal, Reply
 from book.sandbox.lifecycle import epoch
 from book.sandbox.state import Row, State
-from book.wire import API_VERSION
+from book.wire import API_VERSION, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
-__all__ = ["MAX_PAGE_SIZE", "list_page"]
+__all__ = ["list_page"]
 
-MAX_PAGE_SIZE = 1000
 _FILTER_ORDER = ("To", "From", "DateSent", "DateSent<", "DateSent>")
 
 
@@ -102,7 +102,7 @@ def _day_start(day: dt.date) -> int:
 # next to, as Twilio's tokens are; then where that message stood in the order
 # and when the pagination began, so that following next_page_uri lists every
 # message at most once and skips none while messages are sent (state.page).
-_TOKEN = re.compile(r"(P[AB])((?:SM|MM)[0-9a-f]{32})(?:_(\d{1,12})_(\d{1,12}))?")
+_TOKEN = re.compile(rf"P[AB](?P<sid>{MESSAGES.sid.pattern})(?:_(?P<place>\d{{1,12}})_(?P<asof>\d{{1,12}}))?")
 
 
 def _token(kind: str, row: Row, asof: int | None) -> str:
@@ -115,7 +115,7 @@ def _read_token(state: State, account: str, token: str) -> tuple[tuple[int, str]
     found = _TOKEN.fullmatch(token)
     if found is None:
         raise Refusal(400, 21481, "Invalid PageToken")
-    _, sid, place, asof = found.groups()
+    sid, place, asof = found.group("sid", "place", "asof")
     if place is not None:
         return (int(place), sid), int(asof)
     now = state.place(account, sid)
@@ -137,7 +137,7 @@ def list_page(
     params = dict(query)
     filters = [(name, params[name]) for name in _FILTER_ORDER if name in params]
     try:
-        size = int(params.get("PageSize", "50"))
+        size = int(params.get("PageSize", DEFAULT_PAGE_SIZE))
     except ValueError:
         raise Refusal(400, 20001, f"Invalid PageSize: {params['PageSize']}") from None
     if size < 1:

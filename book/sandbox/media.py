@@ -11,13 +11,15 @@ redirects to where it keeps it.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import mimetypes
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from book.resources.media import MEDIA
+from book.resources.messages import MESSAGES
+from book.sandbox import sids
 from book.sandbox.answers import Refusal, Reply, json_reply, page_size, whole_page
 from book.wire import API_VERSION, parse_count
 
@@ -26,18 +28,14 @@ if TYPE_CHECKING:
 
 __all__ = ["matches", "route"]
 
-_BASE = rf"/{API_VERSION}/Accounts/(AC[0-9a-fA-F]{{32}})/Messages/((?:SM|MM)[0-9a-fA-F]{{32}})/Media"
+_BASE = rf"{sids.ACCOUNT_PATH}/Messages/(?P<message>{MESSAGES.sid.pattern})/Media"
 _COLLECTION = re.compile(_BASE + r"\.json")
-_ONE = re.compile(_BASE + r"/(ME[0-9a-fA-F]{32})(\.json)?")
+_ONE = re.compile(_BASE + rf"/(?P<media>{MEDIA.sid.pattern})(?P<json>\.json)?")
 
 
 def matches(path: str) -> bool:
     """Whether a path is this resource's (so the sandbox routes it here)."""
     return bool(_COLLECTION.fullmatch(path) or _ONE.fullmatch(path))
-
-
-def _sid(message: str, place: int) -> str:
-    return "ME" + hashlib.sha256(f"{message}:media:{place}".encode()).hexdigest()[:32]
 
 
 def _items(sandbox: Sandbox, account: str, message: str, path: str) -> list[dict[str, Any]]:
@@ -53,7 +51,7 @@ def _items(sandbox: Sandbox, account: str, message: str, path: str) -> list[dict
     base = f"/{API_VERSION}/Accounts/{account}/Messages/{message}/Media"
     found = []
     for place, url in enumerate(urls):
-        sid = _sid(message, place)
+        sid = sids.derived("ME", message, "media", place)
         if sid in gone:
             continue
         kind = mimetypes.guess_type(url.split("?", 1)[0])[0] or "image/jpeg"
@@ -85,24 +83,24 @@ def route(
     matched = collection or one
     if matched is None or matched.group(1) != account:
         raise Refusal(401, 20003, "Authenticate")
-    items = _items(sandbox, account, matched.group(2), path)
+    items = _items(sandbox, account, matched.group("message"), path)
     if collection and method == "GET":
         shown = [{key: value for key, value in item.items() if key != "content_url"} for item in items]
         return whole_page("media_list", shown, path, (), page_size(query))
-    found = next((item for item in items if one and item["sid"] == one.group(3)), None)
+    found = next((item for item in items if one and item["sid"] == one.group("media")), None)
     if one and found is None:
         raise Refusal(404, 20404, f"The requested resource {path} was not found")
     if one and method == "GET":
         assert found is not None
         content = found.pop("content_url")
-        if one.group(4) is None:  # the media itself
+        if one.group("json") is None:  # the media itself
             return Reply(307, (("Location", content),), b"")
         return json_reply(200, found)
     if one and method == "DELETE":
-        row = sandbox.state.get(account, matched.group(2))
+        row = sandbox.state.get(account, matched.group("message"))
         assert row is not None
         notes = row.remembered()
-        notes["media_deleted"] = [*notes.get("media_deleted", ()), one.group(3)]
+        notes["media_deleted"] = [*notes.get("media_deleted", ()), one.group("media")]
         sandbox.state.put(account, [row.replace(notes=json.dumps(notes))])
         return Reply(204, (), b"")
     allowed = "GET, HEAD" if collection else "DELETE, GET, HEAD"

@@ -9,12 +9,13 @@ sid is derived from the account and the number, so it is the same every time.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from book.resources.numbers import NUMBERS
+from book.sandbox import sids
 from book.sandbox.answers import Refusal, Reply, first, json_reply, page_size, whole_page
 from book.sandbox.lifecycle import epoch_rfc2822
 from book.wire import API_VERSION
@@ -24,10 +25,8 @@ if TYPE_CHECKING:
 
 __all__ = ["number_sid", "phone_number", "route"]
 
-_COLLECTION = re.compile(rf"/{API_VERSION}/Accounts/(AC[0-9a-fA-F]{{32}})/IncomingPhoneNumbers\.json")
-_ONE = re.compile(
-    rf"/{API_VERSION}/Accounts/(AC[0-9a-fA-F]{{32}})/IncomingPhoneNumbers/(PN[0-9a-fA-F]{{32}})\.json"
-)
+_COLLECTION = re.compile(rf"{sids.ACCOUNT_PATH}/IncomingPhoneNumbers\.json")
+_ONE = re.compile(rf"{sids.ACCOUNT_PATH}/IncomingPhoneNumbers/({NUMBERS.sid.pattern})\.json")
 _SETTINGS = {  # form field: (settings key, default)
     "FriendlyName": ("friendly_name", None),
     "SmsUrl": ("sms_url", ""),
@@ -41,7 +40,7 @@ _SETTINGS = {  # form field: (settings key, default)
 
 def number_sid(account: str, number: str) -> str:
     """The sid of one of an account's numbers: PN and 32 hexadecimal digits."""
-    return "PN" + hashlib.sha256(f"{account}:number:{number}".encode()).hexdigest()[:32]
+    return sids.derived("PN", account, "number", number)
 
 
 def matches(path: str) -> bool:

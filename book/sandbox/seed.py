@@ -14,7 +14,6 @@ camelCase export and the book's own JSON are read too (formats.py).
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import random
 import re
@@ -25,6 +24,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from book.errors import SandboxError
+from book.resources.messages import MESSAGES
+from book.sandbox import sids
 from book.sandbox.app import Sandbox
 from book.sandbox.formats import wire_form
 from book.sandbox.lifecycle import epoch_rfc2822
@@ -34,7 +35,6 @@ from book.wire import API_VERSION, WireMessage, parse_count, parse_rfc2822
 
 __all__ = ["KNOWN_CUSTOMERS", "customers", "load", "seed"]
 
-_SID = re.compile(r"(SM|MM)[0-9a-fA-F]{32}")
 
 # (country prefix, number pattern) in ranges regulators set aside for fiction, or
 # plainly ordinary mobile ranges; every one is a possible number.
@@ -165,10 +165,10 @@ def seed(sandbox: Sandbox, count: int, seed: int = 0, *, days: int = 365) -> int
         created = rng.randrange(earliest, now)
         direction = _weighted(rng, [("outbound-api", 70), ("inbound", 25), ("outbound-reply", 5)])
         mms = rng.random() < 0.05
-        drawn = f"{rng.getrandbits(128):032x}"
+        prefix = "MM" if mms else "SM"
+        sid = prefix + f"{rng.getrandbits(128):032x}"
         if not fresh:  # a new sandbox's first seeding: the sids as they always were; later ones anew
-            drawn = hashlib.sha256(f"{account.sid}:seeding:{run}:{seed}:{index}".encode()).hexdigest()[:32]
-        sid = ("MM" if mms else "SM") + drawn
+            sid = sids.derived(prefix, account.sid, "seeding", run, seed, index)
         if direction == "inbound":
             body = rng.choice(_REPLIES)
             sender, recipient, status = customer, number, "received"
@@ -312,7 +312,7 @@ def load(sandbox: Sandbox, document: str | bytes | Iterable[Any] | dict[str, Any
         if (
             not isinstance(message, dict)
             or not isinstance(message.get("sid"), str)
-            or not _SID.fullmatch(message["sid"])
+            or not MESSAGES.sid.fullmatch(message["sid"])
         ):
             raise SandboxError(
                 f"message {position} has no sid of the form SM or MM and 32 hexadecimal digits"

@@ -30,7 +30,6 @@ from book.sandbox import files
 from book.sandbox.accounts import Account as Account
 from book.sandbox.accounts import Accounts
 from book.sandbox.accounts import derived_sid as derived_sid
-from book.sandbox.accounts import new_sid as new_sid
 from book.sandbox.messages import Messages
 from book.sandbox.messages import Row as Row
 from book.sandbox.schema import APPLICATION_ID as APPLICATION_ID
