@@ -22,7 +22,7 @@ from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, Un
 from grammar.errors import BookError, EnglishSyntaxError, brief
 from grammar.tree import Span
 
-__all__ = ["explain"]
+__all__ = ["closest", "explain"]
 
 # Terminals that start a value; that start an operator; determiners.
 _VALUES = {"TEXT", "NUMBER", "DATE", "DATETIME", "THE", "NOW", "TODAY", "YESTERDAY", "TOMORROW", "IN"}
@@ -416,6 +416,16 @@ def _unquoted_text(context: _Context) -> str | None:
     return f'Put text in double quotes: "{word}".'
 
 
+def closest(word: str, known: Iterable[str], n: int = 3, cutoff: float = 0.5) -> list[str]:
+    """The known words closest to ``word`` in spelling, best first, at most ``n``,
+    none less alike than ``cutoff`` (0 to 1): for every "Did you mean ...?".
+
+    >>> closest("sendr number", ["sender number", "recipient number", "body"], n=1)
+    ['sender number']
+    """
+    return difflib.get_close_matches(word, list(known), n=n, cutoff=cutoff)
+
+
 def _near(word: str, keywords: Iterable[str]) -> str | None:
     """The keyword ``word`` is most likely a slip of: close in spelling, or the same
     letters in another order ("nto" for "not")."""
@@ -423,7 +433,7 @@ def _near(word: str, keywords: Iterable[str]) -> str | None:
     known = list(keywords)
     if word in known:
         return None
-    close = difflib.get_close_matches(word, known, n=1, cutoff=0.75)
+    close = closest(word, known, n=1, cutoff=0.75)
     if close:
         return close[0]
     swapped = [keyword for keyword in known if len(word) >= 3 and sorted(keyword) == sorted(word)]

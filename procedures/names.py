@@ -25,12 +25,11 @@ an "s": a lenient comparison, never a key. Each noun phrase's
 
 from __future__ import annotations
 
-import difflib
 import unicodedata
-from collections.abc import Iterable
 from functools import lru_cache
 
 from grammar import NounPhrase
+from grammar.hints import closest as closest  # the one "Did you mean ...?", the grammar's
 
 __all__ = [
     "closest",
@@ -150,8 +149,3 @@ def _forms(words: tuple[str, ...], proper: bool) -> frozenset[tuple[str, ...]]:
 def _proper(noun: NounPhrase | str) -> bool:
     raw = noun.words[-1] if isinstance(noun, NounPhrase) else (noun.split() or [""])[-1]
     return raw.startswith("*")
-
-
-def closest(word: str, known: Iterable[str], n: int = 3) -> list[str]:
-    """The known names closest to ``word``, best first (for "Did you mean ...?")."""
-    return difflib.get_close_matches(word, list(known), n=n, cutoff=0.5)
