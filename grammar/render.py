@@ -22,6 +22,7 @@ from grammar.tree import (
     Assignment,
     Call,
     Comparison,
+    Count,
     Date,
     DateTime,
     Each,
@@ -131,6 +132,12 @@ def _(node: Relative) -> str:
 @render.register
 def _(node: Reference) -> str:
     return "the " + "'s ".join(render(noun) for noun in node.path)
+
+
+@render.register
+def _(node: Count) -> str:
+    text = f"the number of {render(node.noun)}"
+    return text if node.filter is None else f"{text} whose {render(node.filter)}"
 
 
 # ---------------------------------------------------------------- filters

@@ -27,6 +27,7 @@ from grammar.tree import (
     Assignment,
     Call,
     Comparison,
+    Count,
     Date,
     DateTime,
     Determiner,
@@ -249,6 +250,11 @@ class Transformer:
 
     def reference(self, children: list[Any]) -> Reference:
         return Reference(tuple(_nodes(children, NounPhrase)), span=span_of(children))
+
+    def count(self, children: list[Any]) -> Count:
+        (noun,) = _nodes(children, NounPhrase)
+        filters = _nodes(children, Filter)
+        return Count(noun, filters[0] if filters else None, span=span_of(children))
 
     # ----------------------------------------------------------- filters
 

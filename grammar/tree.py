@@ -29,6 +29,7 @@ __all__ = [
     "Assignment",
     "Call",
     "Comparison",
+    "Count",
     "Date",
     "DateTime",
     "Determiner",
@@ -322,6 +323,16 @@ class Not(Filter):
 
 
 # -------------------------------------------------------------- statements
+
+
+class Count(Value):
+    """How many things there are: ``the number of SMS messages``, or of those a
+    filter selects, ``the number of SMS messages whose status is "failed"``
+    (the runtime counts what the scope holds, or asks the book's procedure that
+    counts them: docs/language.md, "Counting")."""
+
+    noun: NounPhrase
+    filter: Filter | None = None
 
 
 class Determiner(Enum):

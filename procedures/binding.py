@@ -28,6 +28,7 @@ from typing import Any
 from grammar import (
     And,
     Comparison,
+    Count,
     Date,
     DateTime,
     Filter,
@@ -124,6 +125,8 @@ class Binder:
             return _in_range(
                 self.typed(node)[0], node
             )  # a procedure's date, too, is checked where it is used
+        if isinstance(node, Count):
+            raise RunError(f"'{node}' is counted when its statement runs, not here", span=node.span)
         raise TypeError(f"{type(node).__name__} is not a value")
 
     def typed(self, node: Value) -> tuple[Any, Type | None]:

@@ -19,6 +19,7 @@ import datetime as dt
 import inspect
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from decimal import Decimal
 from itertools import islice
 from typing import Any, TypeVar
 
@@ -27,17 +28,20 @@ from grammar import (
     BookError,
     Call,
     Comparison,
+    Count,
     Determiner,
     Each,
     If,
     Node,
     NounPhrase,
+    Number,
     Reference,
     Say,
     Statement,
     Use,
     Value,
     find_all,
+    transform,
 )
 from grammar.node import Record
 from procedures.binding import Binder
@@ -48,6 +52,7 @@ from procedures.errors import (
     AmbiguousReferenceError,
     MissingArgumentError,
     RunError,
+    UnknownCallError,
     UnknownReferenceError,
     ValueTypeError,
 )
@@ -168,6 +173,7 @@ class Runner:
         return value
 
     async def statement(self, statement: Statement) -> Any:
+        statement = await self._counted(statement)
         if isinstance(statement, (Assignment, Use)):
             node: Value = statement.value
             value, declared = (
@@ -193,6 +199,52 @@ class Runner:
             self.scope.above = value
             return value
         raise TypeError(f"{type(statement).__name__} is not a statement")
+
+    async def _counted(self, statement: Statement) -> Statement:
+        """The statement with each count it says (``the number of SMS messages
+        whose ...``) replaced by its number, counted now; the blocks under it
+        count theirs when they run."""
+        own: tuple[Node, ...] = ()
+        if isinstance(statement, (Assignment, Use, Say)):
+            own = (statement.value,)
+        elif isinstance(statement, If):
+            own = (statement.condition,)
+        counts = [count for part in own for count in find_all(part, Count)]
+        if not counts:
+            return statement
+        found = {id(count): await self.count(count) for count in counts}
+        return transform(statement, lambda node: found.get(id(node), node))
+
+    async def count(self, node: Count) -> Value:
+        """What ``the number of X`` is: a value named so, else how many things
+        ``the X`` names (a list), else what the book's procedure that counts X
+        answers (``count some X whose ...``), which is also what a filter asks."""
+        if node.filter is None:
+            named = NounPhrase(("number", "of", *node.noun.words), span=node.span)
+            try:
+                self.scope.lookup(named)
+                return Reference((named,), span=node.span)
+            except (UnknownReferenceError, AmbiguousReferenceError):
+                pass
+            try:
+                items, _ = self.scope.lookup(node.noun, many=True)
+            except (UnknownReferenceError, AmbiguousReferenceError):
+                items = None
+            if isinstance(items, list):
+                return Number(Decimal(len(items)), span=node.span)
+        call = Call("count", Determiner.SOME, node.noun, filter=node.filter, span=node.span)
+        try:
+            entry = self.registry.resolve(call)
+        except UnknownCallError:
+            raise UnknownReferenceError(
+                f"'the number of {node.noun}' counts nothing: no list is named '{node.noun}' and no "
+                f"procedure counts {node.noun}",
+                span=node.span,
+                hint=f"Read the {node.noun} first, or name the number: the number of {node.noun} is ...",
+            ) from None
+        prepared = self.prepare(entry, call)
+        answer = await self._invoke(entry, prepared.arguments, call, limit=prepared.limit)
+        return Number(Decimal(answer), span=node.span)
 
     async def each(self, statement: Each) -> list[Any]:
         items, _ = self.scope.lookup(statement.noun, many=True)

@@ -18,6 +18,7 @@ from grammar import (
     Assignment,
     Call,
     Comparison,
+    Count,
     Date,
     DateTime,
     Determiner,
@@ -116,7 +117,9 @@ def _boolean(leaves: st.SearchStrategy[Comparison]) -> st.SearchStrategy[Filter]
 
 
 filters = _boolean(_comparisons(noun_phrases))
-conditions = _boolean(_comparisons(values))
+counts = st.builds(Count, noun_phrases, st.none() | filters)
+countables: st.SearchStrategy[Value] = st.one_of(values, counts)  # where a count can stand
+conditions = _boolean(_comparisons(countables))
 arguments = st.builds(Argument, noun_phrases, values)
 
 
@@ -137,9 +140,9 @@ def calls(draw: st.DrawFn) -> Call:
 
 def _statements(depth: int) -> st.SearchStrategy[Statement]:
     simple: st.SearchStrategy[Statement] = st.one_of(
-        st.builds(Assignment, noun_phrases, values),
-        st.builds(Use, values, noun_phrases),
-        st.builds(Say, values),
+        st.builds(Assignment, noun_phrases, countables),
+        st.builds(Use, countables, noun_phrases),
+        st.builds(Say, countables),
         calls(),
     )
     if depth == 0:

@@ -183,3 +183,26 @@ def test_a_procedure_of_a_part_of_something_takes_its_owner(tmp_path: Path) -> N
     assert said == ["Dune 1", "Dune 2"]
     unknown = session.step("read the chapters of the magazine")
     assert unknown["error"]["kind"] == "unknown procedure"  # no procedure reads the chapters of a magazine
+
+
+# ------------------------------------------------------ the number of ...
+
+
+def test_the_number_of_things_as_a_value(seeded: Path) -> None:
+    with open_session(sandbox=seeded) as session:
+        failed = _result(session, 'count some SMS messages whose status is "failed"')
+        said = session.step('say the number of SMS messages whose status is "failed"\n')["said"]
+        assert said == [str(failed)]
+        every = _result(session, "count the SMS messages")
+        assert session.step("say the number of SMS messages\n")["said"] == [str(every)]  # nothing read: all of them
+        session.step("read the first 3 SMS messages")
+        assert session.step("say the number of SMS messages\n")["said"] == ["3"]  # what was read
+        branch = 'if the number of SMS messages whose status is "failed" is greater than 0 then\n  say "some failed"\n'
+        assert session.step(branch)["said"] == (["some failed"] if failed else [])
+        session.step("the number of guests is 5")
+        assert session.step("say the number of guests\n")["said"] == ["5"]  # a value named so comes first
+        unknown = session.step("say the number of guests2\n")["error"]
+        assert unknown["kind"] == "unknown reference" and "no procedure counts guests2" in unknown["message"]
+        numbers = _result(session, "count the phone numbers")
+        assert session.step("say the number of phone numbers\n")["said"] == [str(numbers)]
+        assert session.step('say the number of SMS messages whose statu is "x"\n')["error"]["kind"] == "unknown field"

@@ -14,7 +14,7 @@ from book.resources.numbers import NUMBERS, IncomingNumber
 from procedures import Context, Filter, Registry, RunError
 from procedures.effects import Effect
 
-__all__ = ["plan_numbers", "read_numbers", "registry", "set_sms_url"]
+__all__ = ["count_numbers", "plan_numbers", "read_numbers", "registry", "set_sms_url"]
 
 registry = Registry()
 
@@ -40,6 +40,19 @@ def read_numbers(plan: Plan, context: Context) -> list[IncomingNumber]:
         read some phone numbers whose phone number is "+15005550006"
     """
     return list(reader(context, NUMBERS).read(plan))
+
+
+@registry.procedure("to count some (phone numbers)", prepare=plan_numbers)
+def count_numbers(plan: Plan, context: Context) -> int:
+    """Counts the account's phone numbers that match a filter, exactly.
+
+    Output Concepts:
+        the answer: How many numbers match.
+
+    Examples:
+        count the phone numbers whose capabilities contains "mms"
+    """
+    return reader(context, NUMBERS).count(plan)
 
 
 @registry.procedure("to set the *SMS* URL of a phone number", effect=Effect.CHANGES, prepare=plan_numbers)
