@@ -76,7 +76,5 @@ class PhoneKind(Kind):
         return _folded(value)
 
 
-# ``constant`` lets code written when kinds were an enum say ``Kind.PHONE``; new
-# code asks ``kind.textual`` and ``Type.fold`` instead.
-PHONE = PhoneKind("phone number", refines=Kind.TEXT, constant="PHONE")
+PHONE = PhoneKind("phone number", refines=Kind.TEXT)
 PhoneNumber = Annotated[str, PHONE]

@@ -15,8 +15,8 @@ from typing import Any
 from grammar import And, Comparison, Filter, Op, Or
 from procedures.concepts import field_of
 from procedures.evaluate import day_start, python
-from procedures.filters import ORDER_COMPLEMENT, NodeKeys, Tree, field_name, fold, kind_of
-from procedures.kinds import Kind
+from procedures.filters import ORDER_COMPLEMENT, ORDERED, NodeKeys, Tree, field_name, fold, kind_of
+from procedures.kinds import Type
 
 __all__ = ["Bound", "interval", "simplify", "tighter"]
 
@@ -82,14 +82,9 @@ def _hollow(lower: Bound | None, upper: Bound | None) -> bool:
     return bool(lower[0] > upper[0] or (lower[0] == upper[0] and not (lower[1] and upper[1])))
 
 
-def _textual(kind: Kind) -> bool:
-    """Whether values of a kind are text (as a book's phone numbers are)."""
-    textual = getattr(kind, "textual", None)  # kinds as objects say so; as an enum, text and phone
-    return bool(textual) if textual is not None else kind in (Kind.TEXT, Kind.PHONE)
-
-
-def _folded(value: Any) -> Any:
-    return value.casefold() if isinstance(value, str) else value
+def _folded(field_type: Type, value: Any) -> Any:
+    """A value as the field compares it (its kind's fold; exact text as it is)."""
+    return field_type.fold(value) if isinstance(value, str) else value
 
 
 def _contradicts(
@@ -110,14 +105,14 @@ def _contradicts(
             continue
         compared.add(field)
         kind = kind_of(part, concept)
-        if part.op in (Op.IS, Op.ONE_OF) and not part.negated and _textual(kind):
-            exact = field_of(concept, part.subject).type.exact  # type: ignore[arg-type]
-            values = {python(value) if exact else _folded(python(value)) for value in part.values}
+        if part.op in (Op.IS, Op.ONE_OF) and not part.negated and kind.textual:
+            field_type = field_of(concept, part.subject).type  # type: ignore[arg-type]
+            values = {_folded(field_type, python(value)) for value in part.values}
             pattern = patterns.get(field)
             if pattern is not None:  # every thing has a value of this form: no other value can match
                 values = {value for value in values if pattern.fullmatch(str(value))}
             allowed[field] = allowed[field] & values if field in allowed else values
-        bounds = interval(part, timezone) if kind in (Kind.TIME, Kind.NUMBER, Kind.DATE) else None
+        bounds = interval(part, timezone) if kind.base in ORDERED else None
         if bounds is not None:
             lower, upper = ranges.get(field, (None, None))
             ranges[field] = (tighter(lower, bounds[0], True), tighter(upper, bounds[1], False))

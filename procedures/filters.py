@@ -38,6 +38,7 @@ ORDER_COMPLEMENT = {
     Op.LESS: Op.AT_LEAST,
     Op.AT_LEAST: Op.LESS,
 }
+ORDERED = frozenset({Kind.TIME, Kind.DATE, Kind.NUMBER})  # the built-in kinds whose values are in order
 
 
 def field_name(comparison: Comparison) -> str:
@@ -65,7 +66,7 @@ def _positive(comparison: Comparison, concept: type[Any]) -> Comparison:
     if (
         comparison.negated
         and comparison.op in ORDER_COMPLEMENT
-        and kind_of(comparison, concept) in (Kind.TIME, Kind.DATE, Kind.NUMBER)
+        and kind_of(comparison, concept).base in ORDERED
     ):
         return comparison.replace(op=ORDER_COMPLEMENT[comparison.op], negated=False)
     return comparison

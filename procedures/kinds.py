@@ -42,21 +42,8 @@ __all__ = [
     "type_of",
 ]
 
-_NAMED: dict[str, Kind] = {}  # kinds made with a constant name, which ``Kind.NAME`` finds
 
-
-class _Kinds(type):
-    """Lets ``Kind.NAME`` find a kind a book added under that constant name, as it
-    finds the built-in ones (``Kind.TEXT``)."""
-
-    def __getattr__(cls, name: str) -> Kind:
-        try:
-            return _NAMED[name]
-        except KeyError:
-            raise AttributeError(f"no kind is named {name!r}") from None
-
-
-class Kind(metaclass=_Kinds):
+class Kind:
     """What a value is, as the English sees it, and how values of it behave.
 
     The built-in kinds are ``Kind.TEXT``, ``NUMBER``, ``TIME``, ``DATE``, ``FLAG``,
@@ -95,9 +82,7 @@ class Kind(metaclass=_Kinds):
         self.base: Kind = refines.base if refines is not None else self  # the built-in kind it is
         self.operators: tuple[Op, ...] = tuple(operators) if operators is not None else self.base.operators
         self.article = article
-        self.constant = constant
-        if constant is not None and refines is not None:
-            _NAMED[constant] = self
+        self.constant = constant  # a built-in kind's name on ``Kind`` (``"TEXT"``): its repr, its pickle
 
     @property
     def textual(self) -> bool:

@@ -123,7 +123,6 @@ def test_the_vocabulary_shows_the_kinds_operators() -> None:
 
 def test_the_phone_kind_is_the_books() -> None:
     assert type_of(PhoneNumber).kind is PHONE and PHONE.textual
-    assert Kind.PHONE is PHONE  # kept for code written when kinds were an enum
     assert PHONE.fit("+1 (415) 555-0100") == "+14155550100"
     assert compare("+14155550100", Type(PHONE), Op.IS, ("+1 415 555 0100",), False, dt.UTC)
     assert pickle.loads(pickle.dumps(Type(Kind.TIME))).kind is Kind.TIME
