@@ -144,3 +144,15 @@ def message(
         "to": to,
         "uri": f"/2010-04-01/Accounts/AC{'0' * 32}/Messages/{sid}.json",
     }
+
+
+def copy_sandbox(source: Path, target: Path) -> Path:
+    """A copy of a sandbox's file, with what its write-ahead log holds: a sandbox
+    is WAL-journalled, so copying the file alone can miss its latest writes."""
+    import sqlite3
+
+    with sqlite3.connect(source) as old, sqlite3.connect(target) as new:
+        old.backup(new)
+    old.close()
+    new.close()
+    return target

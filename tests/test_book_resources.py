@@ -13,6 +13,7 @@ from book.sandbox import Sandbox, seed
 from book.session import open_session
 from procedures import Concept, Context, Registry, Session
 from procedures.core import core
+from tests.sandbox_helpers import copy_sandbox
 
 SEEDED: dict[str, Path] = {}
 
@@ -24,9 +25,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory, tmp_path: Path) -> Path:
         made = tmp_path_factory.mktemp("seeded") / "s.sqlite3"
         seed(Sandbox(str(made)), 1000)
         SEEDED["path"] = made
-    copy = tmp_path / "s.sqlite3"
-    copy.write_bytes(SEEDED["path"].read_bytes())
-    return copy
+    return copy_sandbox(SEEDED["path"], tmp_path / "s.sqlite3")
 
 
 def _result(session: Any, english: str) -> Any:
@@ -194,7 +193,9 @@ def test_the_number_of_things_as_a_value(seeded: Path) -> None:
         said = session.step('say the number of SMS messages whose status is "failed"\n')["said"]
         assert said == [str(failed)]
         every = _result(session, "count the SMS messages")
-        assert session.step("say the number of SMS messages\n")["said"] == [str(every)]  # nothing read: all of them
+        assert session.step("say the number of SMS messages\n")["said"] == [
+            str(every)
+        ]  # nothing read: all of them
         session.step("read the first 3 SMS messages")
         assert session.step("say the number of SMS messages\n")["said"] == ["3"]  # what was read
         branch = 'if the number of SMS messages whose status is "failed" is greater than 0 then\n  say "some failed"\n'
@@ -205,4 +206,7 @@ def test_the_number_of_things_as_a_value(seeded: Path) -> None:
         assert unknown["kind"] == "unknown reference" and "no procedure counts guests2" in unknown["message"]
         numbers = _result(session, "count the phone numbers")
         assert session.step("say the number of phone numbers\n")["said"] == [str(numbers)]
-        assert session.step('say the number of SMS messages whose statu is "x"\n')["error"]["kind"] == "unknown field"
+        assert (
+            session.step('say the number of SMS messages whose statu is "x"\n')["error"]["kind"]
+            == "unknown field"
+        )

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from book.sandbox import Sandbox, seed, serve
+from tests.sandbox_helpers import copy_sandbox
 
 pytestmark = pytest.mark.slow
 BOOK = shutil.which("book") or str(Path(sys.executable).parent / "book")
@@ -556,7 +557,7 @@ def test_ctrl_c_in_a_bulk_send_shows_what_went_out_and_exits_130(tmp_path: Path)
 
 def test_a_partly_failed_loop_lists_every_item_in_the_table(sandbox: Path, tmp_path: Path) -> None:
     copy = tmp_path / "copy.sqlite3"
-    shutil.copy(sandbox, copy)
+    copy_sandbox(sandbox, copy)
     failed = book(
         "run",
         "--yes",
