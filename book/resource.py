@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 
 from book.errors import InvalidRequestError
 from book.pushdown import Pushdown
-from book.wire import Page, Wire, format_rfc2822, parse_count, parse_rfc2822
+from book.wire import API_VERSION, Page, Wire, format_rfc2822, parse_count, parse_rfc2822
 from grammar.node import Record
 from procedures import Concept
 
@@ -137,13 +137,13 @@ class Resource(Generic[C]):
 
     def collection(self, account: str, parent: str | None = None) -> str:
         """The list's path: ``/2010-04-01/Accounts/AC.../Messages.json``."""
-        return f"/2010-04-01/Accounts/{account}/{self._below(parent)}.json"
+        return f"/{API_VERSION}/Accounts/{account}/{self._below(parent)}.json"
 
     def one(self, account: str, sid: str, parent: str | None = None) -> str:
         """One item's path, its sid checked: ``.../Messages/SM....json``."""
         if not self.sid.fullmatch(sid):
             raise InvalidRequestError(f"{sid!r} is not a {self.noun} sid: {self.sid_words()}")
-        return f"/2010-04-01/Accounts/{account}/{self._below(parent)}/{sid}.json"
+        return f"/{API_VERSION}/Accounts/{account}/{self._below(parent)}/{sid}.json"
 
     def sid_words(self) -> str:
         """The sid's form in words: ``SM or MM followed by 32 hexadecimal digits``."""

@@ -10,7 +10,7 @@ procedure that does what was asked, and never one that does something else
 
 from __future__ import annotations
 
-import difflib
+from procedures.names import closest
 
 __all__ = ["related"]
 
@@ -57,7 +57,7 @@ def related(asked: str, known: str) -> bool:
         return True
     if _undoes(asked, known) or _undoes(known, asked):
         return False
-    return bool(difflib.get_close_matches(asked, [known], n=1, cutoff=0.75))
+    return bool(closest(asked, [known], n=1, cutoff=0.75))
 
 
 def _undoes(one: str, other: str) -> bool:

@@ -170,6 +170,15 @@ def test_a_contradiction_makes_no_request(seeded: Sandbox) -> None:
     assert (found, requests) == ([], 0)
 
 
+def test_one_number_written_two_ways_is_no_contradiction(seeded: Sandbox) -> None:
+    """Phone numbers are compared in E.164: "+1 500 555 0006" is "+15005550006"."""
+    two_ways = 'sender number is "+1 500 555 0006" and sender number is "+15005550006"'
+    assert not planned(two_ways).empty
+    found, requests, _ = _read(seeded, two_ways)
+    alone, _, _ = _read(seeded, 'sender number is "+15005550006"')
+    assert found == alone and found and requests >= 1
+
+
 def test_the_first_5_of_a_fully_pushable_filter_make_one_request_of_5(seeded: Sandbox) -> None:
     transport = seeded.transport()
     from book.client import Client

@@ -18,7 +18,7 @@ import sandbox_helpers as h
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from book.sandbox import Sandbox, seed, serve
+from book.sandbox import Sandbox, load, seed, serve
 from procedures import FixedClock
 
 NOW = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
@@ -94,6 +94,35 @@ def test_the_previous_page_and_a_bare_token_still_work() -> None:
     assert [m["sid"] for m in back["messages"]] == [m["sid"] for m in first["messages"]]
     bare = page(sandbox, f"{collection}?PageSize=5&Page=1&PageToken=PA{first['messages'][-1]['sid']}")
     assert [m["sid"] for m in bare["messages"]] == [m["sid"] for m in second["messages"]]
+
+
+def test_a_list_pages_past_a_loaded_sid_in_upper_case() -> None:
+    sandbox = Sandbox(clock=FixedClock(NOW))
+    stamp = "Sat, 01 Jun 2024 10:00:00 +0000"
+    sids = ["SM" + ("ABCDEF0123456789" * 2)[:-1] + str(n) for n in range(3)]
+    load(
+        sandbox,
+        [{"sid": sid, "to": "+14155550100", "date_sent": stamp, "status": "delivered"} for sid in sids],
+    )
+    collection = f"/2010-04-01/Accounts/{sandbox.account.sid}/Messages.json"
+    seen, uri = [], f"{collection}?PageSize=1"
+    while uri:
+        answer = page(sandbox, uri)
+        seen += [message["sid"] for message in answer["messages"]]
+        uri = answer["next_page_uri"]
+    assert sorted(seen) == sorted(sids)
+
+
+@pytest.mark.parametrize(
+    ("asked", "status", "size"), [("5000", 200, 1000), ("7", 200, 7), ("²", 400, None), ("0", 400, None)]
+)
+def test_page_sizes_are_read_alike_by_every_list(asked: str, status: int, size: int | None) -> None:
+    sandbox = Sandbox(clock=FixedClock(NOW))
+    for path in ("Messages.json", "IncomingPhoneNumbers.json"):
+        got, answer = h.call(sandbox, "GET", path, query=[("PageSize", asked)])
+        assert got == status, (path, answer)
+        if size is not None:
+            assert answer["page_size"] == size
 
 
 @pytest.mark.parametrize("token", ["PAnonsense", "XX" + "0" * 34, "PASM" + "0" * 32 + "_1", "PA"])

@@ -27,5 +27,5 @@ def read_media(sms_message: SmsMessage, context: Context) -> list[Media]:
     if not sms_message.num_media or not sms_message.sid:
         return []  # an SMS has no media: no request
     client = connection(context).client()
-    pages = client.list_pages({}, page_size=100, resource=MEDIA, parent=sms_message.sid)
+    pages = client.list_pages({}, resource=MEDIA, parent=sms_message.sid)
     return [MEDIA.from_wire(item) for page in pages for item in MEDIA.items(page)]

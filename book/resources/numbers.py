@@ -97,11 +97,13 @@ def _flags(value: Any) -> Any:
     return {name: name in value for name in CAPABILITIES} if isinstance(value, list) else value
 
 
+SID = re.compile(r"PN[0-9a-fA-F]{32}")
+
 NUMBERS: Resource[IncomingNumber] = Resource(
     noun="phone number",
     plural="phone numbers",
     path="IncomingPhoneNumbers",
-    sid=r"PN[0-9a-fA-F]{32}",
+    sid=SID.pattern,
     wire=WireNumber,
     page=NumberPage,
     key="incoming_phone_numbers",
@@ -126,7 +128,7 @@ NUMBERS: Resource[IncomingNumber] = Resource(
         "phone number",
         "phone numbers",
         {
-            "sid": Fetch(re.compile(r"PN[0-9a-fA-F]{32}")),
+            "sid": Fetch(SID),
             # Twilio matches a part of the number: a whole one, with its +, matches only itself
             "phone number": Equal("PhoneNumber", accepts=r"\+[0-9]+"),
             "friendly name": Equal("FriendlyName"),  # exact, as the concept compares it

@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from book.wire import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from book.wire import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_count
 from grammar.node import Record
 
 __all__ = ["Refusal", "Reply", "error_reply", "first", "json_reply", "page_size", "whole_page"]
@@ -62,11 +62,16 @@ def first(fields: Sequence[tuple[str, str]], name: str) -> str | None:
 
 
 def page_size(query: Sequence[tuple[str, str]]) -> int:
-    """The page size a list asks for (Twilio's 50 unless told); 400 (20001) outside 1 to 1000."""
-    asked = first(query, "PageSize") or str(DEFAULT_PAGE_SIZE)
-    if not asked.isdigit() or not 1 <= int(asked) <= MAX_PAGE_SIZE:
+    """The page size a list asks for: Twilio's 50 unless told, at most its 1000
+    (more is read as 1000); 400 (20001) for a size that is not a whole number of
+    1 or more (ASCII digits)."""
+    asked = first(query, "PageSize")
+    if asked is None:
+        return DEFAULT_PAGE_SIZE
+    size = parse_count(asked)
+    if size is None or size < 1:
         raise Refusal(400, 20001, f"Invalid PageSize: {asked}")
-    return int(asked)
+    return min(size, MAX_PAGE_SIZE)
 
 
 def whole_page(

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from urllib.parse import urlencode
 
 from book.resources.messages import MESSAGES
-from book.sandbox.answers import Refusal, Reply
+from book.sandbox.answers import Refusal, Reply, page_size
 from book.sandbox.lifecycle import epoch
 from book.sandbox.state import Row, State
-from book.wire import API_VERSION, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from book.wire import API_VERSION
 
 __all__ = ["list_page"]
 
@@ -136,13 +136,7 @@ def list_page(
     pagination that begins here begins (its order stays as it stood then)."""
     params = dict(query)
     filters = [(name, params[name]) for name in _FILTER_ORDER if name in params]
-    try:
-        size = int(params.get("PageSize", DEFAULT_PAGE_SIZE))
-    except ValueError:
-        raise Refusal(400, 20001, f"Invalid PageSize: {params['PageSize']}") from None
-    if size < 1:
-        raise Refusal(400, 20001, f"Invalid PageSize: {size}")
-    size = min(size, MAX_PAGE_SIZE)
+    size = page_size(query)
     try:
         number = int(params.get("Page", "0"))
     except ValueError:
