@@ -182,7 +182,13 @@ def push(term: Sequence[Comparison], pushdown: Pushdown = MESSAGES, timezone: dt
             value = str(python(comparison.values[0]))
             if rule.takes(value) and rule.param not in params:
                 params[rule.param] = value
-                decided[comparison] = Decided("twilio", f"sent to Twilio as {rule.param}={value} (exact)")
+                if rule.exact:
+                    decided[comparison] = Decided("twilio", f"sent to Twilio as {rule.param}={value} (exact)")
+                    continue
+                decided[comparison] = Decided(
+                    "both", f"sent to Twilio as {rule.param}={value}, which it matches loosely; checked here"
+                )
+                residual.append(comparison)
                 continue
             decided[comparison] = _here(rule.refusal())
         elif isinstance(rule, Days):

@@ -6,7 +6,8 @@ The planner (planner.py) reads the table; it never names a field or a parameter.
 
 - ``Equal(param, accepts=...)``: ``FIELD is V`` is sent as ``param=V``, for the
   values Twilio matches exactly (``accepts``: a regex the whole value matches, or a
-  predicate; every value when not given);
+  predicate; every value when not given); with ``exact=False``, for values Twilio
+  matches loosely (a superset), so the comparison is also checked here;
 - ``Days(param)``: a range of instants is sent as ``param``, ``param>`` and
   ``param<``, whole UTC days that cover it under every reading of ``param<`` (a
   superset, exact when its bounds are whole UTC days);
@@ -39,14 +40,18 @@ class Rule(Record):
 
 
 class Equal(Rule):
-    """``FIELD is V`` sent as ``param=V``, when ``accepts`` the value (see the module)."""
+    """``FIELD is V`` sent as ``param=V``, when ``accepts`` the value (see the module).
+    ``exact``: whether Twilio's answer is then exactly the things whose field is V;
+    when it matches more loosely (a part of a phone number), the answer is a
+    superset: sent, and checked here too."""
 
     param: str
     accepts: str | re.Pattern[str] | Callable[[str], bool] | None = None
     why_not: str = ""  # why an equality is kept here; a default names the parameter
+    exact: bool = True
 
     def takes(self, value: str) -> bool:
-        """Whether Twilio matches this value exactly as the English does."""
+        """Whether Twilio's answer for this value holds every thing whose field is it."""
         if self.accepts is None:
             return True
         if isinstance(self.accepts, (str, re.Pattern)):

@@ -98,10 +98,16 @@ def singular_words(noun: NounPhrase | str) -> tuple[str, ...]:
     return (*words[:-1], _singular(words[-1]))
 
 
+_SAME_PLURAL = frozenset({"media", "data", "series", "species"})  # "3 media", not "3 medias"
+
+
 def plural_of(noun: str) -> str:
     """A noun phrase with its last word in the plural, by the regular rules of
-    English (what the book says counts with: "2 campuses", "3 SMS messages")."""
+    English (what the book says counts with: "2 campuses", "3 SMS messages"),
+    and a few nouns that are their own plural ("3 twilio media")."""
     head = noun.rsplit(" ", 1)[-1]
+    if head.lower().strip("*") in _SAME_PLURAL:
+        return noun
     if head.lower().endswith(("s", "x", "z", "ch", "sh")):
         return noun + "es"
     if head.lower().endswith("y") and head[-2:-1].lower() not in tuple("aeiou"):

@@ -137,3 +137,16 @@ def test_a_table_is_data_a_variant_overrides_what_differs() -> None:
     result = plan(bound, pushdown=no_days)
     assert result.to_json()["queries"] == [{"kind": "list", "params": {}}]
     assert result.placements[0].why == "kept here: Twilio cannot filter on the date sent"
+
+
+def test_a_loose_equality_narrows_the_list_and_is_checked_here() -> None:
+    loose = NUMBERS.replace(rules={**NUMBERS.rules, "phone number": Equal("PhoneNumber", exact=False)})
+    found = planned('phone number is "+4420794609" and friendly name is "Main"', pushdown=loose)
+    assert found.to_json()["queries"] == [
+        {"kind": "list", "params": {"PhoneNumber": "+4420794609", "FriendlyName": "Main"}}
+    ]
+    assert str(found.residual) == 'phone number is "+4420794609"'
+    assert [(p.part, p.where) for p in found.placements] == [
+        ('phone number is "+4420794609"', "both"),
+        ('friendly name is "Main"', "twilio"),
+    ]

@@ -246,3 +246,40 @@ def test_numbers_and_media_on_the_sandbox() -> None:
     with pytest.raises(ApiError) as refused:
         client.update(mine.sid, (("SmsUrl", "not a url"),), resource=NUMBERS)
     assert refused.value.code == 21402
+
+
+def test_short_lists_page_as_twilio_pages() -> None:
+    sandbox = Sandbox(None)
+    client = sandbox.client()
+    path = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
+    every = [number["phone_number"] for number in client.request("GET", path)["incoming_phone_numbers"]]
+    assert len(every) >= 2
+    paged = [
+        NUMBERS.from_wire(item).phone_number
+        for page in client.list_pages({}, page_size=1, resource=NUMBERS)
+        for item in NUMBERS.items(page)
+    ]
+    assert paged == every  # nothing dropped, nothing twice
+    with pytest.raises(ApiError) as bad:
+        client.request("GET", path, (("Page", "1"), ("PageToken", "PA" + "PN" + "0" * 32)))
+    assert bad.value.code == 21481
+    with pytest.raises(ApiError) as bare:
+        client.request("GET", path, (("Page", "1"),))
+    assert bare.value.code == 20001
+
+
+def test_the_phone_number_filter_matches_a_part_and_dates_stay_put() -> None:
+    sandbox = Sandbox(None)
+    client = sandbox.client()
+    path = "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
+
+    def listed(pattern: str) -> list[str]:
+        answer = client.request("GET", path, (("PhoneNumber", pattern),))
+        return [number["phone_number"] for number in answer["incoming_phone_numbers"]]
+
+    assert listed("+15005550006") == ["+15005550006"]
+    assert listed("5550006") == ["+15005550006"]  # a part of the number
+    assert "+15005550006" in listed("50055*0006")  # * is any digit
+    assert listed("+1500555000") == ["+15005550006"] and listed("9999999") == []
+    first = client.request("GET", path)["incoming_phone_numbers"][0]["date_created"]
+    assert client.request("GET", path)["incoming_phone_numbers"][0]["date_created"] == first

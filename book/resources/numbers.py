@@ -1,8 +1,9 @@
 """Phone numbers: the account's IncomingPhoneNumbers, and the concept "twilio phone number".
 
-Twilio filters the list by ``PhoneNumber`` (a part of the number: a whole
-E.164 number matches only itself, so it is sent) and ``FriendlyName`` (exactly,
-so the concept compares friendly names with their case). The capabilities are
+Twilio filters the list by ``PhoneNumber`` (a part of the number: sent to
+narrow the list, and checked here, since a shorter number can be a part of a
+longer one) and ``FriendlyName`` (exactly, so the concept compares friendly
+names with their case). The capabilities are
 the list of what the number can do (``sms``, ``mms``, ``voice``, ``fax``).
 
 >>> wire = WireNumber.model_validate({"sid": "PN" + "0" * 32, "phone_number": "+15005550006",
@@ -129,8 +130,9 @@ NUMBERS: Resource[IncomingNumber] = Resource(
         "phone numbers",
         {
             "sid": Fetch(SID),
-            # Twilio matches a part of the number: a whole one, with its +, matches only itself
-            "phone number": Equal("PhoneNumber", accepts=r"\+[0-9]+"),
+            # Twilio matches a part of the number ("+4420794609" finds "+442079460958"
+            # too): it narrows the list, and the exact number is checked here
+            "phone number": Equal("PhoneNumber", accepts=r"\+[0-9]+", exact=False),
             "friendly name": Equal("FriendlyName"),  # exact, as the concept compares it
         },
     ),

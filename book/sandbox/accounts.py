@@ -85,6 +85,12 @@ class Accounts(Store):
             sid, token, tuple(map(tuple, keys)), tuple(n for (n,) in numbers), tuple(s for (s,) in services)
         )
 
+    def created(self, account: str) -> int:
+        """When an account was made (epoch seconds): when its numbers were bought."""
+        with self._read() as db:
+            found = db.execute("SELECT created FROM accounts WHERE sid = ?", (account,)).fetchone()
+        return int(found[0]) if found else 0
+
     def authenticate(self, username: str, password: str) -> str | None:
         """The account a username and password (token, or API key secret) open, or None."""
         with self._read() as db:

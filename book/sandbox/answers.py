@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any
+from urllib.parse import urlencode
 
 from book.wire import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_count
 from grammar.node import Record
 
-__all__ = ["Refusal", "Reply", "error_reply", "first", "json_reply", "page_size", "whole_page"]
+__all__ = ["Refusal", "Reply", "error_reply", "first", "json_reply", "page_size", "short_list"]
 
 
 class Reply(Record):
@@ -74,26 +75,49 @@ def page_size(query: Sequence[tuple[str, str]]) -> int:
     return min(size, MAX_PAGE_SIZE)
 
 
-def whole_page(
-    key: str, items: Sequence[Any], path: str, filters: Sequence[tuple[str, str]], size: int
+def short_list(
+    key: str, items: Sequence[dict[str, Any]], path: str, query: Sequence[tuple[str, str]]
 ) -> Reply:
-    """The first and only page of a short list (an account's numbers, a message's
-    media): Twilio's page envelope, its items under ``key``, no next page."""
-    from urllib.parse import urlencode
+    """A page of a short list (an account's numbers, a message's media), paged as
+    Twilio pages: ``PageSize`` items under ``key``, and a next page after the
+    last one's sid (``Page=N&PageToken=PA<sid>``) while any are left. A page
+    number without its token is 20001, a token naming no item of the list 21481.
+    The list's filters (any query field but the paging ones) stay on every link."""
+    size = page_size(query)
+    filters = [(name, value) for name, value in query if name not in ("PageSize", "Page", "PageToken")]
+    asked = first(query, "Page") or "0"
+    number = parse_count(asked)
+    if number is None:
+        raise Refusal(400, 20001, f"Invalid Page: {asked}")
+    token = first(query, "PageToken")
+    if number and not token:
+        raise Refusal(400, 20001, "PageToken is required for paging.")
+    start = 0
+    if token:
+        sids = [item.get("sid") for item in items]
+        if not token.startswith("PA") or token[2:] not in sids:
+            raise Refusal(400, 21481, "Invalid PageToken")
+        start = sids.index(token[2:]) + 1
+    page = list(items[start : start + size])
 
-    uri = f"{path}?" + urlencode([*filters, ("PageSize", str(size)), ("Page", "0")])
-    page = list(items[:size])
+    def uri(*extra: tuple[str, str]) -> str:
+        return f"{path}?" + urlencode([*filters, ("PageSize", str(size)), *extra])
+
+    more = start + size < len(items)
+    this = [("Page", str(number))] + ([("PageToken", token)] if token else [])
     return json_reply(
         200,
         {
             key: page,
-            "page": 0,
+            "page": number,
             "page_size": size,
-            "start": 0,
-            "end": max(len(page) - 1, 0),
-            "uri": uri,
-            "first_page_uri": uri,
-            "next_page_uri": None,
+            "start": number * size,
+            "end": number * size + max(len(page) - 1, 0),
+            "uri": uri(*this),
+            "first_page_uri": uri(("Page", "0")),
+            "next_page_uri": uri(("Page", str(number + 1)), ("PageToken", f"PA{page[-1]['sid']}"))
+            if more and page
+            else None,
             "previous_page_uri": None,
         },
     )

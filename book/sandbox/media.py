@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from book.resources.media import MEDIA
 from book.resources.messages import MESSAGES
 from book.sandbox import sids
-from book.sandbox.answers import Refusal, Reply, json_reply, page_size, whole_page
+from book.sandbox.answers import Refusal, Reply, json_reply, short_list
 from book.wire import API_VERSION, parse_count
 
 if TYPE_CHECKING:
@@ -86,7 +86,7 @@ def route(
     items = _items(sandbox, account, matched.group("message"), path)
     if collection and method == "GET":
         shown = [{key: value for key, value in item.items() if key != "content_url"} for item in items]
-        return whole_page("media_list", shown, path, (), page_size(query))
+        return short_list("media_list", shown, path, query)
     found = next((item for item in items if one and item["sid"] == one.group("media")), None)
     if one and found is None:
         raise Refusal(404, 20404, f"The requested resource {path} was not found")

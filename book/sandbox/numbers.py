@@ -3,7 +3,9 @@
 List, fetch and update (``SmsUrl``, ``SmsMethod``, ``FriendlyName``,
 ``StatusCallback``): an inbound message to a number with an ``SmsUrl`` is sent
 there (webhooks.py), and a TwiML ``<Message>`` answer is sent back as a reply.
-An alphanumeric sender id is not a phone number: it is not listed. A number's
+An alphanumeric sender id is not a phone number: it is not listed. The list
+filters by ``PhoneNumber`` (a part of the number, ``*`` standing for any digit)
+and ``FriendlyName`` (exactly), and pages as Twilio does. A number's
 sid is derived from the account and the number, so it is the same every time.
 """
 
@@ -16,7 +18,7 @@ from urllib.parse import urlsplit
 
 from book.resources.numbers import NUMBERS
 from book.sandbox import sids
-from book.sandbox.answers import Refusal, Reply, first, json_reply, page_size, whole_page
+from book.sandbox.answers import Refusal, Reply, first, json_reply, short_list
 from book.sandbox.lifecycle import epoch_rfc2822
 from book.wire import API_VERSION
 
@@ -52,7 +54,9 @@ def phone_number(sandbox: Sandbox, account: str, number: str) -> dict[str, Any]:
     """One number as Twilio's IncomingPhoneNumber JSON."""
     settings = sandbox.state.number_settings(account, number)
     sid = number_sid(account, number)
-    created = epoch_rfc2822(settings.get("created", 0) or sandbox.now())
+    created = epoch_rfc2822(
+        settings.get("created") or sandbox.state.created(account)
+    )  # bought with the account
     data: dict[str, Any] = {
         "account_sid": account,
         "api_version": API_VERSION,
@@ -103,7 +107,6 @@ def _update(sandbox: Sandbox, account: str, number: str, form: Sequence[tuple[st
         elif name.endswith("Method") and value.upper() not in ("GET", "POST"):
             raise Refusal(400, 21403, f"{name} must be GET or POST, not {value}")
         settings[key] = value.upper() if name.endswith("Method") else value
-    settings.setdefault("created", sandbox.now())
     settings["updated"] = sandbox.now()
     sandbox.state.set_number_settings(account, number, settings)
 
@@ -124,16 +127,14 @@ def route(
     if collection and method == "GET":
         wanted = first(query, "PhoneNumber")
         named = first(query, "FriendlyName")
+        part = re.compile("[0-9]".join(re.escape(piece) for piece in (wanted or "").split("*")))
         found = [
             phone_number(sandbox, account, number)
             for number in _numbers(sandbox, account)
-            if wanted is None or number == wanted
+            if wanted is None or part.search(number)  # a part of the number; * is any digit
         ]
         found = [item for item in found if named is None or item["friendly_name"] == named]
-        filters = [
-            (name, value) for name, value in (("PhoneNumber", wanted), ("FriendlyName", named)) if value
-        ]
-        return whole_page("incoming_phone_numbers", found, path, filters, page_size(query))
+        return short_list("incoming_phone_numbers", found, path, query)
     if one and method == "GET":
         return json_reply(200, phone_number(sandbox, account, _find(sandbox, account, one.group(2), path)))
     if one and method == "POST":
