@@ -36,10 +36,9 @@ from collections import Counter
 from collections.abc import Callable
 
 from book.client import Client
-from book.concepts import SmsMessage, message_from_wire
 from book.planner import plan
 from book.reading import Reader, Tally
-from book.resources.messages import MESSAGES
+from book.resources.messages import MESSAGES, SmsMessage, message_from_wire
 from book.sandbox import Sandbox, seed
 from grammar import And, Comparison, Filter, Not, NounPhrase, Op, Or, Text, parse_script
 from grammar.tree import Call

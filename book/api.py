@@ -274,10 +274,15 @@ class Api:
         return Request("GET", self.base_url + resource.one(self.account_sid, sid, parent), (), Safety.READ)
 
     def update(
-        self, sid: str, form: Sequence[tuple[str, str]], *, resource: Resource[Any] = MESSAGES
+        self,
+        sid: str,
+        form: Sequence[tuple[str, str]],
+        *,
+        resource: Resource[Any] = MESSAGES,
+        parent: str | None = None,
     ) -> Request:
         """POST one item's changed fields (the same effect however often it is sent)."""
-        url = self.base_url + resource.one(self.account_sid, sid)
+        url = self.base_url + resource.one(self.account_sid, sid, parent)
         return Request("POST", url, tuple(form), Safety.IDEMPOTENT)
 
     def redact(self, sid: str) -> Request:

@@ -242,9 +242,16 @@ class Client(_Shell):
         """One message by sid."""
         return self.fetch(sid)  # type: ignore[no-any-return]
 
-    def update(self, sid: str, form: Sequence[tuple[str, str]], *, resource: Resource[Any] = MESSAGES) -> Any:
+    def update(
+        self,
+        sid: str,
+        form: Sequence[tuple[str, str]],
+        *,
+        resource: Resource[Any] = MESSAGES,
+        parent: str | None = None,
+    ) -> Any:
         """Change one item's fields (Twilio's form names): the item as changed."""
-        return self.run(flows.update(self.api, sid, form, resource))
+        return self.run(flows.update(self.api, sid, form, resource, parent))
 
     def redact_message(self, sid: str) -> WireMessage:
         """Erase a message's body."""
@@ -378,10 +385,15 @@ class AsyncClient(_Shell):
         return await self.fetch(sid)  # type: ignore[no-any-return]
 
     async def update(
-        self, sid: str, form: Sequence[tuple[str, str]], *, resource: Resource[Any] = MESSAGES
+        self,
+        sid: str,
+        form: Sequence[tuple[str, str]],
+        *,
+        resource: Resource[Any] = MESSAGES,
+        parent: str | None = None,
     ) -> Any:
         """Change one item's fields: the item as changed."""
-        return await self.run(flows.update(self.api, sid, form, resource))
+        return await self.run(flows.update(self.api, sid, form, resource, parent))
 
     async def redact_message(self, sid: str) -> WireMessage:
         """Erase a message's body."""

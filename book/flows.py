@@ -66,10 +66,14 @@ def fetch(api: Api, sid: str, resource: Resource[Any] = MESSAGES, parent: str | 
 
 
 def update(
-    api: Api, sid: str, form: Sequence[tuple[str, str]], resource: Resource[Any] = MESSAGES
+    api: Api,
+    sid: str,
+    form: Sequence[tuple[str, str]],
+    resource: Resource[Any] = MESSAGES,
+    parent: str | None = None,
 ) -> Flow[Any]:
     """Change one item's fields: the item as changed."""
-    return _one(api.update(sid, form, resource=resource), resource)
+    return _one(api.update(sid, form, resource=resource, parent=parent), resource)
 
 
 def cancel(api: Api, sid: str) -> Flow[WireMessage]:

@@ -89,13 +89,3 @@ class Page(Wire):
     first_page_uri: str | None = None
     next_page_uri: str | None = None
     previous_page_uri: str | None = None
-
-
-def __getattr__(name: str) -> Any:
-    """``WireMessage`` and ``WirePage``, declared with their resource now
-    (book/resources/messages.py); kept while the code moves over."""
-    if name in ("WireMessage", "WirePage"):
-        from book.resources import messages
-
-        return getattr(messages, name)
-    raise AttributeError(f"module 'book.wire' has no attribute {name!r}")

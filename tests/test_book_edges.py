@@ -90,8 +90,8 @@ def test_a_change_cut_short_by_a_cancellation_is_not_reported_as_done() -> None:
     import asyncio
     from typing import cast
 
-    from book.concepts import SmsMessage
     from book.procedures.messages import _each
+    from book.resources.messages import SmsMessage
     from grammar import BookError
     from procedures import Context
 

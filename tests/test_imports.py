@@ -29,9 +29,6 @@ LAZY = {
     ("book.sandbox.app", "book.sandbox.transport"): (
         "the in-process transport drives the sandbox's ASGI app, which makes it on demand"
     ),
-    ("book.wire", "book.resources.messages"): (
-        "WireMessage and WirePage, declared with their resource now, kept here while the code moves over"
-    ),
 }
 
 # Each package imports only those after it: book -> procedures -> grammar.

@@ -31,8 +31,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from book.concepts import SmsMessage
 from book.planner import normalise, plan
+from book.resources.messages import SmsMessage
 from grammar import (
     BookError,
     Comparison,

@@ -14,8 +14,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from book.concepts import DIRECTIONS, STATUSES, SmsMessage, message_from_wire, message_to_wire
-from book.wire import WireMessage, WirePage, format_rfc2822, parse_rfc2822
+from book.resources.messages import (
+    DIRECTIONS,
+    STATUSES,
+    SmsMessage,
+    WireMessage,
+    WirePage,
+    message_from_wire,
+    message_to_wire,
+)
+from book.wire import format_rfc2822, parse_rfc2822
 from procedures import fields_of
 
 SPEC = Path(__file__).resolve().parent / "fixtures" / "twilio-oai" / "twilio_api_v2010_messages.json"

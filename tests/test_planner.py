@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from book.concepts import SmsMessage
 from book.errors import PlanError
 from book.plan import Plan
 from book.planner import plan
 from book.reading import Reader, Tally
+from book.resources.messages import SmsMessage
 from book.sandbox import Sandbox, seed
 from grammar import And, Comparison, Date, Filter, Not, NounPhrase, Op, Or, Text, parse_filter
 from procedures import Binder, FixedClock, timezone_named

@@ -19,12 +19,11 @@ from typing import Any
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
-from book.concepts import SmsMessage, message_from_wire
 from book.planner import plan
 from book.reading import Reader, Tally
-from book.resources.messages import MESSAGES
+from book.resources.messages import MESSAGES, SmsMessage, WireMessage, message_from_wire
 from book.sandbox import Sandbox, load
-from book.wire import WireMessage, format_rfc2822
+from book.wire import format_rfc2822
 from grammar import (
     And,
     Comparison,

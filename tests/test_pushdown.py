@@ -9,10 +9,10 @@ from typing import Annotated
 
 import pytest
 
-from book.concepts import SmsMessage
 from book.plan import Plan
 from book.planner import MESSAGES, plan, push
 from book.pushdown import Days, Equal, Fetch, Pushdown
+from book.resources.messages import SmsMessage
 from grammar import parse_filter
 from procedures import Binder, Concept, Exact
 

@@ -29,9 +29,8 @@ from book.phone import PhoneNumber
 from book.plan import Plan
 from book.procedures.connected import connection as _connection
 from book.procedures.connected import progress, reader, settings
-from book.resources.messages import SmsMessage, message_from_wire
+from book.resources.messages import SmsMessage, WireMessage, message_from_wire
 from book.sandbox.segments import count
-from book.wire import WireMessage
 from grammar.node import Record
 from procedures import Context, Filter, LoopError, Registry, RunError
 from procedures.effects import ConfirmationError, Effect, failure_hint

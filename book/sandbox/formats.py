@@ -25,7 +25,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from book.errors import SandboxError
-from book.wire import WireMessage, format_rfc2822
+from book.resources.messages import MESSAGES, WireMessage
+from book.wire import format_rfc2822
 
 __all__ = ["wire_form"]
 
@@ -64,7 +65,7 @@ def _from_cli(message: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _from_book(message: dict[str, Any], where: str) -> dict[str, Any]:
     """The book's JSON is a concept's: read it as one, and write it as Twilio does."""
-    from book.concepts import SmsMessage, message_to_wire
+    from book.resources.messages import SmsMessage, message_to_wire
 
     try:
         concept = SmsMessage.model_validate(message)
@@ -82,9 +83,8 @@ def _from_book(message: dict[str, Any], where: str) -> dict[str, Any]:
 
 def _given(wire_key: str, given: set[str]) -> bool:
     """Whether the book's JSON had the field written under this wire key."""
-    from book.concepts import field_named
 
-    return field_named(wire_key) in given
+    return MESSAGES.field_named(wire_key) in given
 
 
 def _form(message: dict[str, Any]) -> str:

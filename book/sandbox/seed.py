@@ -24,14 +24,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from book.errors import SandboxError
-from book.resources.messages import MESSAGES
+from book.resources.messages import MESSAGES, WireMessage
 from book.sandbox import sids
 from book.sandbox.app import Sandbox
 from book.sandbox.formats import wire_form
 from book.sandbox.lifecycle import epoch_rfc2822
 from book.sandbox.segments import count as segments_of
 from book.sandbox.state import Row
-from book.wire import API_VERSION, WireMessage, parse_count, parse_rfc2822
+from book.wire import API_VERSION, parse_count, parse_rfc2822
 
 __all__ = ["KNOWN_CUSTOMERS", "customers", "load", "seed"]
 
