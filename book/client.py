@@ -40,10 +40,12 @@ from book.resources.messages import MESSAGES, WireMessage
 from book.retry import Attempts, Failure, RetryPolicy
 from book.wire import DEFAULT_PAGE_SIZE, Page
 
-__all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
+__all__ = ["CONCURRENCY", "DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 
 log = logging.getLogger("book.client")
 
+CONCURRENCY = 20
+"""How many requests an async client (and a run) has in flight at most, unless told."""
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
 USER_AGENT = "sms-book/0.1 (httpx)"
 
@@ -293,7 +295,7 @@ class AsyncClient(_Shell):
         base_url: str | None = None,
         timeout: httpx.Timeout | None = None,
         retry: RetryPolicy | None = None,
-        concurrency: int = 10,
+        concurrency: int = CONCURRENCY,
         sleep: Callable[[float], Any] = asyncio.sleep,
         random: randomness.Random | None = None,
     ) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from book.client import AsyncClient, Client
+from book.client import CONCURRENCY, AsyncClient, Client
 from book.credentials import Credentials, checked_url, shown_url
 from book.reading import DEFAULT_SCAN_BUDGET
 from procedures.effects import Safeguards
@@ -33,8 +33,6 @@ __all__ = [
 ]
 
 SANDBOX_VARIABLE = "SMS_BOOK_SANDBOX"
-CONCURRENCY = 20
-"""How many requests a run has in flight at most, unless its settings say otherwise."""
 
 
 class Settings(Safeguards):

@@ -23,7 +23,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from book.errors import InvalidRequestError
-from book.pushdown import Pushdown
+from book.pushdown import Pushdown, Rule
 from book.wire import API_VERSION, Page, Wire, format_rfc2822, parse_count, parse_rfc2822
 from grammar.node import Record
 from procedures import Concept
@@ -91,8 +91,9 @@ class Resource(Generic[C]):
     a resource under another names its parent's sid ``{parent}``
     (``Messages/{parent}/Media``). ``fields``: concept field -> (wire key,
     conversion). ``filters``: the list filters Twilio takes (any other is refused,
-    since Twilio would ignore it silently). ``pushdown``: the planner's rules for
-    them (book/pushdown.py; none: Twilio filters nothing the English can name). ``order``: the fields that order a list, newest first,
+    since Twilio would ignore it silently). ``rules``: how the English's filters
+    are pushed down to them, by field (book/pushdown.py; none: Twilio filters
+    nothing the English can name), which with the nouns make its ``pushdown``. ``order``: the fields that order a list, newest first,
     as Twilio does. ``columns``: (heading, concept field) of a table, whose
     ``title`` counts them (``1 SMS message``, ``3 SMS messages``).
     """
@@ -110,7 +111,7 @@ class Resource(Generic[C]):
         concept: type[C],
         fields: Mapping[str, tuple[str, Convert]],
         filters: tuple[str, ...] = (),
-        pushdown: Pushdown | None = None,
+        rules: Mapping[str, Rule] | None = None,
         order: tuple[str, ...] = (),
         columns: tuple[tuple[str, str], ...] = (),
         parent: Resource[Any] | None = None,
@@ -124,7 +125,7 @@ class Resource(Generic[C]):
         self.concept = concept
         self.fields = dict(fields)
         self.filters = filters
-        self.pushdown = pushdown or Pushdown(noun, plural, {})
+        self.pushdown = Pushdown(noun, plural, dict(rules or {}))
         self.order = order
         self.columns = columns
         self.parent = parent

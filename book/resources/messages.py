@@ -23,7 +23,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from book.phone import PhoneNumber
-from book.pushdown import Days, Equal, Fetch, Pushdown
+from book.pushdown import Days, Equal, Fetch
 from book.resource import COUNT, DATE, PRICE, SAME, Resource
 from book.wire import Page, Wire
 from procedures import Choices, Concept, Exact, Hidden
@@ -150,20 +150,14 @@ MESSAGES: Resource[SmsMessage] = Resource(
         "account_sid": ("account_sid", SAME),
     },
     filters=("To", "From", "DateSent", "DateSent<", "DateSent>"),
-    pushdown=Pushdown(
-        "message",
-        "messages",
-        {
-            "sid": Fetch(SID),
-            # Twilio matches From and To exactly: numbers and short codes, whose spelling is
-            # fixed, are sent; sender ids and channel addresses are compared here, without case.
-            "sender number": Equal("From", accepts=r"\+?[0-9]+"),
-            "recipient number": Equal("To", accepts=r"\+?[0-9]+"),
-            "date sent": Days(
-                "DateSent", why_not="Twilio can only ask for dates sent within a range of days"
-            ),
-        },
-    ),
+    rules={
+        "sid": Fetch(SID),
+        # Twilio matches From and To exactly: numbers and short codes, whose spelling is
+        # fixed, are sent; sender ids and channel addresses are compared here, without case.
+        "sender number": Equal("From", accepts=r"\+?[0-9]+"),
+        "recipient number": Equal("To", accepts=r"\+?[0-9]+"),
+        "date sent": Days("DateSent", why_not="Twilio can only ask for dates sent within a range of days"),
+    },
     order=("date_sent", "date_created"),
     title=("SMS message", "SMS messages"),
     columns=(

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from book.phone import PhoneNumber
-from book.pushdown import Equal, Fetch, Pushdown
+from book.pushdown import Equal, Fetch
 from book.resource import DATE, SAME, Convert, Resource
 from book.wire import Page, Wire
 from procedures import Concept, Exact, Hidden
@@ -125,17 +125,13 @@ NUMBERS: Resource[IncomingNumber] = Resource(
         "account_sid": ("account_sid", SAME),
     },
     filters=("PhoneNumber", "FriendlyName", "Beta", "Origin"),
-    pushdown=Pushdown(
-        "phone number",
-        "phone numbers",
-        {
-            "sid": Fetch(SID),
-            # Twilio matches a part of the number ("+4420794609" finds "+442079460958"
-            # too): it narrows the list, and the exact number is checked here
-            "phone number": Equal("PhoneNumber", accepts=r"\+[0-9]+", exact=False),
-            "friendly name": Equal("FriendlyName"),  # exact, as the concept compares it
-        },
-    ),
+    rules={
+        "sid": Fetch(SID),
+        # Twilio matches a part of the number ("+4420794609" finds "+442079460958"
+        # too): it narrows the list, and the exact number is checked here
+        "phone number": Equal("PhoneNumber", accepts=r"\+[0-9]+", exact=False),
+        "friendly name": Equal("FriendlyName"),  # exact, as the concept compares it
+    },
     order=("date_created",),
     columns=(
         ("sid", "sid"),
