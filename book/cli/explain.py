@@ -36,7 +36,12 @@ def _explain(arguments: argparse.Namespace, output: Output) -> int:
             )
         entry = session.registry.resolve(last)
         if entry.prepare is None:
-            raise UsageError(f"'{entry.english}' reads nothing, so it has no plan", span=last.span)
+            raise UsageError(
+                f"'{entry.english}' is not planned: it takes no filter for Twilio to apply",
+                span=last.span,
+                hint="explain shows how a filter is answered: 'read some SMS messages whose ...', "
+                "'count the SMS messages whose ...', 'read some phone numbers whose ...'.",
+            )
         result = session.runner().prepare(entry, last).plan  # as running the call would prepare it
     except Exception as error:
         from grammar import BookError
