@@ -178,6 +178,14 @@ BUILT_IN = [
     "the count is 5\nread the first 5 SMS messages whose num segments is at most the count",
     'if the x is 1 or ("a" is the y) then\n  say 1',
     "  read some SMS messages\n  say the above  # an indented script and a comment",
+    'say the number of SMS messages whose status is "failed" or status is "sent"',
+    'if the number of SMS messages whose body contains "x" is greater than 2 then\n  say "many"',
+    "count the first 3 SMS messages\nsay the number of SMS messages",
+    'read some phone numbers whose capabilities contains "mms"\nsay the number of phone numbers',
+    'set the SMS URL of a phone number whose phone number is "+15005550006" where the SMS URL is "https://a.example"',
+    "read the first 2 SMS messages whose num media is greater than 0\nprocess each SMS message as follows\n"
+    "  read the media of the SMS message\n  say the media",
+    'send a Twilio request where\n  the method is "GET"\n  the path is "/2010-04-01/Accounts/{AccountSid}/Calls.json"',
 ]
 
 ODD = [

@@ -265,7 +265,7 @@ class Api:
             return None
         if not uri.startswith("/") or uri.startswith("//"):
             raise UnexpectedResponseError(
-                f"the next page is not on this host: {uri!r}", status=200, method="GET", path=self.collection
+                f"the next page is not on this host: {uri!r}", status=200, method="GET", path=page.uri
             )
         return Request("GET", self.base_url + uri, (), Safety.READ)
 
@@ -424,9 +424,27 @@ def read_page(
 
 
 def read_json(request: Request, response: Response, tried: Tried | int = 1) -> Any:
-    """The JSON of any response (None for an empty one, such as a 204); or the project's error."""
+    """The JSON of any response (None for an empty one, such as a 204), with every
+    secret Twilio may answer (an account's ``auth_token``, a new API key's
+    ``secret``) shown as ``***``; or the project's error."""
     check(request, response, _count(tried))
-    return _json(request, response, _count(tried)) if response.content else None
+    return masked(_json(request, response, _count(tried))) if response.content else None
+
+
+SECRETS = frozenset({"auth_token", "secret", "password", "primary_auth_token", "secondary_auth_token"})
+
+
+def masked(value: Any) -> Any:
+    """JSON with the value of every key in ``SECRETS`` (at any depth) shown as ``***``.
+
+    >>> masked({"sid": "AC1", "auth_token": "abc", "keys": [{"secret": "x"}]})
+    {'sid': 'AC1', 'auth_token': '***', 'keys': [{'secret': '***'}]}
+    """
+    if isinstance(value, dict):
+        return {key: "***" if key in SECRETS and value[key] else masked(value[key]) for key in value}
+    if isinstance(value, list):
+        return [masked(item) for item in value]
+    return value
 
 
 def read_deleted(request: Request, response: Response, tried: Tried | int = 1) -> None:

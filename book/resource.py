@@ -155,7 +155,10 @@ class Resource(Generic[C]):
         if "{parent}" not in self.path:
             return self.path
         if self.parent is None or parent is None:
-            raise ValueError(f"the {self.plural} of which {self.parent.noun if self.parent else 'item'}?")
+            owner = self.parent.noun if self.parent else "item"
+            raise InvalidRequestError(
+                f"the {self.plural} of which {owner}? Give its sid", hint=f"Pass parent=, the {owner}'s sid."
+            )
         if not self.parent.sid.fullmatch(parent):
             raise InvalidRequestError(
                 f"{parent!r} is not a {self.parent.noun} sid: {self.parent.sid_words()}"

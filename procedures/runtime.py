@@ -244,6 +244,11 @@ class Runner:
             ) from None
         prepared = self.prepare(entry, call)
         answer = await self._invoke(entry, prepared.arguments, call, limit=prepared.limit)
+        if isinstance(answer, bool) or not isinstance(answer, (int, Decimal)):
+            raise RunError(
+                f"'{entry.english}' answered {describe(answer)!r}, not a number, so '{node}' has no value",
+                span=node.span,
+            )
         return Number(Decimal(answer), span=node.span)
 
     async def each(self, statement: Each) -> list[Any]:
@@ -371,12 +376,9 @@ class Runner:
         if entry.subject is not None and call.filter is None and the:
             subject, _ = self.scope.lookup(named)
             if isinstance(subject, list) and entry.subject.type.kind is not Kind.LIST:
-                if self._accounted(entry):  # the whole batch is counted before any of it is done
+                if self._accounted(entry, on_subject=True):  # the whole batch, before any of it is done
                     self.journal.allow(
-                        entry.effect,
-                        entry.name.verb,
-                        singular(entry.noun),
-                        [identify(item) for item in subject],
+                        entry.effect, *self._named(entry), [identify(item) for item in subject]
                     )
                 results = [
                     await self._invoke(
@@ -388,13 +390,19 @@ class Runner:
                     )
                     for item in subject
                 ]
+                if entry.many:  # each item's list, one after another: "the media of the SMS messages"
+                    results = [found for items in results for found in items]
                 return self._store(entry, results)
             arguments[entry.subject.parameter] = self.binder.fit(
                 Reference((named,), span=call.noun.span), entry.subject.type, f"'{entry.english}'"
             )
         elif entry.subject is not None and entry.subject.required:
+            owned = split_owner(call.noun) if entry.owner is not None else None
+            written_as = (
+                f"{written(owned[0])} of the {written(owned[2])}" if owned is not None else written(call.noun)
+            )
             raise RunError(
-                f"'{entry.english}' acts on the {entry.subject.english}: write '{call.verb} the {call.noun}' "
+                f"'{entry.english}' acts on the {entry.subject.english}: write '{call.verb} the {written_as}' "
                 "where that names one",
                 span=call.span,
             )
@@ -449,11 +457,13 @@ class Runner:
         A procedure that yields a list gives it whole, or its first ``limit`` items.
         An effect of a procedure that takes no filter is counted (unless ``allowed``:
         counted already) and recorded here; one that takes a filter does both itself."""
-        verb, noun = entry.name.verb, singular(entry.noun)
+        verb, noun = self._named(entry)
         context = self._context(entry, call, batch)
         if entry.context is not None:
             arguments[entry.context] = context
-        accounted = self._accounted(entry)
+        accounted = self._accounted(
+            entry, on_subject=entry.subject is not None and arguments.get(entry.subject.parameter) is not None
+        )
         target = (
             identify(arguments[entry.subject.parameter])
             if entry.subject is not None and entry.subject.parameter in arguments
@@ -487,8 +497,8 @@ class Runner:
             batch=batch,
             journal=self.journal,
             effect=entry.effect,
-            verb=entry.name.verb,
-            noun=singular(entry.noun),
+            verb=self._named(entry)[0],
+            noun=self._named(entry)[1],
             item=self.item,
         )
 
@@ -509,10 +519,21 @@ class Runner:
             raise RunError(f"'{entry.english}' failed: {type(exc).__name__}: {exc}", span=call.span) from exc
 
     @staticmethod
-    def _accounted(entry: Procedure) -> bool:
-        """Whether the runtime counts and records the procedure's effects (it has
-        some, and takes no filter: one that does counts what matched itself)."""
-        return entry.effect is not Effect.READS and entry.filter is None
+    def _accounted(entry: Procedure, on_subject: bool = False) -> bool:
+        """Whether the runtime counts and records the procedure's effects: it has
+        some, and it takes no filter, or is called on the thing it acts on (one
+        that finds what it acts on with its filter counts what matched itself)."""
+        return entry.effect is not Effect.READS and (entry.filter is None or on_subject)
+
+    @staticmethod
+    def _named(entry: Procedure) -> tuple[str, str]:
+        """The verb and the noun the run's journal says what a procedure did with:
+        ("redact", "SMS message"); for a part of something, ("set the SMS URL of",
+        "phone number"), so that a count reads "set the SMS URL of 2 phone numbers"."""
+        owned = split_owner(entry.noun) if entry.owner is not None else None
+        if owned is not None:
+            return f"{entry.name.verb} the {written(owned[0])} of", singular(owned[2])
+        return entry.name.verb, singular(entry.noun)
 
     def _arguments(self, entry: Procedure, call: Call) -> dict[str, Any]:
         arguments: dict[str, Any] = {}

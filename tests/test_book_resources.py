@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from book.connection import Settings
-from book.sandbox import Sandbox, seed
+from book.sandbox import Sandbox, load, seed
 from book.session import open_session
 from procedures import Concept, Context, Registry, Session
 from procedures.core import core
@@ -101,7 +101,7 @@ def test_set_the_sms_url_of_exactly_one_number(seeded: Path) -> None:
         )
         assert "but none matches" in none["error"]["message"]
         bad = session.step(f'set the SMS URL of a phone number {one} where the SMS URL is "not a url"')
-        assert bad["error"]["code"] == 21402
+        assert bad["error"]["kind"] == "invalid request"  # refused before anything is sent (Twilio: 21402)
     looped = 'read some phone numbers\nprocess each phone number as follows\n  set the SMS URL of the phone number where the SMS URL is "https://c.example/sms"\n'
     with open_session(sandbox=seeded) as session:
         assert session.step(looped)["error"]["kind"] == "confirmation"  # every number: more than one change
@@ -210,3 +210,62 @@ def test_the_number_of_things_as_a_value(seeded: Path) -> None:
             session.step('say the number of SMS messages whose statu is "x"\n')["error"]["kind"]
             == "unknown field"
         )
+
+
+# ------------------------------------------------- what the review found
+
+
+def test_setting_the_sms_url_of_many_numbers_is_counted_before_any(seeded: Path) -> None:
+    many = 'read some phone numbers\nset the SMS URL of the phone numbers where the SMS URL is "https://d.example/sms"\n'
+    with open_session(sandbox=seeded) as session:
+        refused = session.step(many)["error"]
+        assert refused["kind"] == "confirmation"
+        assert "set the SMS URL of 2 phone numbers" in refused["message"]
+        assert {n["sms_url"] for n in _result(session, "read some phone numbers")} == {""}  # none changed
+        one = 'read some phone numbers whose phone number is "+15005550006"\nprocess each phone number as follows\n  set the SMS URL of the phone number where the SMS URL is "https://e.example"\n'
+        assert "error" not in session.step(one)
+        dry = session.step('set the SMS URL of a phone number where the SMS URL is "ftp://x"')["error"]
+        assert dry["kind"] == "invalid request" and "http(s) with a host" in dry["message"]
+    with open_session(sandbox=seeded, settings=Settings(yes=True)) as session:
+        assert "error" not in session.step(many)
+        assert {n["sms_url"] for n in _result(session, "read some phone numbers")} == {
+            "https://d.example/sms"
+        }
+
+
+def test_the_media_of_several_messages_are_one_list(tmp_path: Path) -> None:
+    path = tmp_path / "s.sqlite3"
+    client = Sandbox(str(path)).client()
+    for urls in (("https://x.example/a.png",), ("https://x.example/b.png", "https://x.example/c.gif")):
+        client.create_message(to="+14155550100", from_="+15005550006", media_urls=urls)
+    with open_session(sandbox=path) as session:
+        session.step(
+            "read some SMS messages whose num media is greater than 0\nread the media of the SMS messages\n"
+        )
+        assert session.step("say the number of media\n")["said"] == ["3"]
+        types = session.step("process each media as follows\n  say the media's content type\n")["said"]
+        assert sorted(types) == ["image/gif", "image/png", "image/png"]
+
+
+def test_a_message_that_claims_many_media_has_at_most_ten(tmp_path: Path) -> None:
+    sandbox = Sandbox(str(tmp_path / "s.sqlite3"))
+    sid = "MM" + "1" * 32
+    load(sandbox, [{"sid": sid, "to": "+14155550100", "num_media": "20000", "status": "received"}])
+    with open_session(sandbox=tmp_path / "s.sqlite3") as session:
+        found = _result(
+            session, f'read some SMS messages whose sid is "{sid}"\nread the media of the SMS message\n'
+        )
+    assert len(found) == 10
+
+
+def test_a_count_procedure_must_answer_a_number() -> None:
+    shelf = Registry()
+
+    @shelf.procedure("to count some (books)")
+    def count_books() -> str:
+        """Counts wrongly."""
+        return "many"
+
+    session = Session(registry=Registry().merge(core).merge(shelf), clock=None)
+    error = session.step("say the number of books\n")["error"]
+    assert error["kind"] == "run" and "not a number" in error["message"]

@@ -283,3 +283,27 @@ def test_the_phone_number_filter_matches_a_part_and_dates_stay_put() -> None:
     assert listed("+1500555000") == ["+15005550006"] and listed("9999999") == []
     first = client.request("GET", path)["incoming_phone_numbers"][0]["date_created"]
     assert client.request("GET", path)["incoming_phone_numbers"][0]["date_created"] == first
+
+
+def test_a_raw_answer_shows_no_secret() -> None:
+    account = {"sid": ACCOUNT, "auth_token": TOKEN, "subresource_uris": {}, "friendly_name": "main"}
+    key = {"sid": "SK" + "0" * 32, "secret": "key-secret-value"}
+
+    def twilio(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json=account if request.url.path.endswith(f"{ACCOUNT}.json") else key)
+
+    credentials = Credentials(account_sid=ACCOUNT, auth_token=TOKEN)
+    with Client(credentials=credentials, transport=httpx.MockTransport(twilio)) as client:
+        shown = client.request("GET", "/2010-04-01/Accounts/{AccountSid}.json")
+        made = client.request("POST", "/2010-04-01/Accounts/{AccountSid}/Keys.json", (("FriendlyName", "k"),))
+    assert shown["auth_token"] == "***" and shown["friendly_name"] == "main"
+    assert made["secret"] == "***"
+    assert TOKEN not in json.dumps(shown) and "key-secret-value" not in json.dumps(made)
+
+
+def test_a_subresource_needs_its_parent() -> None:
+    client = Sandbox(None).client()
+    with pytest.raises(InvalidRequestError, match="the media of which message"):
+        list(client.list_pages({}, resource=MEDIA))
+    with pytest.raises(InvalidRequestError, match="the media of which message"):
+        client.fetch("ME" + "0" * 32, resource=MEDIA)

@@ -7,7 +7,10 @@ match exactly one, or the number is the current one of a loop.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from book import planner
+from book.errors import InvalidRequestError
 from book.plan import Plan
 from book.procedures.connected import connection, reader, settings
 from book.resources.numbers import NUMBERS, IncomingNumber
@@ -72,25 +75,45 @@ async def set_sms_url(
     Examples:
         set the SMS URL of a phone number whose phone number is "+15005550006" where the SMS URL is "https://example.com/sms"
     """
-    if phone_number is None:
-        found = reader(context, NUMBERS).read(plan.replace(limit=2))
-        matched = list(found)
-        if len(matched) != 1:
-            which = "none matches" if not matched else "more than one matches"
-            raise RunError(
-                f"'set the SMS URL of a phone number' needs exactly one phone number, but {which}; nothing was changed",
-                hint='Name it by its number: whose phone number is "+1...".',
-            )
-        phone_number = matched[0]
-    sid = phone_number.sid or ""
+    _check_url(sms_url)
+    if phone_number is not None:  # the one a loop is at: the runtime counts and records it
+        return await _set(context, phone_number, sms_url)
+    matched = list(reader(context, NUMBERS).read(plan.replace(limit=2)))
+    if len(matched) != 1:
+        which = "none matches" if not matched else "more than one matches"
+        raise RunError(
+            f"'set the SMS URL of a phone number' needs exactly one phone number, but {which}; nothing was changed",
+            hint='Name it by its number: whose phone number is "+1...".',
+        )
+    sid = matched[0].sid or ""
     context.allow([sid])  # counted against what the run may change unasked, before it is changed
     with context.act(sid) as act:
-        if context.dry_run:
-            context.say(f"dry run: would set the SMS URL of {phone_number.phone_number} to {sms_url!r}")
-            return phone_number
-        client = connection(context).async_client(settings(context).concurrency)
-        changed: IncomingNumber = NUMBERS.from_wire(
-            await client.update(sid, (("SmsUrl", sms_url),), resource=NUMBERS)
-        )
+        changed = await _set(context, matched[0], sms_url)
         act.result = changed.sms_url
         return changed
+
+
+def _check_url(url: str) -> None:
+    """``InvalidRequestError`` for what Twilio would refuse as an SMS URL (21402),
+    before anything is counted or sent, in a dry run too."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if url and (parts is None or parts.scheme not in ("http", "https") or not parts.hostname):
+        raise InvalidRequestError(
+            f"{url!r} is not a URL Twilio can call: an SMS URL is http(s) with a host",
+            hint='Write it in full, such as "https://example.com/sms", or "" to clear it.',
+        )
+
+
+async def _set(context: Context, number: IncomingNumber, sms_url: str) -> IncomingNumber:
+    """Set one number's SMS URL (in a dry run, say it would): the number as it is then."""
+    if context.dry_run:
+        context.say(f"dry run: would set the SMS URL of {number.phone_number} to {sms_url!r}")
+        return number
+    client = connection(context).async_client(settings(context).concurrency)
+    changed: IncomingNumber = NUMBERS.from_wire(
+        await client.update(number.sid or "", (("SmsUrl", sms_url),), resource=NUMBERS)
+    )
+    return changed

@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from book.api import MAX_MEDIA
 from book.resources.media import MEDIA
 from book.resources.messages import MESSAGES
 from book.sandbox import sids
@@ -45,7 +46,7 @@ def _items(sandbox: Sandbox, account: str, message: str, path: str) -> list[dict
     data, notes = row.message(), row.remembered()
     urls: list[str] = notes.get("media") or [
         f"https://sandbox.invalid/media/{message}/{place}.jpg"
-        for place in range(parse_count(data.get("num_media")) or 0)
+        for place in range(min(parse_count(data.get("num_media")) or 0, MAX_MEDIA))  # Twilio takes 10
     ]
     gone = set(notes.get("media_deleted", ()))
     base = f"/{API_VERSION}/Accounts/{account}/Messages/{message}/Media"
