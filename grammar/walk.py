@@ -40,29 +40,37 @@ def _fields(kind: type[Node]) -> tuple[str, ...]:
 
 
 def children(node: Node) -> list[Node]:
-    """The nodes directly under ``node``, in the order of its fields."""
+    """The nodes directly under ``node``, in the order of its fields. A tuple in a
+    field holds nodes only or none (the parts of an and; a noun phrase's words),
+    so its first item says which."""
     found: list[Node] = []
     for field in _fields(type(node)):
         value = getattr(node, field)
         if isinstance(value, Node):
             found.append(value)
-        elif isinstance(value, tuple):
-            found.extend(item for item in value if isinstance(item, Node))
+        elif type(value) is tuple and value and isinstance(value[0], Node):
+            found.extend(value)
     return found
 
 
-def walk(node: Node) -> Iterator[Node]:
-    """Every node of the tree, ``node`` first, each before its children (pre-order)."""
+def walk(node: Node, into: type[Node] | tuple[type[Node], ...] = Node) -> Iterator[Node]:
+    """Every node of the tree, ``node`` first, each before its children (pre-order);
+    ``into``: the kinds of node whose children are walked (the others are given,
+    not entered), for a pass that knows where what it looks for can be."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(children(current)))
+        if isinstance(current, into):
+            stack.extend(reversed(children(current)))
 
 
-def find_all(node: Node, kind: type[N] | tuple[type[N], ...]) -> Iterator[N]:
-    """The nodes of the tree that are instances of ``kind``, in the order of ``walk``."""
-    return (found for found in walk(node) if isinstance(found, kind))
+def find_all(
+    node: Node, kind: type[N] | tuple[type[N], ...], into: type[Node] | tuple[type[Node], ...] = Node
+) -> Iterator[N]:
+    """The nodes of the tree that are instances of ``kind``, in the order of ``walk``
+    (``into`` as for ``walk``)."""
+    return (found for found in walk(node, into) if isinstance(found, kind))
 
 
 def transform(node: N, function: Callable[[Node], Any]) -> N:

@@ -31,6 +31,7 @@ from grammar import (
     Count,
     Determiner,
     Each,
+    Filter,
     If,
     Node,
     NounPhrase,
@@ -204,12 +205,15 @@ class Runner:
         """The statement with each count it says (``the number of SMS messages
         whose ...``) replaced by its number, counted now; the blocks under it
         count theirs when they run."""
-        own: tuple[Node, ...] = ()
-        if isinstance(statement, (Assignment, Use, Say)):
-            own = (statement.value,)
+        counts: list[
+            Count
+        ] = []  # where the grammar lets a count stand: a value said or named, a condition's left
+        if isinstance(statement, (Assignment, Use, Say)) and isinstance(statement.value, Count):
+            counts = [statement.value]
         elif isinstance(statement, If):
-            own = (statement.condition,)
-        counts = [count for part in own for count in find_all(part, Count)]
+            counts = [
+                c.subject for c in find_all(statement.condition, Comparison) if isinstance(c.subject, Count)
+            ]
         if not counts:
             return statement
         found = {id(count): await self.count(count) for count in counts}
@@ -615,5 +619,14 @@ def _calls(body: Iterable[Statement]) -> Iterable[Call]:
 
 
 def _every(body: Iterable[Statement], kind: type[N]) -> Iterable[N]:
-    """The nodes of type ``kind`` in ``body`` and in the blocks within it, in order."""
-    return (found for statement in body for found in find_all(statement, kind))
+    """The nodes of type ``kind`` in ``body`` and in the blocks within it, in order:
+    statements, filters, conditions and counts are entered, other values not."""
+    return (
+        found
+        for statement in body
+        if not (isinstance(statement, (Assignment, Use, Say)) and not isinstance(statement.value, Count))
+        for found in find_all(statement, kind, _WHERE_FOUND)
+    )  # a value said or named holds none of them, unless it is a count (with a filter)
+
+
+_WHERE_FOUND = (Statement, Filter, Count)
