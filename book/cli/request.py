@@ -5,7 +5,8 @@ sandbox's), ``{AccountSid}`` in it is the account's sid; ``-d NAME=VALUE``
 gives a parameter (a query parameter of a GET or DELETE, a form field of a
 POST), each value as written. A POST or a DELETE is sent only with --yes,
 and a POST is never sent twice after it may have arrived. The answer is
-printed as the JSON Twilio gave (whatever --format says).
+printed as the JSON Twilio gave (whatever --format says), with any secret in
+it (an auth token, a new API key's secret) shown as ***.
 
 Example: book request GET '/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json' -d PageSize=20
 """
