@@ -9,30 +9,24 @@ them: a short timeout, one retry when the connection fails or the answer is
 5xx, as Twilio retries. Each delivery, good or bad, is recorded in the
 sandbox's state (``book sandbox info`` shows the latest).
 
-The signature is Twilio's: HMAC-SHA1, keyed with the auth token, of the full
-URL followed by each POST parameter's name and value, sorted by name, base64.
-
->>> sign("12345", "https://mycompany.com/myapp.php?foo=1&bar=2",
-...      {"CallSid": "CA1234567890ABCDE", "Caller": "+12349013030", "Digits": "1234", "From": "+12349013030",
-...       "To": "+18005551212"})
-'0/KCTR6DLpKmkAf8muzZqo1nDgQ='
+The signature is Twilio's ``X-Twilio-Signature``, made by ``book.signature``, which
+webhook receivers check with too.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import ipaddress
 import queue
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
+
+from book.signature import signature
 
 __all__ = [
     "TIMEOUT",
@@ -41,20 +35,11 @@ __all__ = [
     "allowed",
     "inbound_delivery",
     "replies",
-    "sign",
     "status_delivery",
 ]
 
 TIMEOUT = 5.0  # seconds for one attempt: connect, send and answer
 RETRIES = 1  # another attempt after a failed connection or a 5xx, as Twilio makes
-
-
-def sign(token: str, url: str, params: Mapping[str, str] | Iterable[tuple[str, str]]) -> str:
-    """Twilio's ``X-Twilio-Signature`` of a form POST to ``url``."""
-    pairs = sorted(params.items() if isinstance(params, Mapping) else params)
-    data = url + "".join(name + value for name, value in pairs)
-    digest = hmac.new(token.encode(), data.encode(), hashlib.sha1).digest()
-    return base64.b64encode(digest).decode()
 
 
 def allowed(url: str, hosts: Iterable[str] = ()) -> bool:
@@ -157,7 +142,7 @@ class Webhooks:
 
     def _attempt(self, delivery: Delivery) -> None:
         headers = {
-            "X-Twilio-Signature": sign(delivery.token, delivery.url, delivery.params),
+            "X-Twilio-Signature": signature(delivery.url, delivery.params, delivery.token),
             "User-Agent": "TwilioProxy/1.1 (sms-book sandbox)",
             "Content-Type": "application/x-www-form-urlencoded",
         }
