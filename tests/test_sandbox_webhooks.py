@@ -246,6 +246,22 @@ def test_an_inbound_message_goes_to_the_sms_url_and_twiml_replies_come_back() ->
     )
 
 
+def test_a_get_webhook_carries_its_parameters_in_the_query_and_signs_that_url() -> None:
+    receiver = Receiver()
+    sandbox, _ = sandbox_with(receiver)
+    sandbox.state.set_number_settings(
+        sandbox.account.sid,
+        "+15005550006",
+        {"sms_url": "http://127.0.0.1:9/inbound?shop=1", "sms_method": "GET"},
+    )
+    message = sandbox.receive(sender="+14155550123", body="a & b")
+    (request,) = receiver.got
+    assert request.method == "GET" and request.content == b""
+    query = dict(parse_qsl(request.url.query.decode()))
+    assert (query["shop"], query["Body"], query["MessageSid"]) == ("1", "a & b", message["sid"])
+    assert signed(sandbox, request)  # the whole URL, no form: as Twilio signs a GET
+
+
 def test_an_answer_that_is_not_twiml_sends_no_reply() -> None:
     assert replies(b"") == [] and replies(b"<html>hi</html>") == [] and replies(b"<Response/>") == []
     assert replies(b"not xml <") == [] and replies(

@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import httpx
 
@@ -141,11 +141,18 @@ class Webhooks:
                 self._queue.task_done()
 
     def _attempt(self, delivery: Delivery) -> None:
+        # As Twilio does: a POST carries the parameters as a form (repeated names
+        # kept), and is signed over the URL and them; a GET carries them in its
+        # query, and is signed over that whole URL alone.
+        url, form = delivery.url, delivery.params
+        if delivery.method == "GET":
+            url, form = url + ("&" if "?" in url else "?") + urlencode(form), []
         headers = {
-            "X-Twilio-Signature": signature(delivery.url, delivery.params, delivery.token),
+            "X-Twilio-Signature": signature(url, form, delivery.token),
             "User-Agent": "TwilioProxy/1.1 (sms-book sandbox)",
-            "Content-Type": "application/x-www-form-urlencoded",
         }
+        if form:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
         with httpx.Client(
             timeout=self.timeout, follow_redirects=False, trust_env=False, transport=self._transport
         ) as client:
@@ -153,7 +160,10 @@ class Webhooks:
                 delivery.attempts = attempt + 1
                 try:
                     response = client.request(
-                        delivery.method, delivery.url, data=dict(delivery.params), headers=headers
+                        delivery.method,
+                        url,
+                        content=urlencode(form).encode() if form else None,
+                        headers=headers,
                     )
                 except httpx.HTTPError as exc:
                     delivery.status, delivery.error = None, f"{type(exc).__name__}: no answer"
