@@ -15,6 +15,7 @@ Every one is a ``grammar.BookError``; none carries a credential. The tree::
     └── PlanError                    a read would scan too much, or cannot be planned
     └── SandboxError                 the local sandbox cannot do what was asked
         └── SchemaError                  its file was made by a version with another schema
+    └── ListenError                  the record of events handled (book listen) cannot do what was asked
 
 ``attempts`` on a Twilio error says how many requests were made before giving up.
 """
@@ -30,6 +31,7 @@ __all__ = [
     "ApiError",
     "ConfigurationError",
     "InvalidRequestError",
+    "ListenError",
     "NetworkError",
     "OutcomeUnknownError",
     "PlanError",
@@ -211,3 +213,10 @@ class SandboxError(BookError):
 class SchemaError(SandboxError):
     """The sandbox file was made by a version of the book with another schema: the
     one thing ``book sandbox reset --yes`` deletes the file for."""
+
+
+class ListenError(BookError):
+    """The record of the events ``book listen`` handled cannot do what was asked: a
+    file that is not its own, a busy or damaged file, a key it refuses, a key done twice."""
+
+    kind = "listen"
