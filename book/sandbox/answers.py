@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlencode
@@ -10,7 +11,7 @@ from urllib.parse import urlencode
 from book.wire import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parse_count
 from grammar.node import Record
 
-__all__ = ["Refusal", "Reply", "error_reply", "first", "json_reply", "page_size", "short_list"]
+__all__ = ["Refusal", "Reply", "error_reply", "first", "json_reply", "matched", "page_size", "short_list"]
 
 
 class Reply(Record):
@@ -60,6 +61,17 @@ def first(fields: Sequence[tuple[str, str]], name: str) -> str | None:
         if key == name:
             return value
     return None
+
+
+def matched(account: str, path: str, *patterns: re.Pattern[str]) -> list[re.Match[str] | None]:
+    """Each pattern's match of a resource's path (its collection, one item, ...),
+    whose first group is the account; 401 (20003) when the path is of another
+    account, as Twilio answers."""
+    found = [pattern.fullmatch(path) for pattern in patterns]
+    first_match = next((match for match in found if match is not None), None)
+    if first_match is None or first_match.group(1) != account:
+        raise Refusal(401, 20003, "Authenticate")
+    return found
 
 
 def page_size(query: Sequence[tuple[str, str]]) -> int:

@@ -21,7 +21,7 @@ from book.api import MAX_MEDIA
 from book.resources.media import MEDIA
 from book.resources.messages import MESSAGES
 from book.sandbox import sids
-from book.sandbox.answers import Refusal, Reply, json_reply, short_list
+from book.sandbox.answers import Refusal, Reply, json_reply, matched, short_list
 from book.wire import API_VERSION, parse_count
 
 if TYPE_CHECKING:
@@ -80,11 +80,11 @@ def route(
     form: Sequence[tuple[str, str]],
 ) -> Reply:
     """Answer a request to a message's Media."""
-    collection, one = _COLLECTION.fullmatch(path), _ONE.fullmatch(path)
-    matched = collection or one
-    if matched is None or matched.group(1) != account:
-        raise Refusal(401, 20003, "Authenticate")
-    items = _items(sandbox, account, matched.group("message"), path)
+    collection, one = matched(account, path, _COLLECTION, _ONE)
+    either = collection or one
+    assert either is not None  # matched refuses a path that neither matches
+    message = either.group("message")
+    items = _items(sandbox, account, message, path)
     if collection and method == "GET":
         shown = [{key: value for key, value in item.items() if key != "content_url"} for item in items]
         return short_list("media_list", shown, path, query)
@@ -98,7 +98,7 @@ def route(
             return Reply(307, (("Location", content),), b"")
         return json_reply(200, found)
     if one and method == "DELETE":
-        row = sandbox.state.get(account, matched.group("message"))
+        row = sandbox.state.get(account, message)
         assert row is not None
         notes = row.remembered()
         notes["media_deleted"] = [*notes.get("media_deleted", ()), one.group("media")]

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 from book.resources.numbers import NUMBERS
 from book.sandbox import sids
-from book.sandbox.answers import Refusal, Reply, first, json_reply, short_list
+from book.sandbox.answers import Refusal, Reply, first, json_reply, matched, short_list
 from book.sandbox.lifecycle import epoch_rfc2822
 from book.wire import API_VERSION
 
@@ -120,10 +120,7 @@ def route(
     form: Sequence[tuple[str, str]],
 ) -> Reply:
     """Answer a request to the IncomingPhoneNumbers resource."""
-    collection, one = _COLLECTION.fullmatch(path), _ONE.fullmatch(path)
-    matched = collection or one
-    if matched is None or matched.group(1) != account:
-        raise Refusal(401, 20003, "Authenticate")
+    collection, one = matched(account, path, _COLLECTION, _ONE)
     if collection and method == "GET":
         wanted = first(query, "PhoneNumber")
         named = first(query, "FriendlyName")
