@@ -104,23 +104,21 @@ class Accounts(Store):
         return found[0] if found else None
 
     def owns(self, account: str, number: str) -> bool:
-        with self._read() as db:
-            found = db.execute(
-                "SELECT 1 FROM numbers WHERE account = ? AND number = ?", (account, number)
-            ).fetchone()
-        return found is not None
+        return self._has("numbers", "number", account, number)
 
     def has_service(self, account: str, sid: str) -> bool:
-        with self._read() as db:
-            found = db.execute(
-                "SELECT 1 FROM services WHERE account = ? AND sid = ?", (account, sid)
-            ).fetchone()
-        return found is not None
+        return self._has("services", "sid", account, sid)
 
     def opted_out(self, account: str, number: str) -> bool:
+        return self._has("opt_outs", "number", account, number)
+
+    def _has(self, table: str, column: str, account: str, value: str) -> bool:
+        """Whether one of the account's rows of ``table`` (a name of the schema's,
+        never a caller's text) has ``value`` in ``column``."""
         with self._read() as db:
             found = db.execute(
-                "SELECT 1 FROM opt_outs WHERE account = ? AND number = ?", (account, number)
+                f"SELECT 1 FROM {table} WHERE account = ? AND {column} = ?",  # noqa: S608 - names are ours
+                (account, value),
             ).fetchone()
         return found is not None
 
