@@ -27,6 +27,7 @@ from grammar.tree import (
     DateTime,
     Each,
     Filter,
+    Handler,
     If,
     Node,
     Not,
@@ -37,12 +38,14 @@ from grammar.tree import (
     ProcedureName,
     Reference,
     Relative,
+    Reply,
     Say,
     Script,
     Statement,
     Target,
     Text,
     Use,
+    Wait,
     When,
 )
 
@@ -250,6 +253,34 @@ def _(node: Call) -> str:
 def _block(statements: tuple[Statement, ...]) -> str:
     text = "\n".join(render(statement) for statement in statements)
     return "\n".join(INDENT + line for line in text.split("\n"))
+
+
+_PLAIN_STATE = re.compile(r"[^\W\d_][\w-]*")  # a state written as a word: "delivered"
+
+
+@render.register
+def _(node: Reply) -> str:
+    return f"reply with {render(node.value)}"
+
+
+@render.register
+def _(node: Wait) -> str:
+    plain = _PLAIN_STATE.fullmatch(node.state) and node.state == node.state.lower()
+    state = node.state if plain else render(Text(node.state))
+    text = f"wait until {render(node.subject)} is {state}"
+    if node.amount is not None and node.unit is not None:
+        text += f" within {node.amount} {node.unit.value}{'' if node.amount == 1 else 's'}"
+    return text
+
+
+@render.register
+def _(node: Handler) -> str:
+    said = f"when {node.determiner.value} {render(node.noun)}"
+    if node.field is not None:
+        said += f"'s {render(node.field)} changes"
+    else:
+        said += f" is {node.happens}"
+    return f"{said}\n{_block(node.body)}"
 
 
 @render.register

@@ -33,6 +33,7 @@ from grammar.tree import (
     Determiner,
     Each,
     Filter,
+    Handler,
     If,
     Not,
     NounPhrase,
@@ -42,6 +43,7 @@ from grammar.tree import (
     ProcedureName,
     Reference,
     Relative,
+    Reply,
     Say,
     Script,
     Span,
@@ -51,6 +53,7 @@ from grammar.tree import (
     Unit,
     Use,
     Value,
+    Wait,
     When,
 )
 
@@ -317,6 +320,48 @@ class Transformer:
 
     def say(self, children: list[Any]) -> Say:
         return Say(children[1], span=span_of(children))
+
+    def reply(self, children: list[Any]) -> Reply:
+        return Reply(children[2], span=span_of(children))
+
+    def wait(self, children: list[Any]) -> Wait:
+        subject: Reference = children[2]
+        state: Token = children[4]
+        amount = unit = None
+        if len(children) > 5:
+            amount = _whole(children[6], "the time to wait", 1)
+            unit = _UNITS[children[7].type]
+        text = self.text([state]).value if state.type == "TEXT" else state.value.lower()
+        if not text.strip() or "\n" in text or "\r" in text:
+            raise _error(
+                "a wait needs the state it waits for, on one line",
+                state,
+                'Write it: wait until the SMS message is "delivered"',
+            )
+        return Wait(subject, text, amount, unit, span=span_of(children))
+
+    def handler_happens(self, children: list[Any]) -> Handler:
+        _, determiner, noun, _, happens, *rest = children
+        (body,) = _nodes(rest, tuple)
+        return Handler(
+            _DETERMINERS[determiner.type],
+            noun,
+            happens.value.lower(),
+            body,
+            span=span_of(children[:-1] + list(body)),
+        )
+
+    def handler_changes(self, children: list[Any]) -> Handler:
+        _, determiner, noun, _, field, _, *rest = children
+        (body,) = _nodes(rest, tuple)
+        return Handler(
+            _DETERMINERS[determiner.type],
+            noun,
+            "changes",
+            body,
+            field,
+            span=span_of(children[:-1] + list(body)),
+        )
 
     def each(self, children: list[Any]) -> Each:
         (noun,) = _nodes(children, NounPhrase)

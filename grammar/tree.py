@@ -35,6 +35,7 @@ __all__ = [
     "Determiner",
     "Each",
     "Filter",
+    "Handler",
     "If",
     "Node",
     "Not",
@@ -45,6 +46,7 @@ __all__ = [
     "ProcedureName",
     "Reference",
     "Relative",
+    "Reply",
     "Say",
     "Script",
     "Span",
@@ -54,6 +56,7 @@ __all__ = [
     "Unit",
     "Use",
     "Value",
+    "Wait",
     "When",
 ]
 
@@ -419,6 +422,50 @@ class If(Statement):
     def __post_init__(self) -> None:
         if not self.then:
             raise ValueError("a block holds at least one statement")
+
+
+class Reply(Statement):
+    """``reply with VALUE``: answers the message a handler was given."""
+
+    value: Value
+
+
+class Wait(Statement):
+    """``wait until the SMS message is delivered within 2 minutes``: blocks until
+    the thing named is in that state (its status), or the time runs out."""
+
+    subject: Reference
+    state: str
+    amount: int | None = None  # "within 2 minutes": 2 ...
+    unit: Unit | None = None  # ... minutes
+
+    def __post_init__(self) -> None:
+        if (self.amount is None) != (self.unit is None):
+            raise ValueError("a wait's time is an amount and a unit, or neither")
+        if self.amount is not None and self.amount < 1:
+            raise ValueError("a wait's time is 1 or more")
+        if not self.state.strip() or "\n" in self.state or "\r" in self.state:
+            raise ValueError("a wait needs the state it waits for, on one line")
+
+
+class Handler(Statement):
+    """``when an SMS message is received`` (``happens``: "received") or ``when an
+    SMS message's status changes`` (``field``: "status"; ``happens``: "changes"),
+    and its block: what runs when the event happens (the book registers its events)."""
+
+    determiner: Determiner
+    noun: NounPhrase
+    happens: str
+    body: tuple[Statement, ...]
+    field: NounPhrase | None = None
+
+    def __post_init__(self) -> None:
+        if not self.body:
+            raise ValueError("a block holds at least one statement")
+        if self.field is not None and self.happens != "changes":
+            raise ValueError("a field's event is that it changes")
+        if not _WORD.fullmatch(self.happens) or self.happens.startswith("*"):
+            raise ValueError(f"{self.happens!r} is not a word")
 
 
 class Script(Node):

@@ -24,6 +24,7 @@ from grammar import (
     Determiner,
     Each,
     Filter,
+    Handler,
     If,
     Not,
     NounPhrase,
@@ -33,6 +34,7 @@ from grammar import (
     ProcedureName,
     Reference,
     Relative,
+    Reply,
     Say,
     Script,
     Statement,
@@ -41,6 +43,7 @@ from grammar import (
     Unit,
     Use,
     Value,
+    Wait,
     When,
 )
 from grammar.limits import DIGITS, FIRST_YEAR, LAST_YEAR
@@ -138,11 +141,17 @@ def calls(draw: st.DrawFn) -> Call:
     )
 
 
+_states = st.text(min_size=1).filter(lambda state: bool(state.strip()) and not {"\n", "\r"} & set(state))
+
+
 def _statements(depth: int) -> st.SearchStrategy[Statement]:
     simple: st.SearchStrategy[Statement] = st.one_of(
         st.builds(Assignment, noun_phrases, countables),
         st.builds(Use, countables, noun_phrases),
         st.builds(Say, countables),
+        st.builds(Reply, countables),
+        st.builds(Wait, references, _states),
+        st.builds(Wait, references, _states, st.integers(1, 1000), st.sampled_from(list(Unit))),
         calls(),
     )
     if depth == 0:
@@ -156,6 +165,12 @@ def _statements(depth: int) -> st.SearchStrategy[Statement]:
 
 
 statements = _statements(2)
-scripts = st.lists(statements, max_size=5).map(lambda items: Script(tuple(items)))
+_DETERMINED = st.sampled_from([Determiner.A, Determiner.AN, Determiner.THE])
+_BODIES = st.lists(statements, min_size=1, max_size=3).map(tuple)
+handlers = st.one_of(
+    st.builds(Handler, _DETERMINED, noun_phrases, ascii_words, _BODIES),
+    st.builds(Handler, _DETERMINED, noun_phrases, st.just("changes"), _BODIES, noun_phrases),
+)
+scripts = st.lists(st.one_of(statements, handlers), max_size=5).map(lambda items: Script(tuple(items)))
 targets = st.builds(Target, st.none() | st.sampled_from(list(Determiner)), noun_phrases, st.booleans())
 names = st.builds(ProcedureName, verbs, targets, st.none() | targets)
