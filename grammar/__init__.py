@@ -9,7 +9,7 @@ This package imports nothing else of the project.
 
 from grammar.errors import BookError, EnglishSyntaxError
 from grammar.limits import check_moment, check_number
-from grammar.parser import parse_filter, parse_name, parse_script
+from grammar.parser import parse_event, parse_filter, parse_name, parse_script
 from grammar.render import operator_words, render
 from grammar.tree import (
     And,
@@ -22,6 +22,7 @@ from grammar.tree import (
     DateTime,
     Determiner,
     Each,
+    EventName,
     Filter,
     Handler,
     If,
@@ -62,6 +63,7 @@ __all__ = [
     "Determiner",
     "Each",
     "EnglishSyntaxError",
+    "EventName",
     "Filter",
     "Handler",
     "If",
@@ -91,6 +93,7 @@ __all__ = [
     "children",
     "find_all",
     "operator_words",
+    "parse_event",
     "parse_filter",
     "parse_name",
     "parse_script",

@@ -26,9 +26,9 @@ from lark.lark import PostLex
 from grammar.errors import EnglishSyntaxError
 from grammar.limits import DEPTH, LINE, SCRIPT
 from grammar.transform import Transformer, token_span
-from grammar.tree import Filter, ProcedureName, Script, Span
+from grammar.tree import EventName, Filter, ProcedureName, Script, Span
 
-__all__ = ["GRAMMAR", "parse_filter", "parse_name", "parse_script", "parser"]
+__all__ = ["GRAMMAR", "parse_event", "parse_filter", "parse_name", "parse_script", "parser"]
 
 GRAMMAR = "english.lark"
 TAB = 8
@@ -204,7 +204,7 @@ def parser() -> Lark:
         text,
         parser="lalr",
         lexer="contextual",
-        start=["script", "filter", "name"],
+        start=["script", "filter", "name", "event_name"],
         strict=True,
         postlex=Indenter(),
         transformer=Transformer(),
@@ -278,6 +278,13 @@ def parse_filter(text: str) -> Filter:
     """Parse a filter: what follows ``whose`` in a call, on one line."""
     _check(text)
     result: Filter = _parse(text, "filter", text)
+    return result
+
+
+def parse_event(text: str) -> EventName:
+    """Parse an event's English name, such as ``when an *SMS* message is received``."""
+    _check(text)
+    result: EventName = _parse(text, "event_name", text)
     return result
 
 

@@ -26,6 +26,7 @@ from grammar.tree import (
     Date,
     DateTime,
     Each,
+    EventName,
     Filter,
     Handler,
     If,
@@ -274,13 +275,16 @@ def _(node: Wait) -> str:
 
 
 @render.register
-def _(node: Handler) -> str:
+def _(node: EventName) -> str:
     said = f"when {node.determiner.value} {render(node.noun)}"
     if node.field is not None:
-        said += f"'s {render(node.field)} changes"
-    else:
-        said += f" is {node.happens}"
-    return f"{said}\n{_block(node.body)}"
+        return f"{said}'s {render(node.field)} changes"
+    return f"{said} is {node.happens}"
+
+
+@render.register
+def _(node: Handler) -> str:
+    return f"{render(node.event)}\n{_block(node.body)}"
 
 
 @render.register

@@ -32,6 +32,7 @@ from grammar.tree import (
     DateTime,
     Determiner,
     Each,
+    EventName,
     Filter,
     Handler,
     If,
@@ -340,28 +341,18 @@ class Transformer:
             )
         return Wait(subject, text, amount, unit, span=span_of(children))
 
-    def handler_happens(self, children: list[Any]) -> Handler:
-        _, determiner, noun, _, happens, *rest = children
-        (body,) = _nodes(rest, tuple)
-        return Handler(
-            _DETERMINERS[determiner.type],
-            noun,
-            happens.value.lower(),
-            body,
-            span=span_of(children[:-1] + list(body)),
-        )
+    def handler(self, children: list[Any]) -> Handler:
+        event: EventName = children[0]
+        (body,) = _nodes(children, tuple)
+        return Handler(event, body, span=span_of([event, *body]))
 
-    def handler_changes(self, children: list[Any]) -> Handler:
-        _, determiner, noun, _, field, _, *rest = children
-        (body,) = _nodes(rest, tuple)
-        return Handler(
-            _DETERMINERS[determiner.type],
-            noun,
-            "changes",
-            body,
-            field,
-            span=span_of(children[:-1] + list(body)),
-        )
+    def event_happens(self, children: list[Any]) -> EventName:
+        _, determiner, noun, _, happens = children
+        return EventName(_DETERMINERS[determiner.type], noun, happens.value.lower(), span=span_of(children))
+
+    def event_changes(self, children: list[Any]) -> EventName:
+        _, determiner, noun, _, field, _ = children
+        return EventName(_DETERMINERS[determiner.type], noun, "changes", field, span=span_of(children))
 
     def each(self, children: list[Any]) -> Each:
         (noun,) = _nodes(children, NounPhrase)

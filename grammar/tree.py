@@ -34,6 +34,7 @@ __all__ = [
     "DateTime",
     "Determiner",
     "Each",
+    "EventName",
     "Filter",
     "Handler",
     "If",
@@ -448,24 +449,32 @@ class Wait(Statement):
             raise ValueError("a wait needs the state it waits for, on one line")
 
 
-class Handler(Statement):
+class EventName(Node):
     """``when an SMS message is received`` (``happens``: "received") or ``when an
-    SMS message's status changes`` (``field``: "status"; ``happens``: "changes"),
-    and its block: what runs when the event happens (the book registers its events)."""
+    SMS message's status changes`` (``field``: "status"; ``happens``: "changes"):
+    what a handler waits for; a book registers the events it has."""
 
     determiner: Determiner
     noun: NounPhrase
     happens: str
-    body: tuple[Statement, ...]
     field: NounPhrase | None = None
 
     def __post_init__(self) -> None:
-        if not self.body:
-            raise ValueError("a block holds at least one statement")
         if self.field is not None and self.happens != "changes":
             raise ValueError("a field's event is that it changes")
         if not _WORD.fullmatch(self.happens) or self.happens.startswith("*"):
             raise ValueError(f"{self.happens!r} is not a word")
+
+
+class Handler(Statement):
+    """An event and its block: what runs each time the event happens."""
+
+    event: EventName
+    body: tuple[Statement, ...]
+
+    def __post_init__(self) -> None:
+        if not self.body:
+            raise ValueError("a block holds at least one statement")
 
 
 class Script(Node):

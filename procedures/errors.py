@@ -29,6 +29,7 @@ __all__ = [
     "RunError",
     "UnknownArgumentError",
     "UnknownCallError",
+    "UnknownEventError",
     "UnknownFieldError",
     "UnknownReferenceError",
     "ValueTypeError",
@@ -51,6 +52,12 @@ class UnknownCallError(ResolutionError):
     """No registered procedure answers to this verb and noun."""
 
     kind = "unknown procedure"
+
+
+class UnknownEventError(ResolutionError):
+    """No registered event answers to a ``when ...`` block."""
+
+    kind = "unknown event"
 
 
 class UnknownFieldError(ResolutionError):

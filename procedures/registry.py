@@ -48,14 +48,24 @@ import typing
 from collections.abc import Callable, Iterator
 from typing import Any, TypeVar
 
-from grammar import Call, Determiner, EnglishSyntaxError, Filter, NounPhrase, ProcedureName, parse_name
+from grammar import (
+    Call,
+    Determiner,
+    EnglishSyntaxError,
+    EventName,
+    Filter,
+    NounPhrase,
+    ProcedureName,
+    parse_name,
+)
 from grammar.node import Record
 from procedures.annotations import is_filter, over
 from procedures.concepts import Concept
 from procedures.context import Context
 from procedures.docstrings import Docstring, read_docstring
 from procedures.effects import Effect
-from procedures.errors import RegistrationError, UnknownArgumentError, UnknownCallError
+from procedures.errors import RegistrationError, UnknownArgumentError, UnknownCallError, UnknownEventError
+from procedures.events import Event, build_event
 from procedures.kinds import Kind, Type, type_of
 from procedures.names import closest, noun_key, same_noun, split_owner, words_of
 from procedures.verbs import related
@@ -343,10 +353,43 @@ def _concept(
 
 
 class Registry:
-    """A vocabulary of procedures, looked up by English name or matched to calls."""
+    """A vocabulary of procedures, looked up by English name or matched to calls,
+    and the events a script's ``when ...`` blocks may name (events.py)."""
 
     def __init__(self) -> None:
         self._by_name: dict[str, Procedure] = {}
+        self._events: dict[str, Event] = {}
+
+    def event(self, english: str, concept: type[Concept]) -> Event:
+        """Register an event: ``registry.event("when an *SMS* message is received", SmsMessage)``."""
+        found = build_event(english, concept)
+        for other in self._events.values():
+            if other.english != english and other.matches(found.name):
+                raise RegistrationError(
+                    f"the events '{english}' and '{other.english}' would answer the same blocks"
+                )
+        self._events[english] = found
+        return found
+
+    @property
+    def events(self) -> list[Event]:
+        """The registered events, by English name."""
+        return sorted(self._events.values(), key=lambda event: event.english)
+
+    def resolve_event(self, name: EventName) -> Event:
+        """The event a ``when ...`` block names, or ``UnknownEventError`` naming the known ones."""
+        for event in self._events.values():
+            if event.matches(name):
+                return event
+        known = [event.english for event in self.events]
+        close = closest(str(name), known)
+        raise UnknownEventError(
+            f"no event answers to '{name}'; "
+            + (f"the events are: {', '.join(known)}" if known else "this book has no events"),
+            span=name.span,
+            hint=f"Did you mean '{close[0]}'?" if close else None,
+            suggestions=close,
+        )
 
     def procedure(
         self,
@@ -385,9 +428,11 @@ class Registry:
         return entry
 
     def merge(self, other: Registry) -> Registry:
-        """Add every procedure of ``other``."""
+        """Add every procedure and event of ``other``."""
         for entry in other:
             self.add(entry)
+        for event in other.events:
+            self.event(event.english, event.concept)
         return self
 
     def __iter__(self) -> Iterator[Procedure]:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import inspect
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from decimal import Decimal
 from itertools import islice
@@ -32,15 +32,18 @@ from grammar import (
     Determiner,
     Each,
     Filter,
+    Handler,
     If,
     Node,
     NounPhrase,
     Number,
     Reference,
+    Reply,
     Say,
     Statement,
     Use,
     Value,
+    Wait,
     find_all,
     transform,
 )
@@ -57,6 +60,7 @@ from procedures.errors import (
     UnknownReferenceError,
     ValueTypeError,
 )
+from procedures.events import Event
 from procedures.jsonable import jsonable
 from procedures.kinds import Kind, Type
 from procedures.names import singular_words, split_owner, words_of
@@ -118,8 +122,14 @@ class Runner:
         say: Callable[[str], None],
         journal: Journal | None = None,
         item: int | None = None,
+        handlers: list[tuple[Event, Handler]] | None = None,
+        reply: Callable[[str], Awaitable[Any]] | None = None,
     ) -> None:
         self.registry = registry
+        self.handlers = handlers if handlers is not None else []
+        """The script's ``when ...`` blocks, with the events they name."""
+        self.reply = reply
+        """How ``reply with`` answers the message a handler was given (None: no handler runs)."""
         self.scope = scope
         self.now = now
         self.timezone = timezone
@@ -141,6 +151,8 @@ class Runner:
             say=say,
             journal=self.journal,
             item=item,
+            handlers=self.handlers,
+            reply=self.reply,
         )
 
     # --------------------------------------------------------- references
@@ -199,6 +211,22 @@ class Runner:
             value = await self.each(statement)
             self.scope.above = value
             return value
+        if isinstance(statement, Handler):  # kept, to run when its event happens
+            self.handlers.append((self.registry.resolve_event(statement.event), statement))
+            return None
+        if isinstance(statement, Reply):
+            if self.reply is None:
+                raise RunError(
+                    "'reply with' answers the message a 'when ... is received' block was given, and none is here",
+                    span=statement.span,
+                    hint="Write it inside the block; to write to someone, send an SMS message.",
+                )
+            text = describe(self.binder.value(statement.value))
+            await self.reply(text)
+            self.scope.above = text
+            return text
+        if isinstance(statement, Wait):
+            raise RunError("'wait until' does not run yet (issue 14)", span=statement.span)
         raise TypeError(f"{type(statement).__name__} is not a statement")
 
     async def _counted(self, statement: Statement) -> Statement:
@@ -208,7 +236,7 @@ class Runner:
         counts: list[
             Count
         ] = []  # where the grammar lets a count stand: a value said or named, a condition's left
-        if isinstance(statement, (Assignment, Use, Say)) and isinstance(statement.value, Count):
+        if isinstance(statement, (Assignment, Use, Say, Reply)) and isinstance(statement.value, Count):
             counts = [statement.value]
         elif isinstance(statement, If):
             counts = [

@@ -24,15 +24,16 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from grammar import BookError, Script, parse_script
+from grammar import BookError, EventName, Handler, Script, parse_event, parse_script
 from grammar.node import Record
 from procedures.clock import Clock, SystemClock
 from procedures.core import core
 from procedures.effects import Effect, InterruptedRunError, Journal, Safeguards, counted
+from procedures.events import Event
 from procedures.jsonable import jsonable
 from procedures.registry import Registry
 from procedures.runtime import Runner, comparisons, loops
@@ -101,6 +102,8 @@ class Session:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.journal = Journal(self.safeguards())
         """What the latest run did (effects.py): its report is what went out, after a failure too."""
+        self.handlers: list[tuple[Event, Handler]] = []
+        """The ``when ...`` blocks the session's scripts wrote, with their events."""
 
     def run(self, text: str | Script, parsed: Script | None = None) -> Result:
         """Run a script (or one step); ``BookError`` when something is wrong, and
@@ -143,6 +146,32 @@ class Session:
         finally:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
+
+    async def handle(
+        self, event: str | EventName, thing: Any, reply: Callable[[str], Awaitable[Any]] | None = None
+    ) -> Result:
+        """Run the blocks written for an event (``when an SMS message is received``)
+        that happened to ``thing``: in each, ``the X`` is the thing, and ``reply with``
+        calls ``reply``. What they said, and the last one's value."""
+        name = parse_event(event) if isinstance(event, str) else event
+        happened = self.registry.resolve_event(name)
+        self.journal = Journal(self.safeguards())
+        said: list[str] = []
+
+        def say(line: str) -> None:
+            said.append(line)
+            self._say(line)
+
+        value: Any = None
+        for written, handler in list(self.handlers):
+            if written != happened:
+                continue
+            runner = self.runner(say)
+            runner.journal = self.journal
+            runner.reply = reply
+            inner = runner._with(Scope(self.scope, (handler.event.noun, thing)), say)
+            value = await inner.run(handler.body)
+        return Result(value, tuple(said), len(said))
 
     def safeguards(self) -> Safeguards:
         """What runs may do unasked: the session's ``Safeguards`` resource (the book's
@@ -232,6 +261,7 @@ class Session:
             concurrency=self.concurrency,
             say=say or self._say,
             journal=Journal(self.safeguards()),
+            handlers=self.handlers,
         )
 
     def error_data(self, error: BookError) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from grammar import (
     DateTime,
     Determiner,
     Each,
+    EventName,
     Filter,
     Handler,
     If,
@@ -167,10 +168,11 @@ def _statements(depth: int) -> st.SearchStrategy[Statement]:
 statements = _statements(2)
 _DETERMINED = st.sampled_from([Determiner.A, Determiner.AN, Determiner.THE])
 _BODIES = st.lists(statements, min_size=1, max_size=3).map(tuple)
-handlers = st.one_of(
-    st.builds(Handler, _DETERMINED, noun_phrases, ascii_words, _BODIES),
-    st.builds(Handler, _DETERMINED, noun_phrases, st.just("changes"), _BODIES, noun_phrases),
+events = st.one_of(
+    st.builds(EventName, _DETERMINED, noun_phrases, ascii_words),
+    st.builds(EventName, _DETERMINED, noun_phrases, st.just("changes"), noun_phrases),
 )
+handlers = st.builds(Handler, events, _BODIES)
 scripts = st.lists(st.one_of(statements, handlers), max_size=5).map(lambda items: Script(tuple(items)))
 targets = st.builds(Target, st.none() | st.sampled_from(list(Determiner)), noun_phrases, st.booleans())
 names = st.builds(ProcedureName, verbs, targets, st.none() | targets)
