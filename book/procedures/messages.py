@@ -52,6 +52,8 @@ __all__ = [
 ]
 
 registry = Registry()
+registry.event("when an *SMS* message is received", SmsMessage)  # run by book listen (issue 14)
+registry.event("when an *SMS* message's status changes", SmsMessage)
 
 
 SOONEST, LATEST = dt.timedelta(minutes=15), dt.timedelta(days=35)  # Twilio's window for a send time
