@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from book.errors import ListenError
-from book.listen import EventStore, Json, SqliteStore, default_path
+from book.listen import EventStore, Json, Outgoing, SqliteStore, default_path
 from grammar import BookError
 
 SID = "SM" + "a" * 32
@@ -258,3 +258,71 @@ def test_two_processes_racing_on_one_file_claim_each_key_exactly_once(tmp_path: 
     print(f"claims: {len(first)} + {len(second)} of {count}; seconds: {seconds}")
     with SqliteStore.open(path) as store:
         assert store.unknown == ()
+
+
+def _in_another_process(path: Path, code: str, *, stay: bool = False) -> subprocess.Popen[str]:
+    """Run ``code`` with ``store`` open on ``path`` in a new process; it ends (as if
+    it crashed: no done, its run lock let go by the kernel) unless ``stay``, where it
+    prints "ready" and waits for its stdin to close."""
+    script = (
+        "import sys\nfrom book.listen import SqliteStore, Outgoing\n"
+        f"store = SqliteStore.open({str(path)!r})\n{code}\n"
+        + ("print('ready', flush=True)\nsys.stdin.read()\n" if stay else "")
+        + "import os\nos._exit(0)\n"
+    )
+    return subprocess.Popen(
+        [sys.executable, "-c", script], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
+
+
+def test_a_rerunnable_claim_is_taken_over_only_once_its_process_is_gone(path: Path) -> None:
+    claim = f"store.claim({RECEIVED!r}, rerun=True)"
+    living = _in_another_process(path, claim, stay=True)
+    assert living.stdout is not None and living.stdout.readline().strip() == "ready"
+    with SqliteStore.open(path) as store:
+        assert not store.claim(RECEIVED, rerun=True)  # its process is alive: still its own
+        living.communicate("")
+        again = store.claim(RECEIVED, rerun=True)
+        assert again and again.retaken and again.record.pid == os.getpid()
+        store.done(RECEIVED, "ok", replies=["Thanks"])
+        assert not store.claim(RECEIVED, rerun=True)
+
+
+def test_a_claim_that_may_not_rerun_stays_unknown_after_a_crash(path: Path) -> None:
+    assert _in_another_process(path, f"store.claim({RECEIVED!r})").wait() == 0
+    with SqliteStore.open(path) as store:
+        assert [record.key for record in store.unknown] == [RECEIVED]
+        assert not store.claim(RECEIVED, rerun=True)
+
+
+def test_replies_are_kept_with_the_outcome(path: Path) -> None:
+    with SqliteStore.open(path) as store:
+        store.claim(RECEIVED)
+        store.done(RECEIVED, "ok", replies=["Thanks, we got it.", "ünïcode ✓"])
+    with SqliteStore.open(path) as store:
+        record = store.record(RECEIVED)
+        assert record is not None and record.replies == ("Thanks, we got it.", "ünïcode ✓")
+        store.claim(("received", "SM" + "c" * 32))
+        with pytest.raises(ListenError, match="not a list of replies"):
+            store.done(("received", "SM" + "c" * 32), "ok", replies=["x" * 1601])
+
+
+def test_queued_sends_go_once_and_one_in_doubt_comes_back_flagged(path: Path) -> None:
+    send = Outgoing("+15005550006", "+14155550100", "Thanks", "2024-06-01T12:00:00+00:00")
+    with SqliteStore.open(path) as store:
+        store.claim(RECEIVED)
+        store.done(RECEIVED, "ok", outgoing=[send, send])
+        first, second = store.to_send()
+        assert (first.body, first.key, first.doubt) == ("Thanks", RECEIVED, False)
+        assert store.sending(first.number) and not store.sending(first.number)
+        store.sent(first.number, "SM" + "1" * 32)
+        assert [found.number for found in store.to_send()] == [second.number]
+        assert store.sids("+15005550006", "+14155550100") == {"SM" + "1" * 32}
+    code = f"store.sending({second.number})"  # a process that dies while sending the second
+    assert _in_another_process(path, code).wait() == 0
+    with SqliteStore.open(path) as store:
+        (doubted,) = store.to_send()
+        assert doubted.number == second.number and doubted.doubt
+        assert store.sending(doubted.number)
+        with pytest.raises(ListenError, match="not being sent"):
+            store.sent(first.number, "SM" + "2" * 32)

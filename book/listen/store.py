@@ -11,7 +11,19 @@ after it the outcome is recorded:
 - a key started and never done (the process died between the handler and the
   record) is *unknown*: ``unfinished()``, and ``unknown`` on a store just opened,
   report it; it stays claimed, never run again behind anyone's back, until an
-  operator looks (did the reply go out?) and calls ``release(key)``.
+  operator looks (did the reply go out?) and calls ``release(key)``. The one
+  exception is a claim made with ``rerun=True``: its handler changes nothing
+  outside (it only says things and answers with replies that go out after
+  ``done``), so once the process that claimed it is gone (its run lock is free),
+  the next claim takes it over (``Claim.retaken``) and the handler runs again.
+
+A handler's replies are kept with its outcome (``done(key, outcome, replies)``), so
+that a webhook Twilio sends again is answered with the same replies. Replies that
+go out as sends (the poller's) are queued in the same transaction
+(``outgoing=``); ``sending(n)`` claims one before it goes and ``sent(n, sid)``
+records it; one left ``sending`` by a process that died is *in doubt*:
+``to_send()`` returns it again, flagged, and the sender looks for it before
+sending it again.
 
 A key is ``("received", MessageSid)`` for an inbound message and
 ``("status", MessageSid, status)`` for a status callback; each part printable
@@ -59,11 +71,16 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Literal, Protocol, TypeAlias
+from typing import Any, Literal, Protocol, TypeAlias
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: no run is ever taken over
+    fcntl = None  # type: ignore[assignment]
 
 from book.errors import ListenError
 
-__all__ = ["Claim", "EventStore", "Json", "Key", "Record", "SqliteStore", "default_path"]
+__all__ = ["Claim", "EventStore", "Json", "Key", "Outgoing", "Record", "SqliteStore", "default_path"]
 
 Key: TypeAlias = tuple[str, ...]
 Json: TypeAlias = bool | int | float | str | list["Json"] | dict[str, "Json"] | None
@@ -80,7 +97,7 @@ _KEY_HINT = (
 )
 
 APPLICATION_ID = 0x534D424C  # "SMBL"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 _MAGIC = b"SQLite format 3\x00"
 _SCHEMA = (
     """CREATE TABLE events (
@@ -90,13 +107,29 @@ _SCHEMA = (
         pid INTEGER NOT NULL,
         run TEXT NOT NULL,
         finished TEXT,
-        outcome TEXT
+        outcome TEXT,
+        rerun INTEGER NOT NULL DEFAULT 0,
+        replies TEXT
     ) WITHOUT ROWID""",
     "CREATE INDEX events_unfinished ON events (started) WHERE state = 'started'",
     "CREATE TABLE cursors (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated TEXT NOT NULL) WITHOUT ROWID",
+    """CREATE TABLE outgoing (
+        number INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,
+        sender TEXT NOT NULL,
+        recipient TEXT NOT NULL,
+        body TEXT NOT NULL,
+        since TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('waiting', 'sending', 'sent')),
+        run TEXT,
+        sid TEXT
+    )""",
+    "CREATE INDEX outgoing_unsent ON outgoing (number) WHERE state != 'sent'",
 )
-# an event's record (``_record`` reads the first five), and the run that claimed it
-_ONE = "SELECT state, started, pid, finished, outcome, run FROM events WHERE key = ?"
+# an event's record (``_record`` reads all but the last), and the run that claimed it
+_ONE = "SELECT state, started, pid, finished, outcome, rerun, replies, run FROM events WHERE key = ?"
+LONGEST_REPLY = 1600  # characters: Twilio's longest body
+MOST_REPLIES = 10
 
 
 @dataclass(frozen=True)
@@ -110,32 +143,73 @@ class Record:
     pid: int
     finished: datetime | None = None
     outcome: str | None = None
+    rerun: bool = False
+    replies: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Claim:
     """The answer to ``claim``: ``granted`` when this caller may run the handler
     (then it calls ``done``); ``record`` is the key's record, this claim's or
-    the earlier one that refused it. True when granted."""
+    the earlier one that refused it; ``retaken`` when it was granted by taking
+    over a rerunnable claim whose process is gone. True when granted."""
 
     key: Key
     granted: bool
     record: Record
+    retaken: bool = False
 
     def __bool__(self) -> bool:
         return self.granted
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A send queued by ``done``: a reply, from the number that received a message
+    to its sender. ``since``: the received message's ``date_created`` (ISO 8601),
+    where a search for it begins. ``number`` is its place in the queue (0 until
+    queued); ``doubt`` when a process that is gone was sending it."""
+
+    sender: str
+    recipient: str
+    body: str
+    since: str
+    number: int = 0
+    key: Key = ()
+    doubt: bool = False
 
 
 class EventStore(Protocol):
     """The exactly-once record of events, whatever keeps it (see the module's
     docstring for what an implementation guarantees)."""
 
-    def claim(self, key: Key) -> Claim:
-        """Record ``key`` as started, unless it is started or done already."""
+    def claim(self, key: Key, *, rerun: bool = False) -> Claim:
+        """Record ``key`` as started, unless it is started or done already (or
+        started with ``rerun`` by a process that is gone: then taken over)."""
         ...
 
-    def done(self, key: Key, outcome: str) -> Record:
-        """Record the outcome of the handler this store's claim of ``key`` ran."""
+    def done(
+        self, key: Key, outcome: str, replies: Sequence[str] = (), outgoing: Sequence[Outgoing] = ()
+    ) -> Record:
+        """Record the outcome of the handler this store's claim of ``key`` ran, its
+        replies, and the sends to make for it (``outgoing``)."""
+        ...
+
+    def to_send(self) -> tuple[Outgoing, ...]:
+        """The sends queued and not yet sent, oldest first: waiting ones, and ones in
+        doubt (``doubt``: a process that is gone was sending them)."""
+        ...
+
+    def sending(self, number: int) -> bool:
+        """Claim queued send ``number`` for this store's process; whether granted."""
+        ...
+
+    def sent(self, number: int, sid: str) -> None:
+        """Record that send ``number`` went out as message ``sid``."""
+        ...
+
+    def sids(self, sender: str, recipient: str) -> frozenset[str]:
+        """The sids of the sends recorded from ``sender`` to ``recipient``."""
         ...
 
     def release(self, key: Key) -> Record:
@@ -180,7 +254,9 @@ class SqliteStore:
         self._lock = threading.Lock()
         self._run = uuid.uuid4().hex
         self._closed = False
+        self._runs = Runs(path)
         try:
+            self._runs.hold(self._run)
             self.unknown = self.unfinished()
         except BaseException:
             self.close()
@@ -193,20 +269,39 @@ class SqliteStore:
         where = Path(path) if path is not None else default_path()
         return cls(_connect(where, patience), where)
 
-    def claim(self, key: Key) -> Claim:
+    def claim(self, key: Key, *, rerun: bool = False) -> Claim:
         parts, text = _key(key)
         now = _now()
         with self._transaction() as db:
             added = db.execute(
-                "INSERT OR IGNORE INTO events (key, state, started, pid, run) VALUES (?, 'started', ?, ?, ?)",
-                (text, now, os.getpid(), self._run),
+                "INSERT OR IGNORE INTO events (key, state, started, pid, run, rerun)"
+                " VALUES (?, 'started', ?, ?, ?, ?)",
+                (text, now, os.getpid(), self._run, int(rerun)),
             ).rowcount
             row = db.execute(_ONE, (text,)).fetchone()
-        return Claim(parts, granted=added == 1, record=_record(parts, row))
+            record = _record(parts, row)
+            retaken = (
+                not added
+                and record.state == "started"
+                and record.rerun
+                and row[-1] != self._run
+                and not self._runs.alive(str(row[-1]))
+            )
+            if retaken:
+                db.execute(
+                    "UPDATE events SET started = ?, pid = ?, run = ?, rerun = ? WHERE key = ?",
+                    (now, os.getpid(), self._run, int(rerun), text),
+                )
+                row = db.execute(_ONE, (text,)).fetchone()
+        return Claim(parts, granted=added == 1 or retaken, record=_record(parts, row), retaken=retaken)
 
-    def done(self, key: Key, outcome: str) -> Record:
+    def done(
+        self, key: Key, outcome: str, replies: Sequence[str] = (), outgoing: Sequence[Outgoing] = ()
+    ) -> Record:
         parts, text = _key(key)
         said = _shortened(outcome)
+        answers = _replies(replies)
+        sends = [_outgoing(send) for send in outgoing]
         with self._transaction() as db:
             row = db.execute(_ONE, (text,)).fetchone()
             if row is None:
@@ -225,10 +320,69 @@ class SqliteStore:
                 )
             finished = _now()
             db.execute(
-                "UPDATE events SET state = 'done', finished = ?, outcome = ? WHERE key = ?",
-                (finished, said, text),
+                "UPDATE events SET state = 'done', finished = ?, outcome = ?, replies = ? WHERE key = ?",
+                (finished, said, json.dumps(answers, ensure_ascii=False), text),
             )
-        return Record(parts, "done", record.started, record.pid, datetime.fromisoformat(finished), said)
+            db.executemany(
+                "INSERT INTO outgoing (key, sender, recipient, body, since, state)"
+                " VALUES (?, ?, ?, ?, ?, 'waiting')",
+                [(text, send.sender, send.recipient, send.body, send.since) for send in sends],
+            )
+        return Record(
+            parts,
+            "done",
+            record.started,
+            record.pid,
+            datetime.fromisoformat(finished),
+            said,
+            record.rerun,
+            tuple(answers),
+        )
+
+    def to_send(self) -> tuple[Outgoing, ...]:
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT number, key, sender, recipient, body, since, state, run FROM outgoing"
+                " WHERE state != 'sent' ORDER BY number"
+            ).fetchall()
+        found = []
+        for number, key, sender, recipient, body, since, state, run in rows:
+            doubt = state == "sending"
+            if doubt and (run == self._run or self._runs.alive(str(run))):
+                continue  # being sent now, by this process or another
+            found.append(Outgoing(sender, recipient, body, since, number, tuple(json.loads(key)), doubt))
+        return tuple(found)
+
+    def sending(self, number: int) -> bool:
+        with self._transaction() as db:
+            row = db.execute("SELECT state, run FROM outgoing WHERE number = ?", (number,)).fetchone()
+            if row is None:
+                raise ListenError(f"there is no send {number} in the queue")
+            state, run = row
+            if state == "sent" or (state == "sending" and (run == self._run or self._runs.alive(str(run)))):
+                return False
+            db.execute("UPDATE outgoing SET state = 'sending', run = ? WHERE number = ?", (self._run, number))
+        return True
+
+    def sent(self, number: int, sid: str) -> None:
+        with self._transaction() as db:
+            changed = db.execute(
+                "UPDATE outgoing SET state = 'sent', sid = ? WHERE number = ? AND state = 'sending' AND run = ?",
+                (sid, number, self._run),
+            ).rowcount
+            if not changed:
+                raise ListenError(
+                    f"send {number} is not being sent by this process",
+                    hint="Claim it with sending(number) before it goes.",
+                )
+
+    def sids(self, sender: str, recipient: str) -> frozenset[str]:
+        with self._reading() as db:
+            rows = db.execute(
+                "SELECT sid FROM outgoing WHERE sender = ? AND recipient = ? AND state = 'sent'",
+                (sender, recipient),
+            ).fetchall()
+        return frozenset(str(sid) for (sid,) in rows)
 
     def release(self, key: Key) -> Record:
         parts, text = _key(key)
@@ -254,7 +408,7 @@ class SqliteStore:
     def unfinished(self) -> tuple[Record, ...]:
         with self._reading() as db:
             rows = db.execute(
-                "SELECT key, state, started, pid, finished, outcome FROM events"
+                "SELECT key, state, started, pid, finished, outcome, rerun, replies FROM events"
                 " WHERE state = 'started' AND run != ? ORDER BY started, key",
                 (self._run,),
             ).fetchall()
@@ -325,6 +479,7 @@ class SqliteStore:
             if not self._closed:
                 self._closed = True
                 self._db.close()
+                self._runs.let_go()
 
     def __enter__(self) -> SqliteStore:
         return self
@@ -389,7 +544,7 @@ def _now() -> str:
 
 
 def _record(key: Key, row: Sequence[object]) -> Record:
-    state, started, pid, finished, outcome = row[:5]
+    state, started, pid, finished, outcome, rerun, replies = row[:7]
     return Record(
         key,
         "done" if state == "done" else "started",
@@ -397,7 +552,78 @@ def _record(key: Key, row: Sequence[object]) -> Record:
         int(str(pid)),
         None if finished is None else datetime.fromisoformat(str(finished)),
         None if outcome is None else str(outcome),
+        bool(rerun),
+        tuple(json.loads(str(replies))) if replies else (),
     )
+
+
+def _replies(replies: object) -> list[str]:
+    """Replies as the store keeps them, or ``ListenError``."""
+    if isinstance(replies, str | bytes) or not isinstance(replies, Sequence):
+        raise ListenError(f"{_shown(replies)} is not a list of replies")
+    if len(replies) > MOST_REPLIES or not all(
+        isinstance(reply, str) and len(reply) <= LONGEST_REPLY for reply in replies
+    ):
+        raise ListenError(
+            f"{_shown(replies)} is not a list of replies",
+            hint=f"Give at most {MOST_REPLIES} texts of at most {LONGEST_REPLY} characters.",
+        )
+    return [reply.encode("utf-8", "backslashreplace").decode("utf-8") for reply in replies]
+
+
+def _outgoing(send: object) -> Outgoing:
+    if not isinstance(send, Outgoing) or not all(
+        isinstance(part, str) and part for part in (send.sender, send.recipient, send.since)
+    ):
+        raise ListenError(f"{_shown(send)} is not a send to queue")
+    _replies([send.body])
+    return send
+
+
+class Runs:
+    """Which processes are alive, by run: each store holds an exclusive lock on a
+    file of its own (``<record>.runs/<run>.lock``) while it is open, so a free lock
+    means its process is gone (a crash lets go of it too); a reused process id
+    cannot mislead it. Without ``fcntl`` every run counts as alive (nothing is
+    taken over)."""
+
+    def __init__(self, path: Path) -> None:
+        self.folder = path.with_name(path.name + ".runs")
+        self._held: Any = None
+
+    def hold(self, run: str) -> None:
+        if fcntl is None:
+            return
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            held = (self.folder / f"{run}.lock").open("a")
+            fcntl.flock(held, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            raise ListenError(
+                f"the record of events cannot keep its run lock in {self.folder}: {exc}"
+            ) from exc
+        self._held = held
+
+    def alive(self, run: str) -> bool:
+        if fcntl is None:
+            return True
+        lock = self.folder / f"{run}.lock"
+        try:
+            with lock.open("a") as file:
+                try:
+                    fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except OSError:
+                    return True
+                lock.unlink(missing_ok=True)  # its process is gone; the lock file is no longer needed
+                return False
+        except OSError:
+            return True
+
+    def let_go(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            Path(held.name).unlink(missing_ok=True)
+            held.close()
 
 
 def _busy(error: sqlite3.Error) -> bool:
