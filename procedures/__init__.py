@@ -30,14 +30,15 @@ from procedures.errors import (
 from procedures.evaluate import compare, day_start, holds, literal, python
 from procedures.filters import NodeKeys, field_name, fold, normalise
 from procedures.kinds import Choices, Exact, Hidden, Kind, Type, type_of
-from procedures.registry import Input, Procedure, Registry
-from procedures.runtime import LoopError
+from procedures.registry import Input, Procedure, Registry, Waiter
+from procedures.runtime import DEFAULT_WAIT, LoopError, WaitError
 from procedures.scope import Scope, describe
 from procedures.session import Result, Session, jsonable, timezone_named
 from procedures.terms import MAX_TERMS, terms
 from procedures.vocabulary import vocabulary, vocabulary_markdown
 
 __all__ = [
+    "DEFAULT_WAIT",
     "MAX_TERMS",
     "AmbiguousReferenceError",
     "Binder",
@@ -71,6 +72,8 @@ __all__ = [
     "UnknownFieldError",
     "UnknownReferenceError",
     "ValueTypeError",
+    "WaitError",
+    "Waiter",
     "compare",
     "core",
     "day_start",

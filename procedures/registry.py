@@ -45,10 +45,11 @@ from __future__ import annotations
 
 import inspect
 import typing
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TypeVar
 
 from grammar import (
+    BookError,
     Call,
     Determiner,
     EnglishSyntaxError,
@@ -56,21 +57,29 @@ from grammar import (
     Filter,
     NounPhrase,
     ProcedureName,
+    Span,
     parse_name,
 )
 from grammar.node import Record
 from procedures.annotations import is_filter, over
-from procedures.concepts import Concept
+from procedures.concepts import Concept, field_of, refers_to
 from procedures.context import Context
 from procedures.docstrings import Docstring, read_docstring
 from procedures.effects import Effect
-from procedures.errors import RegistrationError, UnknownArgumentError, UnknownCallError, UnknownEventError
+from procedures.errors import (
+    RegistrationError,
+    RunError,
+    UnknownArgumentError,
+    UnknownCallError,
+    UnknownEventError,
+    ValueTypeError,
+)
 from procedures.events import Event, build_event
 from procedures.kinds import Kind, Type, type_of
-from procedures.names import closest, noun_key, same_noun, split_owner, words_of
+from procedures.names import closest, noun_key, plural_of, same_noun, split_owner, words_of
 from procedures.verbs import related
 
-__all__ = ["Input", "Procedure", "Registry"]
+__all__ = ["Input", "Procedure", "Registry", "Waiter"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -145,6 +154,46 @@ class Procedure(Record):
 
     def __repr__(self) -> str:
         return f"Procedure({self.english!r})"
+
+
+class Waiter(Record):
+    """How a book waits on things of a concept (``wait until the SMS message is
+    delivered``): ``function(thing, state, timeout, context)`` waits until the
+    thing's ``field`` (its status) is ``state``, one of ``states``, or ``timeout``
+    (a ``datetime.timedelta``) runs out, and gives the thing as it is then. It
+    raises ``procedures.WaitError`` when the time runs out or the state can no
+    longer come; in a dry run the runtime does not call it. ``english`` is how
+    errors name such a thing: ``an SMS message``."""
+
+    english: str
+    concept: type[Concept]
+    function: Callable[..., Any]
+    states: tuple[str, ...]
+    field: str = "status"
+
+    def state(self, written: str, span: Span | None = None) -> str:
+        """The state a wait names, as registered (``partially delivered`` is
+        ``partially_delivered``), or ``ValueTypeError`` listing the states."""
+        for state in self.states:
+            if _state_words(state) == _state_words(written):
+                return state
+        close = closest(" ".join(_state_words(written)), [" ".join(_state_words(s)) for s in self.states])
+        suggestions = [state for state in self.states if " ".join(_state_words(state)) in close]
+        raise ValueTypeError(
+            f"'{written}' is not a {self.field} {self.english} can be in; the {plural_of(self.field)} are: "
+            + ", ".join(self.states),
+            span=span,
+            hint=f"Did you mean '{suggestions[0]}'?" if suggestions else None,
+            suggestions=suggestions,
+        )
+
+    def __repr__(self) -> str:
+        return f"Waiter({self.english!r})"
+
+
+def _state_words(state: str) -> tuple[str, ...]:
+    """A state's words, whatever joins them: ``partially_delivered`` is ``partially delivered``."""
+    return tuple(state.lower().replace("_", " ").replace("-", " ").split())
 
 
 def _is_context(annotation: Any) -> bool:
@@ -359,6 +408,79 @@ class Registry:
     def __init__(self) -> None:
         self._by_name: dict[str, Procedure] = {}
         self._events: dict[str, Event] = {}
+        self._waiters: dict[type[Concept], Waiter] = {}
+
+    def waits(
+        self,
+        english: str,
+        concept: type[Concept],
+        function: Callable[..., Any],
+        *,
+        states: Iterable[str],
+        field: str = "status",
+    ) -> Waiter:
+        """Register how to wait on things of a concept (see ``Waiter``):
+        ``registry.waits("an *SMS* message", SmsMessage, wait_for_message, states=STATUSES)``;
+        ``function`` is asynchronous; ``field`` is the concept's field the states are of."""
+        words = english.split()
+        where = f"wait on '{english}' ({_where(function)})"
+        if (
+            len(words) < 2
+            or words[0].lower() not in ("a", "an")
+            or not refers_to(" ".join(words[1:]), concept)
+        ):
+            raise RegistrationError(
+                f"{where}: name one {concept.english} with 'a' or 'an', as in 'an *SMS* message'"
+            )
+        if not inspect.iscoroutinefunction(function):
+            raise RegistrationError(f"{where}: the function that waits must be asynchronous (async def)")
+        listed = tuple(states)
+        if not listed or any(not _state_words(state) for state in listed):
+            raise RegistrationError(f"{where}: it needs the states it can wait for")
+        try:
+            field_of(concept, NounPhrase.of(field))
+        except BookError as exc:
+            raise RegistrationError(f"{where}: {exc.message}") from exc
+        found = Waiter(" ".join(words).replace("*", ""), concept, function, listed, field)
+        previous = self._waiters.get(concept)
+        if previous is not None and not _same_function(previous.function, function):
+            raise RegistrationError(
+                f"{where}: waiting on a {concept.english} is registered already, by {_where(previous.function)}"
+            )
+        self._waiters[concept] = found
+        return found
+
+    @property
+    def waiters(self) -> list[Waiter]:
+        """How this registry waits, one per concept, by English name."""
+        return sorted(self._waiters.values(), key=lambda waiter: waiter.english)
+
+    def waiter(self, thing: Any, what: str, span: Span | None = None) -> Waiter:
+        """The waiter of a thing's concept, or ``RunError`` naming what can be waited
+        on; ``what`` is how the English named the thing (``the greeting``)."""
+        for concept in type(thing).__mro__ if isinstance(thing, Concept) else ():
+            if concept in self._waiters:
+                return self._waiters[concept]
+        known = [f"{waiter.english}'s {waiter.field}" for waiter in self.waiters]
+        things = [waiter.english for waiter in self.waiters]
+        if isinstance(thing, list):
+            kind = f"a list of {len(thing)}"
+        elif isinstance(thing, Concept):
+            kind = f"a {type(thing).english}"
+        elif isinstance(thing, str):
+            kind = "text"
+        else:
+            kind = "nothing" if thing is None else f"a {type(thing).__name__}"
+        raise RunError(
+            f"there is no waiting on '{what}', {kind}: "
+            + (f"a wait is for {' or '.join(known)}" if known else "this book waits on nothing"),
+            span=span,
+            hint="Wait for one at a time: process each of them as follows, and wait in the block."
+            if isinstance(thing, list)
+            else f"Name {' or '.join(things)} (one read, or the current item of a loop or a 'when' block)."
+            if things
+            else None,
+        )
 
     def event(self, english: str, concept: type[Concept]) -> Event:
         """Register an event: ``registry.event("when an *SMS* message is received", SmsMessage)``."""
@@ -428,11 +550,19 @@ class Registry:
         return entry
 
     def merge(self, other: Registry) -> Registry:
-        """Add every procedure and event of ``other``."""
+        """Add every procedure, event and waiter of ``other``."""
         for entry in other:
             self.add(entry)
         for event in other.events:
             self.event(event.english, event.concept)
+        for waiter in other.waiters:
+            self.waits(
+                waiter.english,
+                waiter.concept,
+                waiter.function,
+                states=waiter.states,
+                field=waiter.field,
+            )
         return self
 
     def __iter__(self) -> Iterator[Procedure]:

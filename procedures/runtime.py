@@ -49,7 +49,7 @@ from grammar import (
 )
 from grammar.node import Record
 from procedures.binding import Binder
-from procedures.concepts import Concept, field_of
+from procedures.concepts import Concept, field_of, refers_to
 from procedures.context import Context
 from procedures.effects import Act, Effect, Journal, Safeguards, counted, failure_hint
 from procedures.errors import (
@@ -63,13 +63,41 @@ from procedures.errors import (
 from procedures.events import Event
 from procedures.jsonable import jsonable
 from procedures.kinds import Kind, Type
-from procedures.names import singular_words, split_owner, words_of
+from procedures.names import same_noun, singular_words, split_owner, words_of
 from procedures.registry import Procedure, Registry
 from procedures.scope import Scope, describe
 
-__all__ = ["LoopError", "Prepared", "Runner"]
+__all__ = ["DEFAULT_WAIT", "LoopError", "Prepared", "Runner", "WaitError", "duration"]
 
 N = TypeVar("N", bound=Node)
+
+DEFAULT_WAIT = dt.timedelta(minutes=10)
+"""How long ``wait until ...`` waits when it does not say ``within ...``."""
+GRACE = dt.timedelta(minutes=1)
+"""How much longer than its time a wait may take, by the machine's clock, before the
+runtime ends it whatever the book's waiter does: nothing waits forever."""
+
+
+class WaitError(RunError):
+    """``wait until`` ended without the state it waited for: the time ran out
+    (``timed_out``), or the thing reached a state from which that one cannot come
+    (a message ``undelivered`` never becomes ``delivered``). ``state`` is the state
+    waited for, ``reached`` the one the thing was last seen in (None: unknown)."""
+
+    kind = "wait"
+
+    def __init__(
+        self, message: str, *, state: str, reached: str | None, timed_out: bool, **kwargs: Any
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.state = state
+        self.reached = reached
+        self.timed_out = timed_out
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data.update(state=self.state, reached=self.reached, timed_out=self.timed_out)
+        return data
 
 
 class LoopError(RunError):
@@ -226,8 +254,88 @@ class Runner:
             self.scope.above = text
             return text
         if isinstance(statement, Wait):
-            raise RunError("'wait until' does not run yet (issue 14)", span=statement.span)
+            value = await self.wait(statement)
+            self.scope.above = value
+            return value
         raise TypeError(f"{type(statement).__name__} is not a statement")
+
+    async def wait(self, statement: Wait) -> Any:
+        """``wait until the X is STATE [within N UNIT]``: the book's waiter for the
+        X's concept waits (at most N UNIT, else ``DEFAULT_WAIT``) until the X is in
+        that state, and gives it as it is then, which ``the X`` names from here on
+        (when the X is a name, a result or the current item, not a part of one).
+        A dry run only says what it would wait for."""
+        subject = statement.subject
+        thing, _ = self.binder.typed(subject)
+        waiter = self.registry.waiter(thing, str(subject), span=subject.span)
+        state = waiter.state(statement.state, span=statement.span)
+        timeout = (
+            dt.timedelta(seconds=statement.amount * statement.unit.seconds)
+            if statement.amount is not None and statement.unit is not None
+            else DEFAULT_WAIT
+        )
+        if self.journal.dry_run:
+            self.say(
+                f"dry run: would wait until {subject} ({identify(thing)}) is {state}, "
+                f"for at most {duration(timeout)}"
+            )
+            return thing
+        context = Context(
+            now=self.now,
+            timezone=self.timezone,
+            resources=self.resources,
+            say=self.say,
+            binder=self.binder,
+            journal=self.journal,
+            item=self.item,
+        )
+        bound = (timeout + GRACE).total_seconds()
+        try:
+            renewed = await asyncio.wait_for(waiter.function(thing, state, timeout, context), bound)
+        except TimeoutError:
+            raise WaitError(
+                f"'{statement}' did not end within {duration(timeout + GRACE)}",
+                state=state,
+                reached=None,
+                timed_out=True,
+                span=statement.span,
+                hint="The book's waiter did not keep to the time: this is a fault in the book.",
+            ) from None
+        except BookError as error:
+            if error.span is None:
+                error.span = statement.span
+            raise
+        except Exception as exc:
+            raise RunError(f"'{statement}' failed: {type(exc).__name__}: {exc}", span=statement.span) from exc
+        if len(subject.path) == 1:
+            self._renew(subject.noun, thing, renewed)
+        return renewed
+
+    def _renew(self, noun: NounPhrase, old: Any, new: Any) -> None:
+        """After a wait, ``the X`` (``noun``) names the thing as the wait found it:
+        the current item of a loop or a handler is replaced; a name or a result is
+        given again, from this block on."""
+        for scope in self.scope.chain():
+            if scope.item is not None and scope.item[1] is old and same_noun(scope.item[0], noun):
+                scope.item = (scope.item[0], new)
+                return
+            for entry in reversed(scope.entries):
+                named = same_noun(entry.noun, noun) or (
+                    entry.plural is not None and entry.concept is not None and refers_to(noun, entry.concept)
+                )
+                held = entry.value if isinstance(entry.value, list) else [entry.value]
+                if not named or not any(value is old for value in held):
+                    continue
+                value = (
+                    [new if item is old else item for item in entry.value]
+                    if isinstance(entry.value, list)
+                    else new
+                )
+                if entry.plural is None:
+                    self.scope.name(entry.noun, value, entry.declared)
+                else:
+                    self.scope.result(entry.noun, value, entry.concept, entry.plural)
+                return
 
     async def _counted(self, statement: Statement) -> Statement:
         """The statement with each count it says (``the number of SMS messages
@@ -615,6 +723,20 @@ def identify(value: Any) -> str:
         return str(getattr(value, value.key))
     text = value if isinstance(value, str) else describe(value)
     return text if len(text) <= 80 else text[:77] + "..."
+
+
+def duration(span: dt.timedelta) -> str:
+    """A time in words, in its largest whole unit.
+
+    >>> duration(dt.timedelta(minutes=10)), duration(dt.timedelta(hours=2)), duration(dt.timedelta(seconds=90))
+    ('10 minutes', '2 hours', '90 seconds')
+    """
+    seconds = int(span.total_seconds())
+    for unit, size in (("week", 604_800), ("day", 86_400), ("hour", 3_600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'s' if count != 1 else ''}"
+    return f"{seconds} second{'s' if seconds != 1 else ''}"
 
 
 def singular(noun: NounPhrase) -> str:

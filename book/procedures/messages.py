@@ -29,8 +29,9 @@ from book.phone import PhoneNumber
 from book.plan import Plan
 from book.procedures.connected import connection as _connection
 from book.procedures.connected import progress, reader, settings
-from book.resources.messages import SmsMessage, WireMessage, message_from_wire
+from book.resources.messages import STATUSES, SmsMessage, WireMessage, message_from_wire
 from book.sandbox.segments import count
+from book.waiting import wait_for_message
 from grammar.node import Record
 from procedures import Context, Filter, LoopError, Registry, RunError
 from procedures.effects import ConfirmationError, Effect, failure_hint
@@ -54,6 +55,7 @@ __all__ = [
 registry = Registry()
 registry.event("when an *SMS* message is received", SmsMessage)  # run by book listen (issue 14)
 registry.event("when an *SMS* message's status changes", SmsMessage)
+registry.waits("an *SMS* message", SmsMessage, wait_for_message, states=STATUSES)  # "wait until" (waiting.py)
 
 
 SOONEST, LATEST = dt.timedelta(minutes=15), dt.timedelta(days=35)  # Twilio's window for a send time
