@@ -152,10 +152,12 @@ class Session:
     ) -> Result:
         """Run the blocks written for an event (``when an SMS message is received``)
         that happened to ``thing``: in each, ``the X`` is the thing, and ``reply with``
-        calls ``reply``. What they said, and the last one's value."""
+        calls ``reply``. What they said, and the last one's value. Several may run
+        at once (a listener's events): each has a journal of its own, with the
+        limits of one run."""
         name = parse_event(event) if isinstance(event, str) else event
         happened = self.registry.resolve_event(name)
-        self.journal = Journal(self.safeguards())
+        journal = Journal(self.safeguards())
         said: list[str] = []
 
         def say(line: str) -> None:
@@ -167,7 +169,7 @@ class Session:
             if written != happened:
                 continue
             runner = self.runner(say)
-            runner.journal = self.journal
+            runner.journal = journal
             runner.reply = reply
             inner = runner._with(Scope(self.scope, (handler.event.noun, thing)), say)
             value = await inner.run(handler.body)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from book.cli import explain, request, run, vocabulary
+from book.cli import explain, listen, request, run, vocabulary
 from book.cli import sandbox as sandbox_commands
 from book.cli.output import Output, UsageError
 from book.connection import SANDBOX_VARIABLE, default_sandbox
@@ -41,6 +41,7 @@ def parser() -> argparse.ArgumentParser:
     explain.add(commands, _common)
     vocabulary.add(commands, _common)
     request.add(commands, _common)
+    listen.add(commands, _common)
     sandbox_commands.add(commands, _common)
     return book
 

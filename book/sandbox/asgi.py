@@ -26,7 +26,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from email.utils import formatdate
 from typing import ParamSpec, TypeVar
-from urllib.parse import parse_qsl
 
 import anyio
 from starlette.applications import Starlette
@@ -37,6 +36,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
+from book import forms
 from book.sandbox.answers import Reply, error_reply
 from book.sandbox.app import Sandbox
 
@@ -103,20 +103,20 @@ class _Endpoint:
         # Answered before a body is read, a connection closes: the rest is never read.
         pending = int(length) > 0 or "chunked" in request.headers.get("transfer-encoding", "").lower()
         try:
-            query = _fields(scope["query_string"])
+            query = forms.fields(scope["query_string"])
         except UnicodeDecodeError:
             return response(error_reply(400, 20001, "The query string is not UTF-8"), close=pending)
         if pending and not await self.blocking(self.sandbox.admits, authorization):
             reply = await self.blocking(self.sandbox.handle, method, path, query, [], authorization)
             return await _answered(reply, close=True)
         try:
-            body = await _body(request)
-        except _TooLarge:
+            body = await forms.body(request, MAX_BODY)
+        except forms.TooLarge:
             return response(_too_large(), close=True)
         except ClientDisconnect:  # no one is left to answer
             return response(error_reply(400, 20001, "The request ended before its body"), close=True)
         try:
-            form = _fields(body)
+            form = forms.fields(body)
         except UnicodeDecodeError:
             return response(error_reply(400, 20001, "The request body is not UTF-8 form fields"))
         reply = await self.blocking(self.sandbox.handle, method, path, query, form, authorization)
@@ -137,27 +137,6 @@ async def _answered(reply: Reply, *, close: bool = False) -> Response:
 
 async def _inline(function: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
     return function(*args, **kwargs)
-
-
-class _TooLarge(Exception):  # noqa: N818 - a refusal, raised to stop reading
-    pass
-
-
-async def _body(request: Request) -> bytes:
-    """The request's body, read as it arrives, up to ``MAX_BODY`` (``_TooLarge`` past it)."""
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise _TooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _fields(data: bytes) -> list[tuple[str, str]]:
-    """Form fields (``a=1&b=2``); ``UnicodeDecodeError`` when they are not UTF-8."""
-    return parse_qsl(data.decode(), keep_blank_values=True, errors="strict")
 
 
 def _too_large() -> Reply:
