@@ -78,7 +78,28 @@ class Log:
             self._status.stop()
 
 
+def _release(arguments: argparse.Namespace, output: Output) -> int:
+    """Let unknown events of the messages named run again (once an operator has
+    looked: the handler did not finish what it does)."""
+    from book.listen import SqliteStore, default_path
+
+    with SqliteStore.open(arguments.store or default_path()) as store:
+        found = [record for record in store.unknown if record.key[1] in arguments.release]
+        for record in found:
+            store.release(record.key)
+            output.note(f"released: {' '.join(record.key)} runs again when it comes again")
+    missing = set(arguments.release) - {record.key[1] for record in found}
+    if missing:
+        raise UsageError(
+            f"no unknown event of {', '.join(sorted(missing))} in {store.path}",
+            hint="Only events a process started and never finished are released; they are listed when book listen starts.",
+        )
+    return 0
+
+
 def _listen(arguments: argparse.Namespace, output: Output) -> int:
+    if arguments.release:
+        return _release(arguments, output)
     text = english(arguments, example="book listen examples/auto-reply.english")
     script = parse_script(text)
     session, stop_progress = session_for(arguments, output, output.said)
@@ -105,12 +126,12 @@ async def _main(arguments: argparse.Namespace, output: Output, session: Any, tex
     log = Log(output.format)
     try:
         for record in store.unknown:
-            what = " ".join(record.key)
-            output.note(
-                f"unknown: {what} was started by process {record.pid} at "
-                f"{record.started.isoformat(timespec='seconds')} and never finished; it will not run again "
-                "unless released (see docs/listening.md)"
-            )
+            what = f"{' '.join(record.key)} was started by process {record.pid} at "
+            what += f"{record.started.isoformat(timespec='seconds')} and never finished"
+            if record.rerun:  # its handlers changed nothing outside: it runs again when it comes again
+                output.note(f"interrupted: {what}; its handlers send and change nothing, so it runs again")
+            else:
+                output.note(f"unknown: {what}; it will not run again unless released (see docs/listening.md)")
         statuses = _statuses(session)
         listener = Listener(
             session, store, source=text, concurrency=arguments.handlers, log=log, statuses=statuses
@@ -123,12 +144,10 @@ async def _main(arguments: argparse.Namespace, output: Output, session: Any, tex
         store.close()
 
 
-def _statuses(session: Any) -> Callable[[str, str], None] | None:
-    """What tells a ``wait until`` of a status callback, when the book has one."""
-    try:
-        from book.waiting import Statuses  # type: ignore[import-not-found,unused-ignore]
-    except ImportError:  # pragma: no cover - while waiting is not built
-        return None
+def _statuses(session: Any) -> Callable[[str, str], None]:
+    """What tells a ``wait until`` of the status callbacks that come in."""
+    from book.waiting import Statuses
+
     statuses = session.resources.get(Statuses)
     if statuses is None:
         statuses = Statuses()
@@ -298,6 +317,13 @@ def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
         default=None,
         metavar="PATH",
         help="the record of events handled (default: listen.sqlite3 in your state directory)",
+    )
+    listen.add_argument(
+        "--release",
+        action="append",
+        default=[],
+        metavar="SID",
+        help="let an unknown event of this message run again, once you know its handler did not finish; then exit",
     )
     options(listen)
     common(listen)

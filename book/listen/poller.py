@@ -116,7 +116,7 @@ class Poller:
                     self.store.sent(number, found)
                     continue
             try:
-                made = await self.client.create_message(To=send.recipient, From=send.sender, Body=send.body)
+                made = await self.client.create_message(to=send.recipient, from_=send.sender, body=send.body)
             except TwilioError as error:
                 if isinstance(error, OutcomeUnknownError | NetworkError | UnexpectedResponseError):
                     self._doubt[number] = replace(send, doubt=True)
