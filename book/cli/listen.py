@@ -102,7 +102,8 @@ def _listen(arguments: argparse.Namespace, output: Output) -> int:
         return _release(arguments, output)
     text = english(arguments, example="book listen examples/auto-reply.english")
     script = parse_script(text)
-    session, stop_progress = session_for(arguments, output, output.said)
+    said = output.said if output.format != "json" else (lambda line: None)  # JSON: in each event's line
+    session, stop_progress = session_for(arguments, output, said)
     stop_progress()
     try:
         return asyncio.run(_main(arguments, output, session, text, script))

@@ -122,6 +122,11 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     finally:
         session.close()
     stop()
+    if session.handlers:  # kept, not run: events come to book listen
+        output.note(
+            f"the script's 'when' blocks ({len(session.handlers)}) run as events happen: "
+            f"book listen {arguments.file or 'FILE'} (--poll without a public URL)"
+        )
     # For people, a script that ends by saying, or by a loop that said something,
     # has shown what it did; a silent loop's answers are printed.
     last = script.statements[-1] if script.statements else None

@@ -239,7 +239,8 @@ class Listener:
 
         async with self._slots:
             try:
-                result = await self.session.handle(self._events[kind].name, message, reply=reply)
+                answer = reply if kind == "received" else None  # a status callback's answer goes nowhere
+                result = await self.session.handle(self._events[kind].name, message, reply=answer)
                 outcome, said = "ok", result.said
             except BookError as error:
                 located = error.locate(self.source) if self.source else error
