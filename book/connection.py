@@ -76,6 +76,8 @@ class Connection:
         self.messaging_service = messaging_service or (
             sandbox.account.services[0] if sandbox is not None else None
         )
+        self.status_callback: str | None = None
+        """Where sends ask Twilio to report their statuses unless they say (book listen's /status)."""
         self._client: Client | None = None
         self._async: dict[int, AsyncClient] = {}
 

@@ -379,3 +379,44 @@ def subprocess_free_post(url: str, form: list[tuple[str, str]], token: str) -> i
         timeout=10,
     )
     return answer.status_code
+
+
+def test_a_listening_script_sends_waits_for_its_status_callbacks_and_handles_them(tmp_path: Path) -> None:
+    """Its first lines run once the server listens: a send made there asks for its
+    status callbacks at /status, so 'wait until' and 'when ... status changes' hear them."""
+    env = {**os.environ, "SMS_BOOK_SANDBOX": str(tmp_path / "sandbox.sqlite3")}
+    for name in ("TWILIO_ACCOUNT_SID", "SMS_BOOK_NOW"):
+        env.pop(name, None)
+    script = tmp_path / "wait.english"
+    script.write_text(
+        'send an SMS message where\n  the sender number is "+15005550006"\n  the recipient number is "+14155550100"\n'
+        '  the message body is "hi"\nread an SMS message whose sid is the answer\n'
+        "wait until the SMS message is delivered within 1 minute\nsay the SMS message's status\n\n"
+        "when an SMS message's status changes\n  say the SMS message's status\n"
+    )
+    assert _book("sandbox", "info", env=env).returncode == 0
+    command = [
+        BOOK,
+        "listen",
+        str(script),
+        "--port",
+        "0",
+        "--format",
+        "json",
+        "--store",
+        str(tmp_path / "l.sqlite3"),
+    ]
+    listening = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        _listening_url(listening)
+        assert listening.stdout is not None
+        events: list[dict[str, Any]] = []
+        while not any(event["status"] == "delivered" for event in events):
+            events.append(json.loads(listening.stdout.readline()))
+    finally:
+        listening.terminate()
+        listening.communicate(timeout=30)
+    assert [(event["event"], event["status"], event["said"]) for event in events] == [
+        ("status", "sent", ["sent"]),
+        ("status", "delivered", ["delivered"]),
+    ]

@@ -19,14 +19,14 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 from book.cli.output import Output, UsageError, plain
 from book.cli.run import english, options, session_for
 from book.errors import ConfigurationError
-from grammar import parse_script
+from grammar import BookError, Handler, parse_script
 
 __all__ = ["add"]
 
@@ -116,12 +116,23 @@ async def _main(arguments: argparse.Namespace, output: Output, session: Any, tex
     from book.listen import SqliteStore, default_path
     from book.listen.listener import Listener
 
-    await session.arun(text, script)  # what the script does first; its 'when' blocks are kept
-    if not session.handlers:
+    blocks = [statement for statement in script.statements if isinstance(statement, Handler)]
+    if not blocks:
         raise UsageError(
             f"{arguments.file or 'the script'} has no 'when ...' block: there is nothing to listen for",
             hint="Write one, such as: when an SMS message is received (then the lines it runs, indented).",
         )
+    try:  # the blocks are known before anything runs: an event that comes early finds them
+        session.handlers.extend((session.registry.resolve_event(block.event), block) for block in blocks)
+    except BookError as error:
+        raise error.locate(text) from None
+    rest = script.replace(statements=tuple(s for s in script.statements if not isinstance(s, Handler)))
+
+    async def first() -> None:
+        """What the script does besides its blocks, once (as ``book run`` would)."""
+        if rest.statements:
+            await session.arun(text, rest)
+
     connection = session.resources[Connection]
     store = SqliteStore.open(arguments.store or default_path())
     log = Log(output.format)
@@ -138,8 +149,9 @@ async def _main(arguments: argparse.Namespace, output: Output, session: Any, tex
             session, store, source=text, concurrency=arguments.handlers, log=log, statuses=statuses
         )
         if arguments.poll:
+            await first()
             return await _poll(arguments, output, session, connection, listener, store)
-        return await _serve(arguments, output, session, connection, listener)
+        return await _serve(arguments, output, session, connection, listener, first)
     finally:
         log.stop()
         store.close()
@@ -158,7 +170,12 @@ def _statuses(session: Any) -> Callable[[str, str], None]:
 
 
 async def _serve(
-    arguments: argparse.Namespace, output: Output, session: Any, connection: Any, listener: Any
+    arguments: argparse.Namespace,
+    output: Output,
+    session: Any,
+    connection: Any,
+    listener: Any,
+    first: Callable[[], Awaitable[None]],
 ) -> int:
     import uvicorn
 
@@ -176,14 +193,25 @@ async def _serve(
     public = (arguments.public_url or local).rstrip("/")
     if arguments.configure:
         await _configure(output, session, connection, arguments.number, public + "/sms")
+    connection.status_callback = public + "/status"  # sends made from here report back here
     app = application(listener, token, arguments.public_url)
     config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
     server = uvicorn.Server(config)
     output.note(
         f"listening for webhooks at {local} (POST /sms: inbound messages, POST /status: status callbacks); "
-        f"signatures checked for {public}; using {connection.describe()}; Ctrl-C stops"
+        f"signatures checked for {public}; Ctrl-C stops"
     )
-    await server.serve(sockets=[listening])
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    while not server.started and not serving.done():  # the script's first lines may wait for callbacks
+        await asyncio.sleep(0.01)
+    try:
+        await first()
+    except BaseException:
+        server.should_exit = True
+        with contextlib.suppress(BaseException):
+            await serving
+        raise
+    await serving
     return 0
 
 

@@ -91,7 +91,8 @@ async def send_message(
         the message body: The text, up to 1600 characters.
         the media urls: Up to ten links to media, which makes it an MMS.
         the messaging service sid: A Messaging Service (MG...) to send it through.
-        the status callback: A URL Twilio calls as the message's status changes.
+        the status callback: A URL Twilio calls as the message's status changes
+            (under book listen, the listener's /status unless given).
         the send time: When to send it: 15 minutes to 35 days ahead, through a
             Messaging Service (the connection's own when none is given).
 
@@ -130,7 +131,7 @@ async def send_message(
         messaging_service_sid=service,
         body=message_body,
         media_urls=tuple(media_urls or ()),
-        status_callback=status_callback,
+        status_callback=status_callback or connection.status_callback,
         schedule_type=schedule,
         send_at=send_time,
     )
