@@ -28,14 +28,14 @@ from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from grammar import BookError, EventName, Handler, Script, parse_event, parse_script
+from grammar import BookError, EventName, Handler, Script, Wait, find_all, parse_event, parse_script
 from grammar.node import Record
 from procedures.clock import Clock, SystemClock
 from procedures.core import core
 from procedures.effects import Effect, InterruptedRunError, Journal, Safeguards, counted
 from procedures.events import Event
 from procedures.jsonable import jsonable
-from procedures.registry import Registry
+from procedures.registry import Registry, Waiter
 from procedures.runtime import Runner, comparisons, loops
 from procedures.scope import Scope
 
@@ -201,6 +201,7 @@ class Session:
         try:
             for comparison in comparisons(script.statements):
                 runner.binder.no_empty_text(comparison)  # refused before anything is done
+            self._known_states(script)
             if not (safeguards.yes or safeguards.dry_run) and self._spread(runner, script, safeguards):
                 await self._rehearse(runner, script)
             for statement in script.statements:
@@ -215,6 +216,14 @@ class Session:
             )
             say(f"dry run: in all, would {totals}; nothing was changed")
         return Result(value, tuple(said), lastly)
+
+    def _known_states(self, script: Script) -> None:
+        """A ``wait until`` for a state no waiter of the book knows is refused before
+        anything is done (the waiter that will wait is known only as it runs)."""
+        waiters = self.registry.waiters
+        for wait in find_all(script, Wait):
+            if waiters and not any(_knows(waiter, wait.state) for waiter in waiters):
+                waiters[0].state(wait.state, span=wait.span)  # the error, listing the states
 
     def _spread(self, runner: Runner, script: Script, safeguards: Safeguards) -> bool:
         """Whether a script's effects may pass what it may do unasked in ways no
@@ -312,6 +321,14 @@ class Session:
         loop = getattr(self, "_loop", None)  # None too when the constructor failed
         if loop is not None and not loop.is_closed() and not loop.is_running() and not sys.is_finalizing():
             loop.close()
+
+
+def _knows(waiter: Waiter, state: str) -> bool:
+    try:
+        waiter.state(state)
+    except BookError:
+        return False
+    return True
 
 
 def _catch_interrupts(handler: Callable[[int, Any], None]) -> Any:

@@ -187,6 +187,17 @@ def test_a_state_that_is_no_status_is_refused_before_anything_waits() -> None:
     assert spaced["kind"] == "wait" and spaced["state"] == "partially_delivered"  # its words name the status
 
 
+def test_a_misspelt_state_is_refused_before_a_send_before_it() -> None:
+    sandbox = _sandbox()
+    before = sandbox.count()
+    error = _session(sandbox).step(
+        'send an SMS message where\n  the sender number is "+15005550006"\n  the recipient number is "+14155550100"\n'
+        '  the message body is "hi"\nread an SMS message whose sid is the answer\nwait until the SMS message is deliverd'
+    )["error"]
+    assert error["kind"] == "value" and error["line"] == 6 and error["hint"] == "Did you mean 'delivered'?"
+    assert sandbox.count() == before  # nothing was sent
+
+
 def test_only_what_a_book_waits_on_can_be_waited_for() -> None:
     error = _session(_sandbox()).step('the greeting is "hi"\nwait until the greeting is delivered')["error"]
     assert error["kind"] == "run" and (error["line"], error["column"]) == (2, 12)
