@@ -30,7 +30,7 @@ from twilio.request_validator import RequestValidator
 from book.connection import Connection, Settings
 from book.listen import SqliteStore
 from book.listen.app import application
-from book.listen.listener import Handled, Listener
+from book.listen.listener import Handled, Listener, message_from
 from book.procedures import registry
 from book.sandbox import Sandbox
 from book.sandbox.webhooks import inbound_delivery, status_delivery
@@ -75,14 +75,14 @@ class Served:
         return [handled for handled in self.log if handled.ran]
 
     def inbound(self, body: str = "hello", sender: str = "+14155550111") -> list[tuple[str, str]]:
+        return self.form(self.sandbox, body, sender)
+
+    @staticmethod
+    def form(sandbox: Sandbox, body: str = "hello", sender: str = "+14155550111") -> list[tuple[str, str]]:
         """The form Twilio posts for a new inbound message (not written to the sandbox)."""
-        message = {
-            "sid": self.sandbox.new_sid("SM"),
-            "from": sender,
-            "to": self.sandbox.senders()[0],
-            "body": body,
-        }
-        return inbound_delivery(self.sandbox.account.sid, self.token, URL + "/sms", "POST", message).params
+        message = {"sid": sandbox.new_sid("SM"), "from": sender, "to": sandbox.senders()[0], "body": body}
+        account = sandbox.account
+        return inbound_delivery(account.sid, account.token, URL + "/sms", "POST", message).params
 
     def post(
         self, path: str, form: list[tuple[str, str]], url: str | None = None, sig: str | None = None
@@ -420,3 +420,50 @@ def test_a_listening_script_sends_waits_for_its_status_callbacks_and_handles_the
         ("status", "sent", ["sent"]),
         ("status", "delivered", ["delivered"]),
     ]
+
+
+def test_handlers_run_concurrently_up_to_the_bound(tmp_path: Path) -> None:
+    import asyncio
+
+    from procedures import Result
+
+    class Counting(Session):
+        running = most = 0
+
+        async def handle(self, event: Any, thing: Any, reply: Any = None) -> Result:
+            Counting.running += 1
+            Counting.most = max(Counting.most, Counting.running)
+            await asyncio.sleep(0.02)
+            Counting.running -= 1
+            return Result(None, ())
+
+    sandbox = Sandbox(clock=FixedClock(NOW))
+    session = Counting(registry, clock=sandbox.clock, resources=[Connection(sandbox=sandbox), Settings()])
+    session.run(SCRIPT)
+    with SqliteStore.open(tmp_path / "listen.sqlite3") as store:
+        listener = Listener(session, store, concurrency=3)
+        messages = [message_from(dict(Served.form(sandbox, f"message {n}")), "received") for n in range(12)]
+
+        async def all_at_once() -> list[Handled]:
+            return await asyncio.gather(*(listener.received(message) for message in messages))
+
+        handled = asyncio.run(all_at_once())
+    assert [event.outcome for event in handled] == ["ok"] * 12
+    assert Counting.most == 3
+    session.close()
+
+
+def test_on_twilio_with_an_api_key_listening_needs_the_auth_token(tmp_path: Path) -> None:
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("TWILIO_", "SMS_BOOK_"))}
+    env.update(
+        TWILIO_ACCOUNT_SID="AC" + "a" * 32,
+        TWILIO_API_KEY="SK" + "b" * 32,
+        TWILIO_API_SECRET="api-secret-not-shown",
+        SMS_BOOK_TWILIO_URL="http://127.0.0.1:9",  # never reached: it stops before
+    )
+    script = tmp_path / "reply.english"
+    script.write_text('when an SMS message is received\n  reply with "hi"\n')
+    done = _book("listen", str(script), "--port", "0", "--store", str(tmp_path / "l.sqlite3"), env=env)
+    assert done.returncode == 1
+    assert "TWILIO_AUTH_TOKEN is not set" in done.stderr and "never skips the check" in done.stderr
+    assert "api-secret-not-shown" not in done.stderr + done.stdout

@@ -182,7 +182,10 @@ async def _serve(
     from book.listen.app import application
 
     token = _token(connection)
-    listening = socket.socket(socket.AF_INET6 if ":" in arguments.host else socket.AF_INET)
+    family = socket.AF_INET6 if ":" in arguments.host else socket.AF_INET
+    listening = socket.socket(
+        family, socket.SOCK_STREAM, socket.IPPROTO_TCP
+    )  # asyncio sets TCP_NODELAY on it
     listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         listening.bind((arguments.host, arguments.port))
