@@ -94,6 +94,26 @@ def _concepts(registry: Registry) -> dict[str, Any]:
     return found
 
 
+def _reacting(registry: Registry) -> list[str]:
+    """The events a script's ``when`` blocks name, and what ``wait until`` waits on."""
+    lines: list[str] = []
+    if registry.events:
+        lines += ["## Events", "", "A `when` block runs each time its event happens (`book listen`):", ""]
+        for event in registry.events:
+            noun = str(event.name.noun).replace("*", "")
+            lines.append(
+                f"- `{event.english.replace('*', '')}`: in the block, `the {noun}` is the one it happened to"
+            )
+        lines.append("")
+    if registry.waiters:
+        lines += ["## Waiting", "", "`wait until the X is STATE [within N UNIT]` waits on:", ""]
+        for waiter in registry.waiters:
+            states = ", ".join(waiter.states)
+            lines.append(f"- {waiter.english.replace('*', '')}, until its {waiter.field} is one of: {states}")
+        lines.append("")
+    return lines
+
+
 def vocabulary_markdown(registry: Registry, title: str = "Vocabulary", preface: str = "") -> str:
     """The vocabulary as a Markdown page: the concepts filters name, then each procedure."""
     lines = [f"# {title}", ""]
@@ -116,6 +136,8 @@ def vocabulary_markdown(registry: Registry, title: str = "Vocabulary", preface: 
                 operators = ", ".join(_operators(field.type.kind))
                 lines.append(f"| {field.english} | {_cell(field.type.describe())} | {_cell(operators)} |")
             lines.append("")
+    lines += _reacting(registry)
+    if concepts or registry.events or registry.waiters:
         lines += ["## Procedures", ""]
     for data in vocabulary(registry):
         lines += [f"### `{data['name']}`", ""]
