@@ -21,8 +21,8 @@ import pytest
 
 from book.connection import Connection, Settings
 from book.procedures import registry
+from book.procedures.waiting import ClockTimer, Statuses, Timer, never, reached, timer_of
 from book.sandbox import Sandbox
-from book.waiting import ClockTimer, Statuses, Timer, never, reached, timer_of
 from procedures import (
     DEFAULT_WAIT,
     Concept,

@@ -159,7 +159,7 @@ async def _main(arguments: argparse.Namespace, output: Output, session: Any, tex
 
 def _statuses(session: Any) -> Callable[[str, str], None]:
     """What tells a ``wait until`` of the status callbacks that come in."""
-    from book.waiting import Statuses
+    from book.procedures.waiting import Statuses
 
     statuses = session.resources.get(Statuses)
     if statuses is None:

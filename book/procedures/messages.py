@@ -29,9 +29,9 @@ from book.phone import PhoneNumber
 from book.plan import Plan
 from book.procedures.connected import connection as _connection
 from book.procedures.connected import progress, reader, settings
+from book.procedures.waiting import wait_for_message
 from book.resources.messages import STATUSES, SmsMessage, WireMessage, message_from_wire
 from book.sandbox.segments import count
-from book.waiting import wait_for_message
 from grammar.node import Record
 from procedures import Context, Filter, LoopError, Registry, RunError
 from procedures.effects import ConfirmationError, Effect, failure_hint

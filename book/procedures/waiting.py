@@ -41,6 +41,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext, supp
 from typing import TypeVar
 
 from book.connection import Connection, Settings
+from book.procedures import connected
 from book.resources.messages import SmsMessage, message_from_wire
 from grammar import BookError
 from procedures import Context, FixedClock, RunError, WaitError
@@ -228,17 +229,6 @@ def _resource(context: Context, kind: type[T]) -> T | None:
         return None
 
 
-def _connection(context: Context) -> Connection:
-    try:
-        return context.resource(Connection)
-    except RunError as error:
-        error.hint = (
-            "Make the session with book.open_session(), which connects it to Twilio or the sandbox, or give "
-            "it one: Session(resources=[Connection.choose(), Settings()])."
-        )
-        raise
-
-
 def timer_of(context: Context, connection: Connection) -> Timer:
     """The session's ``Timer``; else, on a sandbox whose clock stands still, a
     ``ClockTimer`` on that clock; else the machine's time."""
@@ -281,7 +271,7 @@ async def wait_for_message(
             "this SMS message has no sid, so its status cannot be looked up",
             hint="Wait on a message read from the account: read an SMS message whose sid is ...",
         )
-    connection = _connection(context)
+    connection = connected.connection(context)
     client = connection.async_client((_resource(context, Settings) or Settings()).concurrency)
     timer = timer_of(context, connection)
     statuses = _resource(context, Statuses)
