@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
 from book.connection import Connection, Progress, Settings, clock_from
 from book.errors import ConfigurationError
 from book.procedures import registry
 from procedures import Session, timezone_named
+from procedures.effects import ConfirmationError
 
 __all__ = ["open_session"]
 
@@ -22,11 +23,15 @@ def open_session(
     say: Callable[[str], None] | None = None,
     progress: Progress | None = None,
     environ: Mapping[str, str] | None = None,
+    confirm: Callable[[ConfirmationError], bool | Awaitable[bool]] | None = None,
 ) -> Session:
     """A session of the Twilio book (its registry, ``book.procedures.registry``), as
     the ``book`` command makes one: Twilio when the environment has credentials,
     else the sandbox at ``sandbox`` (default: ``default_sandbox()``), on the run's
-    clock (SMS_BOOK_NOW fixes it).
+    clock (SMS_BOOK_NOW fixes it). What steps say is in their results (``say``
+    also gets each line). ``settings`` are the run's (``Settings(dry_run=True)``
+    sends and changes nothing); ``confirm`` is asked, with everything a step would
+    do, before a step that needs confirmation, and allows exactly that.
 
     For example::
 
@@ -48,4 +53,5 @@ def open_session(
         resources=[connection, settings, progress or Progress()],
         concurrency=settings.concurrency,
         say=say,
+        confirm=confirm,
     )

@@ -17,6 +17,7 @@ from procedures.contradictions import Bound, interval, simplify, tighter
 from procedures.core import core
 from procedures.errors import (
     AmbiguousReferenceError,
+    ExplainError,
     MissingArgumentError,
     RegistrationError,
     ResolutionError,
@@ -33,13 +34,14 @@ from procedures.kinds import Choices, Exact, Hidden, Kind, Type, type_of
 from procedures.registry import Input, Procedure, Registry, Waiter
 from procedures.runtime import DEFAULT_WAIT, LoopError, WaitError
 from procedures.scope import Scope, describe
-from procedures.session import Result, Session, jsonable, timezone_named
+from procedures.session import STEP_SCHEMA, Result, Session, jsonable, timezone_named
 from procedures.terms import MAX_TERMS, terms
 from procedures.vocabulary import vocabulary, vocabulary_markdown
 
 __all__ = [
     "DEFAULT_WAIT",
     "MAX_TERMS",
+    "STEP_SCHEMA",
     "AmbiguousReferenceError",
     "Binder",
     "Bound",
@@ -48,6 +50,7 @@ __all__ = [
     "Concept",
     "Context",
     "Exact",
+    "ExplainError",
     "Field",
     "Filter",
     "FixedClock",

@@ -97,6 +97,14 @@ class ValueTypeError(BookError):
     kind = "value"
 
 
+class ExplainError(BookError):
+    """What was given to explain is not a read that can be explained: a plan is
+    shown for a call whose procedure takes a filter, after lines that only name
+    values (explaining runs nothing else)."""
+
+    kind = "explain"
+
+
 class RunError(BookError):
     """A step could not be done: no result where exactly one was needed, a
     missing input, a procedure that failed."""

@@ -8,8 +8,7 @@ messages`` in one step are those read by an earlier one.
 >>> session = Session(Registry())
 >>> session.run('the greeting is "hello"').value
 'hello'
->>> session.step("say the greeting")
-hello
+>>> session.step("say the greeting")  # what is said is in the answer (printed only when asked)
 {'result': 'hello', 'said': ['hello']}
 >>> session.step("say the farewell")["error"]["kind"]
 'unknown reference'
@@ -20,24 +19,45 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import inspect
+import json
 import logging
 import signal
 import sys
 import threading
 from collections.abc import Awaitable, Callable, Iterable
+from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from grammar import BookError, EventName, Handler, Script, Wait, find_all, parse_event, parse_script
+from grammar import (
+    Assignment,
+    BookError,
+    Call,
+    EventName,
+    Handler,
+    Script,
+    Use,
+    Wait,
+    find_all,
+    parse_event,
+    parse_script,
+)
 from grammar.node import Record
 from procedures.clock import Clock, SystemClock
 from procedures.core import core
-from procedures.effects import Effect, InterruptedRunError, Journal, Safeguards, counted
+from procedures.effects import ConfirmationError, Effect, InterruptedRunError, Journal, Safeguards, counted
+from procedures.errors import ExplainError
 from procedures.events import Event
 from procedures.jsonable import jsonable
 from procedures.registry import Registry, Waiter
 from procedures.runtime import Runner, comparisons, loops
 from procedures.scope import Scope
+
+STEP_SCHEMA: dict[str, Any] = json.loads(
+    resources.files("procedures").joinpath("step.schema.json").read_text(encoding="utf-8")
+)
+"""The JSON schema of what ``Session.step`` returns (``procedures/step.schema.json``)."""
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +97,10 @@ class Session:
     (dates are whole days there), ``resources`` are objects procedures can ask
     for through their ``Context`` (a connection, settings), ``concurrency``
     bounds how many items of a loop run at once, and ``say`` is called with each
-    line said (default: print it).
+    line said (by default nothing is printed: each result holds what was said).
+    ``confirm`` is asked before a run that would do more than it may unasked
+    (``Safeguards``), with the refusal that lists all it would do; when it answers
+    True the run goes ahead, allowed exactly that much (it may be async).
     """
 
     def __init__(
@@ -89,6 +112,7 @@ class Session:
         resources: Iterable[Any] = (),
         concurrency: int = 8,
         say: Callable[[str], None] | None = None,
+        confirm: Callable[[ConfirmationError], bool | Awaitable[bool]] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be 1 or more")
@@ -98,7 +122,9 @@ class Session:
         self.resources: dict[type, Any] = {type(resource): resource for resource in resources}
         self.concurrency = concurrency
         self.scope = Scope()
-        self._say = say if say is not None else print
+        self._say = say if say is not None else _quiet
+        self.confirm = confirm
+        self._allowed: Safeguards | None = None  # what a confirmation allowed the run under way
         self._loop: asyncio.AbstractEventLoop | None = None
         self.journal = Journal(self.safeguards())
         """What the latest run did (effects.py): its report is what went out, after a failure too."""
@@ -114,9 +140,7 @@ class Session:
         what was in flight is recorded as unknown, and the report is raised. A
         second Ctrl-C stops at once. ``parsed``: the script of ``text``, when the
         caller has parsed it already (it is not parsed again)."""
-        if self._loop is None or self._loop.is_closed():
-            self._loop = asyncio.new_event_loop()
-        loop = self._loop
+        loop = self._own_loop()
         task = loop.create_task(self.arun(text, parsed))
         interrupted = False
 
@@ -146,6 +170,12 @@ class Session:
         finally:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
+
+    def _own_loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop the session's synchronous calls share (made once)."""
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        return self._loop
 
     async def handle(
         self, event: str | EventName, thing: Any, reply: Callable[[str], Awaitable[Any]] | None = None
@@ -177,7 +207,9 @@ class Session:
 
     def safeguards(self) -> Safeguards:
         """What runs may do unasked: the session's ``Safeguards`` resource (the book's
-        settings are one), else the defaults."""
+        settings are one), else the defaults; during a confirmed run, what was confirmed."""
+        if self._allowed is not None:
+            return self._allowed
         for value in self.resources.values():
             if isinstance(value, Safeguards):
                 return value
@@ -185,6 +217,29 @@ class Session:
 
     async def arun(self, text: str | Script, parsed: Script | None = None) -> Result:
         """``run`` for callers that already have an event loop."""
+        try:
+            return await self._arun(text, parsed)
+        except ConfirmationError as error:
+            if self.confirm is None or self.journal.acts:  # nothing was done, or it is not asked
+                raise
+            refusal = error
+            answer = self.confirm(refusal)
+            if not (await answer if inspect.isawaitable(answer) else answer):
+                raise
+        shown = {entry["effect"]: 0 for entry in refusal.would}
+        for entry in refusal.would:
+            shown[entry["effect"]] += entry["count"]
+        limits = self.safeguards()
+        self._allowed = limits.replace(  # exactly what was shown: a run that would do more is refused again
+            changes=max(limits.changes, shown.get(Effect.CHANGES.value, 0)),
+            creates=max(limits.creates, shown.get(Effect.CREATES.value, 0)),
+        )
+        try:
+            return await self._arun(text, parsed)
+        finally:
+            self._allowed = None
+
+    async def _arun(self, text: str | Script, parsed: Script | None = None) -> Result:
         self.journal = Journal(self.safeguards())
         script = parsed if parsed is not None else parse_script(text) if isinstance(text, str) else text
         source = text if isinstance(text, str) else str(script)
@@ -275,6 +330,47 @@ class Session:
             handlers=self.handlers,
         )
 
+    def explain(self, text: str) -> Any:
+        """How the read that ends ``text`` would be answered, without a request: its
+        plan (the book's; ``explain()`` words it, ``to_json()`` gives it as data).
+        Earlier lines may only name values (they run, so the read can use them);
+        ``ExplainError`` for anything else, at its place in ``text``."""
+        return self._own_loop().run_until_complete(self.aexplain(text))
+
+    async def aexplain(self, text: str) -> Any:
+        """``explain`` for callers that already have an event loop."""
+        try:
+            script = parse_script(text)
+            if not script.statements:
+                raise ExplainError(
+                    "nothing to explain: give a read, such as 'read some SMS messages whose ...'"
+                )
+            *setup, last = script.statements
+            for statement in setup:
+                if not isinstance(statement, (Assignment, Use)):
+                    raise ExplainError(
+                        "explain runs nothing: only named values may come before the read",
+                        span=statement.span,
+                    )
+            if setup:
+                await self.arun(text, script.replace(statements=tuple(setup)))
+            if not isinstance(last, Call):
+                raise ExplainError(
+                    "explain shows the plan of a read, such as 'read some SMS messages whose ...'",
+                    span=last.span,
+                )
+            entry = self.registry.resolve(last)
+            if entry.prepare is None:
+                raise ExplainError(
+                    f"'{entry.english}' is not planned: it takes no filter for Twilio to apply",
+                    span=last.span,
+                    hint="explain shows how a filter is answered: 'read some SMS messages whose ...', "
+                    "'count the SMS messages whose ...', 'read some phone numbers whose ...'.",
+                )
+            return self.runner().prepare(entry, last).plan  # as running the call would prepare it
+        except BookError as error:
+            raise error.locate(text) from None
+
     def error_data(self, error: BookError) -> dict[str, Any]:
         """An error of the latest run as JSON-ready data, with what the run did
         (``outcomes``: each effect done, refused or unknown) when it did anything."""
@@ -288,20 +384,31 @@ class Session:
         ``{"error": {"kind", "message", "line", "column", "hint", "suggestions", ...}}``;
         no error escapes, so the agent can read it and correct itself. An error that
         is not the book's own is a fault in the book or in a procedure; it comes back
-        as kind "internal", and is logged with its traceback."""
+        as kind "internal", and is logged with its traceback. What it returns is
+        described by the JSON schema ``STEP_SCHEMA`` (``procedures/step.schema.json``),
+        and ``json.dumps`` always takes it."""
         try:
-            try:
-                return self.run(text).to_dict()
-            except BookError as error:
-                return {"error": self.error_data(error)}
-        except Exception as error:  # an agent reads errors: it must never crash on one
-            logger.exception("the step failed unexpectedly")
-            internal = BookError(
-                f"the step failed unexpectedly: {type(error).__name__}: {error}",
-                hint="This is a fault in the book or one of its procedures, not in the English; "
-                "please report it with the step that caused it.",
-            )
-            return {"error": {**internal.to_dict(), "kind": "internal"}}
+            return self.run(text).to_dict()
+        except Exception as error:  # noqa: BLE001 - an agent reads errors: it must never crash on one (_failed logs it)
+            return self._failed(error)
+
+    async def astep(self, text: str) -> dict[str, Any]:
+        """``step`` for callers that already have an event loop."""
+        try:
+            return (await self.arun(text)).to_dict()
+        except Exception as error:  # noqa: BLE001 - an agent reads errors: it must never crash on one (_failed logs it)
+            return self._failed(error)
+
+    def _failed(self, error: Exception) -> dict[str, Any]:
+        if isinstance(error, BookError):
+            return {"error": self.error_data(error)}
+        logger.exception("the step failed unexpectedly", exc_info=error)
+        internal = BookError(
+            f"the step failed unexpectedly: {type(error).__name__}: {error}",
+            hint="This is a fault in the book or one of its procedures, not in the English; "
+            "please report it with the step that caused it.",
+        )
+        return {"error": {**internal.to_dict(), "kind": "internal"}}
 
     def close(self) -> None:
         """Close the session's event loop (the one its steps share, so that what a
@@ -321,6 +428,10 @@ class Session:
         loop = getattr(self, "_loop", None)  # None too when the constructor failed
         if loop is not None and not loop.is_closed() and not loop.is_running() and not sys.is_finalizing():
             loop.close()
+
+
+def _quiet(line: str) -> None:
+    """What a session does with a line said when no one listens: nothing (it is in the result)."""
 
 
 def _knows(waiter: Waiter, state: str) -> bool:

@@ -6,9 +6,8 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-from book.cli.output import Output, UsageError, plain
+from book.cli.output import Output, plain
 from book.cli.run import english, options, session_for
-from grammar import Assignment, Call, Use, parse_script
 
 __all__ = ["add"]
 
@@ -17,38 +16,9 @@ def _explain(arguments: argparse.Namespace, output: Output) -> int:
     text = english(
         arguments, "book explain -e 'read some SMS messages whose sender number is \"+15005550006\"'"
     )
-    script = parse_script(text)
-    if not script.statements:
-        raise UsageError("nothing to explain: give a read, such as -e 'read some SMS messages whose ...'")
-    *setup, last = script.statements
     session, stop = session_for(arguments, output, lambda line: None)
     try:
-        for statement in setup:
-            if not isinstance(statement, (Assignment, Use)):
-                raise UsageError(
-                    "explain runs nothing: only named values may come before the read", span=statement.span
-                )
-        if setup:
-            session.run(str(type(script)(tuple(setup))))
-        if not isinstance(last, Call):
-            raise UsageError(
-                "explain shows the plan of a read, such as 'read some SMS messages whose ...'", span=last.span
-            )
-        entry = session.registry.resolve(last)
-        if entry.prepare is None:
-            raise UsageError(
-                f"'{entry.english}' is not planned: it takes no filter for Twilio to apply",
-                span=last.span,
-                hint="explain shows how a filter is answered: 'read some SMS messages whose ...', "
-                "'count the SMS messages whose ...', 'read some phone numbers whose ...'.",
-            )
-        result = session.runner().prepare(entry, last).plan  # as running the call would prepare it
-    except Exception as error:
-        from grammar import BookError
-
-        if isinstance(error, BookError):
-            raise error.locate(text) from None
-        raise
+        result = session.explain(text)
     finally:
         stop()
         session.close()

@@ -12,7 +12,7 @@ from book.cli import sandbox as sandbox_commands
 from book.cli.output import Output, UsageError
 from book.connection import SANDBOX_VARIABLE, default_sandbox
 from grammar import BookError, EnglishSyntaxError
-from procedures import ResolutionError, ValueTypeError
+from procedures import ExplainError, ResolutionError, ValueTypeError
 from procedures.effects import InterruptedRunError
 
 __all__ = ["main", "parser"]
@@ -50,7 +50,7 @@ def _usage_errors() -> tuple[type[BookError], ...]:
     """Errors in what the user wrote or asked for: exit 2."""
     from book.procedures import ConfirmationError
 
-    return (EnglishSyntaxError, ResolutionError, ValueTypeError, UsageError, ConfirmationError)
+    return (EnglishSyntaxError, ResolutionError, ValueTypeError, UsageError, ConfirmationError, ExplainError)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
