@@ -315,6 +315,22 @@ class Session:
         if journal.over():
             raise journal.refusal()
 
+    async def arefusal(self, text: str) -> ConfirmationError | None:
+        """What refuses ``text`` before it does anything, when it would do more than
+        it may unasked: found by running it as a silent dry run in a scope of its
+        own (nothing is sent, changed or named); None when it may go ahead, or when
+        it fails otherwise (running it says how)."""
+        safeguards = self.safeguards()
+        if safeguards.yes or safeguards.dry_run:
+            return None
+        try:
+            await self._rehearse(self.runner(), parse_script(text))
+        except ConfirmationError as refusal:
+            return refusal
+        except BookError:
+            return None
+        return None
+
     def runner(self, say: Callable[[str], None] | None = None) -> Runner:
         """A runner on this session's context, for one run (``now`` is read once, here),
         or for looking at calls without running them."""

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from book.cli import explain, listen, request, run, vocabulary
+from book.cli import agents, explain, listen, request, run, vocabulary
 from book.cli import sandbox as sandbox_commands
 from book.cli.output import Output, UsageError
 from book.connection import SANDBOX_VARIABLE, default_sandbox
@@ -42,6 +42,7 @@ def parser() -> argparse.ArgumentParser:
     vocabulary.add(commands, _common)
     request.add(commands, _common)
     listen.add(commands, _common)
+    agents.add(commands, _common)
     sandbox_commands.add(commands, _common)
     return book
 
