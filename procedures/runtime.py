@@ -358,7 +358,11 @@ class Runner:
     async def count(self, node: Count) -> Value:
         """What ``the number of X`` is: a value named so, else how many things
         ``the X`` names (a list), else what the book's procedure that counts X
-        answers (``count some X whose ...``), which is also what a filter asks."""
+        answers (``count some X whose ...``), which is also what a filter asks.
+        ``the number of the X`` is ``the number of X``."""
+        words = node.noun.words
+        if len(words) > 1 and words[0].lower() == "the":
+            node = node.replace(noun=NounPhrase(words[1:], span=node.noun.span))
         if node.filter is None:
             named = NounPhrase(("number", "of", *node.noun.words), span=node.span)
             try:

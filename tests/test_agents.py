@@ -274,3 +274,34 @@ def test_without_the_sdk_book_mcp_says_how_to_install_it(tmp_path: Path) -> None
     done = subprocess.run([BOOK, "mcp"], env=env, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 2 and done.stdout == ""
     assert "pip install 'sms-book[mcp]'" in done.stderr
+
+
+def test_the_token_never_appears_in_an_answer_or_a_log(caplog: pytest.LogCaptureFixture) -> None:
+    from book.credentials import Credentials
+
+    token = "tok3n-that-must-not-show"
+    credentials = Credentials(account_sid="AC" + "a" * 32, auth_token=token)
+
+    def twilio_nowhere() -> Session:  # Twilio's credentials, at an address where nothing answers
+        connection = Connection(credentials=credentials, base_url="http://127.0.0.1:9")
+        return Session(registry, resources=[connection, Settings()])
+
+    async def drive() -> list[str]:
+        async with Client(server(twilio_nowhere)) as client:
+            texts = []
+            for english in (
+                READ,
+                SEND,
+                REDACT,
+                "say the SMS messages",
+                'read some SMS messages whose body is "x',
+            ):
+                result = await client.call_tool("run", {"english": english})
+                texts.append(result.model_dump_json())
+            texts.append((await client.call_tool("explain", {"english": READ})).model_dump_json())
+            return texts
+
+    with caplog.at_level("DEBUG"):
+        texts = asyncio.run(drive())
+    assert any('"kind":"network"' in text.replace(" ", "") for text in texts)  # the read got as far as Twilio
+    assert all(token not in text for text in texts) and token not in caplog.text
