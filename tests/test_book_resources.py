@@ -198,14 +198,18 @@ def test_the_number_of_things_as_a_value(seeded: Path) -> None:
         ]  # nothing read: all of them
         session.step("read the first 3 SMS messages")
         assert session.step("say the number of SMS messages\n")["said"] == ["3"]  # what was read
-        assert session.step("say the number of the SMS messages\n")["said"] == ["3"]  # 'the' as English has it
+        assert session.step("say the number of the SMS messages\n")["said"] == [
+            "3"
+        ]  # 'the' as English has it
         branch = 'if the number of SMS messages whose status is "failed" is greater than 0 then\n  say "some failed"\n'
         assert session.step(branch)["said"] == (["some failed"] if failed else [])
         session.step("the number of guests is 5")
         assert session.step("say the number of guests\n")["said"] == ["5"]  # a value named so comes first
         unknown = session.step("say the number of guests2\n")["error"]
         assert unknown["kind"] == "unknown reference" and "no procedure counts guests2" in unknown["message"]
-        assert session.step("say the number of the guests2\n")["error"]["hint"].startswith("Read the guests2 first")
+        assert session.step("say the number of the guests2\n")["error"]["hint"].startswith(
+            "Read the guests2 first"
+        )
         numbers = _result(session, "count the phone numbers")
         assert session.step("say the number of phone numbers\n")["said"] == [str(numbers)]
         assert (
