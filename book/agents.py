@@ -264,8 +264,15 @@ def _confirmation(total: int) -> type[Confirmation]:
 
 
 def _vocabulary(registry: Registry) -> dict[str, Any]:
+    procedures = vocabulary(registry)
+    concepts = {
+        entry["filter"]["concept"]: entry["filter"]["fields"]
+        for entry in procedures
+        if entry["filter"] is not None
+    }
     return {
-        "procedures": vocabulary(registry),
+        "concepts": concepts,
+        "procedures": procedures,
         "events": [
             {"name": event.english.replace("*", ""), "concept": event.concept.english}
             for event in registry.events

@@ -167,6 +167,7 @@ def test_explain_and_vocabulary_answer_without_a_request() -> None:
         assert wrong.is_error and wrong.structured_content["error"]["kind"] == "explain"
         known = (await client.call_tool("vocabulary", {})).structured_content
         assert "to send an *SMS* message" in [entry["name"] for entry in known["procedures"]]
+        assert "sender number" in [field["name"] for field in known["concepts"]["twilio sms message"]]
         assert [event["name"] for event in known["events"]] == [
             "when an SMS message is received",
             "when an SMS message's status changes",

@@ -106,14 +106,17 @@ def test_wheel_parses_from_another_directory(tmp_path: Path) -> None:
         "tree = grammar.parse_script('read some SMS messages whose body contains \"refund\"')\n"
         "print(grammar.__file__)\n"
         "print(tree)\n"
+        "import procedures\n"
+        "print(procedures.STEP_SCHEMA['title'])\n"  # the step schema ships in the wheel
     )
     clean = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
     result = subprocess.run(
         [python, "-I", "-c", script], cwd=elsewhere, capture_output=True, text=True, env=clean, check=True
     )
-    location, rendered = result.stdout.splitlines()
+    location, rendered, schema = result.stdout.splitlines()
     assert Path(location).is_relative_to(Path(purelib))
     assert rendered == 'read some SMS messages whose body contains "refund"'
+    assert schema == "What Session.step returns"
 
 
 def _imports(package: str) -> set[str]:
