@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from book.cli.output import Output, UsageError, plain
-from book.cli.run import counting, options, session_for
+from book.cli.run import counting, options, send_limit, session_for
 
 __all__ = ["add"]
 
@@ -67,13 +67,7 @@ def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
         "--http", action="store_true", help="serve over streamable HTTP on loopback, not stdio"
     )
     serve.add_argument("--port", type=counting(1, 65535), default=8000, help="the HTTP port (default 8000)")
-    serve.add_argument(
-        "--send-limit",
-        type=counting(0),
-        default=100,
-        metavar="N",
-        help="sends a step may make without confirmation (default 100)",
-    )
+    send_limit(serve, "sends a step may make without confirmation (default 100)")
     options(serve)
     common(serve)
     serve.set_defaults(run=_serve)

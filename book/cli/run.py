@@ -13,7 +13,7 @@ from book.cli.output import Output, UsageError, plain
 from book.connection import Connection, Progress, Settings
 from grammar import BookError, Each, Say, parse_script
 
-__all__ = ["add", "english", "session_for"]
+__all__ = ["add", "english", "options", "send_limit", "session_for"]
 
 
 def english(arguments: argparse.Namespace, example: str = "book run examples/send.english") -> str:
@@ -166,6 +166,11 @@ def zone(text: str) -> str:
     return text
 
 
+def send_limit(command: argparse.ArgumentParser, help: str) -> None:
+    """--send-limit: how many sends a run may make without confirmation."""
+    command.add_argument("--send-limit", type=counting(0), default=100, metavar="N", help=help)
+
+
 def options(command: argparse.ArgumentParser) -> None:
     """The options every command that runs English takes."""
     command.add_argument(
@@ -205,13 +210,7 @@ def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
         action="store_true",
         help="allow changes to more than one existing message, and more sends than --send-limit",
     )
-    run.add_argument(
-        "--send-limit",
-        type=counting(0),
-        default=100,
-        metavar="N",
-        help="sends a script may make without --yes (default 100)",
-    )
+    send_limit(run, "sends a script may make without --yes (default 100)")
     options(run)
     common(run)
     run.set_defaults(run=_run)
