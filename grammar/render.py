@@ -39,6 +39,8 @@ from grammar.tree import (
     ProcedureName,
     Reference,
     Relative,
+    Expect,
+    Given,
     Reply,
     Say,
     Script,
@@ -272,6 +274,28 @@ def _(node: Wait) -> str:
     if node.amount is not None and node.unit is not None:
         text += f" within {node.amount} {node.unit.value}{'' if node.amount == 1 else 's'}"
     return text
+
+
+@render.register
+def _(node: Expect) -> str:
+    return f"expect {render(node.condition)}"
+
+
+@render.register
+def _(node: Given) -> str:
+    if node.clause in ("is", "in") and node.value is not None:
+        return f"given the {render(node.noun)} {node.clause} {render(node.value)}"
+    if node.clause == "seeded":
+        return f"given {node.count} {render(node.noun)} from seed {node.seed}"
+    if node.clause == "happens" and node.determiner is not None:
+        said = f"given {node.determiner.value} {render(node.noun)} is {node.state}"
+        if node.arguments:
+            said += " with " + " and ".join(render(argument) for argument in node.arguments)
+        return said
+    if node.share is not None and node.of is not None:
+        part, whole = node.share
+        return f"given {render(node.noun)} is {node.state} for {part} in {whole} {render(node.of)}"
+    raise ValueError(f"a set-up that cannot be written: {node!r}")
 
 
 @render.register

@@ -33,7 +33,9 @@ from grammar.tree import (
     Determiner,
     Each,
     EventName,
+    Expect,
     Filter,
+    Given,
     Handler,
     If,
     Not,
@@ -340,6 +342,39 @@ class Transformer:
                 'Write it: wait until the SMS message is "delivered"',
             )
         return Wait(subject, text, amount, unit, span=span_of(children))
+
+    def expect(self, children: list[Any]) -> Expect:
+        return Expect(children[1], span=span_of(children))
+
+    def given_is(self, children: list[Any]) -> Given:
+        return Given("is", children[2], value=children[4], span=span_of(children))
+
+    def given_in(self, children: list[Any]) -> Given:
+        return Given("in", children[2], value=children[4], span=span_of(children))
+
+    def given_seeded(self, children: list[Any]) -> Given:
+        count = _whole(children[1], "the number of things set up", 0)
+        seed = _whole(children[5], "the seed", 0)
+        return Given("seeded", children[2], count=count, seed=seed, span=span_of(children))
+
+    def given_happens(self, children: list[Any]) -> Given:
+        determiner, noun, state = children[1], children[2], children[4]
+        arguments = tuple(_nodes(children, Argument))
+        return Given(
+            "happens",
+            noun,
+            determiner=_DETERMINERS[determiner.type],
+            state=state.value.lower(),
+            arguments=arguments,
+            span=span_of(children),
+        )
+
+    def given_share(self, children: list[Any]) -> Given:
+        noun, state, part, whole, of = children[1], children[3], children[5], children[7], children[8]
+        share = (_whole(part, "a share's part", 0), _whole(whole, "a share's whole", 1))
+        if share[0] > share[1]:
+            raise _error(f"a share is at most all: {share[0]} in {share[1]} is more", part)
+        return Given("share", noun, state=state.value.lower(), share=share, of=of, span=span_of(children))
 
     def handler(self, children: list[Any]) -> Handler:
         event: EventName = children[0]

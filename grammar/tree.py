@@ -35,7 +35,9 @@ __all__ = [
     "Determiner",
     "Each",
     "EventName",
+    "Expect",
     "Filter",
+    "Given",
     "Handler",
     "If",
     "Node",
@@ -447,6 +449,54 @@ class Wait(Statement):
             raise ValueError("a wait's time is 1 or more")
         if not self.state.strip() or "\n" in self.state or "\r" in self.state:
             raise ValueError("a wait needs the state it waits for, on one line")
+
+
+class Expect(Statement):
+    """``expect CONDITION``: a test's check; a condition that does not hold fails
+    the test (``ExpectationError``), showing the values on each side."""
+
+    condition: Filter
+
+
+class Given(Statement):
+    """A test's set-up line, one of five shapes (``clause``):
+
+    - ``is``: ``given the time is 2024-06-01T12:00:00Z`` (``noun``, ``value``);
+    - ``in``: ``given the SMS messages in "fixtures/inbox.json"`` (``value``: the file);
+    - ``seeded``: ``given 1000 SMS messages from seed 7`` (``count``, ``seed``);
+    - ``happens``: ``given an SMS message is received with the sender number is "+1..."``
+      (``determiner``, ``state``, ``arguments``);
+    - ``share``: ``given Twilio is busy for 1 in 5 requests`` (``state``, ``share``, ``of``).
+
+    What each means is the test runner's (book/testing.py), not the grammar's."""
+
+    clause: str
+    noun: NounPhrase
+    value: Value | None = None
+    count: int | None = None
+    seed: int | None = None
+    determiner: Determiner | None = None
+    state: str | None = None
+    arguments: tuple[Argument, ...] = ()
+    share: tuple[int, int] | None = None
+    of: NounPhrase | None = None
+
+    def __post_init__(self) -> None:
+        wanted = {
+            "is": ("value",),
+            "in": ("value",),
+            "seeded": ("count", "seed"),
+            "happens": ("determiner", "state"),
+            "share": ("state", "share", "of"),
+        }.get(self.clause)
+        if wanted is None:
+            raise ValueError(f"{self.clause!r} is not a set-up's clause")
+        if any(getattr(self, name) is None for name in wanted):
+            raise ValueError(f"a {self.clause!r} set-up needs {', '.join(wanted)}")
+        if self.state is not None and (not _WORD.fullmatch(self.state) or self.state.startswith("*")):
+            raise ValueError(f"{self.state!r} is not a word")
+        if self.share is not None and not 0 <= self.share[0] <= self.share[1] > 0:
+            raise ValueError("a share is N in M, with 0 <= N <= M and M > 0")
 
 
 class EventName(Node):

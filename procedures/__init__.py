@@ -17,6 +17,7 @@ from procedures.contradictions import Bound, interval, simplify, tighter
 from procedures.core import core
 from procedures.errors import (
     AmbiguousReferenceError,
+    ExpectationError,
     ExplainError,
     MissingArgumentError,
     RegistrationError,
@@ -50,6 +51,7 @@ __all__ = [
     "Concept",
     "Context",
     "Exact",
+    "ExpectationError",
     "ExplainError",
     "Field",
     "Filter",

@@ -19,6 +19,8 @@ words, and turns into JSON with ``to_dict()``::
 
 from __future__ import annotations
 
+from typing import Any
+
 from grammar import BookError
 
 __all__ = [
@@ -103,6 +105,22 @@ class ExplainError(BookError):
     values (explaining runs nothing else)."""
 
     kind = "explain"
+
+
+class ExpectationError(BookError):
+    """``expect CONDITION`` did not hold: ``span`` is the part that did not, and
+    ``actual`` the values on each side, as they were."""
+
+    kind = "expectation"
+
+    def __init__(self, message: str, *, actual: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.actual = dict(actual or {})
+
+    def to_dict(self) -> dict[str, Any]:
+        data = super().to_dict()
+        data["actual"] = self.actual
+        return data
 
 
 class RunError(BookError):

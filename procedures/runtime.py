@@ -24,14 +24,19 @@ from itertools import islice
 from typing import Any, TypeVar
 
 from grammar import (
+    And,
     Assignment,
     BookError,
     Call,
     Comparison,
     Count,
+    Date,
+    DateTime,
     Determiner,
     Each,
+    Expect,
     Filter,
+    Given,
     Handler,
     If,
     Node,
@@ -41,6 +46,7 @@ from grammar import (
     Reply,
     Say,
     Statement,
+    Text,
     Use,
     Value,
     Wait,
@@ -54,6 +60,7 @@ from procedures.context import Context
 from procedures.effects import Act, Effect, Journal, Safeguards, counted, failure_hint
 from procedures.errors import (
     AmbiguousReferenceError,
+    ExpectationError,
     MissingArgumentError,
     RunError,
     UnknownCallError,
@@ -154,6 +161,7 @@ class Runner:
         reply: Callable[[str], Awaitable[Any]] | None = None,
     ) -> None:
         self.registry = registry
+        self._counts: dict[int, Count] = {}  # the counts a statement's values were, by the value's id
         self.handlers = handlers if handlers is not None else []
         """The script's ``when ...`` blocks, with the events they name."""
         self.reply = reply
@@ -239,6 +247,12 @@ class Runner:
             value = await self.each(statement)
             self.scope.above = value
             return value
+        if isinstance(statement, Expect):
+            if not self.binder.check(statement.condition):
+                raise self._unmet(statement.condition)
+            return True
+        if isinstance(statement, Given):  # a test's set-up: book test applies it before the script runs
+            return None
         if isinstance(statement, Handler):  # kept, to run when its event happens
             self.handlers.append((self.registry.resolve_event(statement.event), statement))
             return None
@@ -337,6 +351,29 @@ class Runner:
                     self.scope.result(entry.noun, value, entry.concept, entry.plural)
                 return
 
+    def _unmet(self, condition: Filter) -> ExpectationError:
+        """The error of an expectation that did not hold, at the part that did not:
+        the first part of an ``and`` that is false, else the whole condition; with
+        the values on each side of that part, as they are."""
+        part = condition
+        while isinstance(part, And):
+            part = next(inner for inner in part.parts if not self.binder.check(inner))
+        actual: dict[str, str] = {}
+        counts = self._counts
+        if isinstance(part, Comparison) and not isinstance(part.subject, NounPhrase):
+            written = counts.get(id(part.subject), part.subject)  # "the number of X", as written
+            actual[str(written)] = describe(self.binder.value(part.subject))
+            part = part.replace(subject=written)
+            for value in part.values:
+                if not isinstance(value, (Text, Number, Date, DateTime)):
+                    actual[str(value)] = describe(self.binder.value(value))
+        shown = "; ".join(f"{name} is {value}" for name, value in actual.items())
+        return ExpectationError(
+            f"expected {part}" + (f", but {shown}" if shown else ", and it does not hold"),
+            span=part.span,
+            actual=actual,
+        )
+
     async def _counted(self, statement: Statement) -> Statement:
         """The statement with each count it says (``the number of SMS messages
         whose ...``) replaced by its number, counted now; the blocks under it
@@ -346,13 +383,14 @@ class Runner:
         ] = []  # where the grammar lets a count stand: a value said or named, a condition's left
         if isinstance(statement, (Assignment, Use, Say, Reply)) and isinstance(statement.value, Count):
             counts = [statement.value]
-        elif isinstance(statement, If):
+        elif isinstance(statement, (If, Expect)):
             counts = [
                 c.subject for c in find_all(statement.condition, Comparison) if isinstance(c.subject, Count)
             ]
         if not counts:
             return statement
         found = {id(count): await self.count(count) for count in counts}
+        self._counts = {id(found[id(count)]): count for count in counts}  # what each count was, for messages
         return transform(statement, lambda node: found.get(id(node), node))
 
     async def count(self, node: Count) -> Value:

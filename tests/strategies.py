@@ -24,6 +24,8 @@ from grammar import (
     Determiner,
     Each,
     EventName,
+    Expect,
+    Given,
     Filter,
     Handler,
     If,
@@ -151,6 +153,7 @@ def _statements(depth: int) -> st.SearchStrategy[Statement]:
         st.builds(Use, countables, noun_phrases),
         st.builds(Say, countables),
         st.builds(Reply, countables),
+        st.builds(Expect, conditions),
         st.builds(Wait, references, _states),
         st.builds(Wait, references, _states, st.integers(1, 1000), st.sampled_from(list(Unit))),
         calls(),
@@ -173,6 +176,30 @@ events = st.one_of(
     st.builds(EventName, _DETERMINED, noun_phrases, st.just("changes"), noun_phrases),
 )
 handlers = st.builds(Handler, events, _BODIES)
-scripts = st.lists(st.one_of(statements, handlers), max_size=5).map(lambda items: Script(tuple(items)))
+_counts = st.integers(0, 100_000)
+givens = st.one_of(
+    st.builds(Given, st.just("is"), noun_phrases, value=values),
+    st.builds(Given, st.just("in"), noun_phrases, value=values),
+    st.builds(Given, st.just("seeded"), noun_phrases, count=_counts, seed=_counts),
+    st.builds(
+        Given,
+        st.just("happens"),
+        noun_phrases,
+        determiner=st.sampled_from([Determiner.A, Determiner.AN]),
+        state=ascii_words,
+        arguments=st.lists(arguments, max_size=3).map(tuple),
+    ),
+    st.integers(1, 1000).flatmap(
+        lambda whole: st.builds(
+            Given,
+            st.just("share"),
+            noun_phrases,
+            state=ascii_words,
+            share=st.integers(0, whole).map(lambda part: (part, whole)),
+            of=noun_phrases,
+        )
+    ),
+)
+scripts = st.lists(st.one_of(statements, handlers, givens), max_size=5).map(lambda items: Script(tuple(items)))
 targets = st.builds(Target, st.none() | st.sampled_from(list(Determiner)), noun_phrases, st.booleans())
 names = st.builds(ProcedureName, verbs, targets, st.none() | targets)

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from book.cli import agents, explain, listen, request, run, vocabulary
+from book.cli import agents, explain, listen, request, run, testing, vocabulary
 from book.cli import sandbox as sandbox_commands
 from book.cli.output import Output, UsageError
 from book.connection import SANDBOX_VARIABLE, default_sandbox
@@ -43,6 +43,7 @@ def parser() -> argparse.ArgumentParser:
     request.add(commands, _common)
     listen.add(commands, _common)
     agents.add(commands, _common)
+    testing.add(commands, _common)
     sandbox_commands.add(commands, _common)
     return book
 
