@@ -16,6 +16,9 @@ every time and tests can run in parallel. Its set-up is written in ``given`` lin
 - ``given Twilio is busy for 1 in 5 requests``: faults: ``busy`` (429), ``down``
   (503, nothing done) or ``flaky`` (the answer lost after the request was done).
 
+A first line ``# run with: --dry-run`` (or ``--yes``, ``--send-limit N``,
+``--timezone ZONE``) runs the test with those settings, as ``book run`` would.
+
 The set-up is applied first, wherever it stands; then the script's ``when`` blocks
 are kept and run for each inbound message, in order; then its other lines run.
 A test passes when every expectation holds and the result matches its golden
@@ -37,7 +40,7 @@ from book.connection import Connection, Settings
 from book.sandbox import Faults, Sandbox, State, load, seed
 from book.sandbox.sids import derived
 from grammar import BookError, Expect, Given, Handler, Script, find_all, parse_script
-from procedures import ExpectationError, FixedClock, ResolutionError, Session, ValueTypeError
+from procedures import ExpectationError, FixedClock, ResolutionError, Session, ValueTypeError, timezone_named
 from procedures.effects import ConfirmationError
 
 __all__ = ["ACCOUNT", "NOW", "Outcome", "SetupError", "find", "is_test", "run_test"]
@@ -92,9 +95,13 @@ def is_test(path: Path, text: str | None = None) -> bool:
     if path.with_suffix(".json").is_file():
         return True
     try:
-        script = parse_script(text if text is not None else path.read_text(encoding="utf-8-sig"))
-    except (BookError, OSError, UnicodeDecodeError):
-        return "expect " in (text or "") or "given " in (text or "")  # a broken test is still a test
+        written = text if text is not None else path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return False
+    try:
+        script = parse_script(written)
+    except BookError:  # a test with a mistake is still a test: it is reported, not skipped
+        return any(line.lstrip().lower().startswith(("expect ", "given ")) for line in written.splitlines())
     return any(True for _ in find_all(script, (Expect, Given)))
 
 
@@ -110,7 +117,8 @@ def find(paths: Iterable[Path]) -> list[Path]:
                 if part not in (".", "..")
             ):
                 continue
-            if candidate.suffix == ".english" and candidate.is_file() and is_test(candidate):
+            named = candidate == path  # a file named is run, whatever it holds
+            if candidate.suffix == ".english" and candidate.is_file() and (named or is_test(candidate)):
                 found.add(candidate)
     return sorted(found)
 
@@ -123,12 +131,14 @@ def run_test(path: Path, *, update: bool = False) -> Outcome:
     except (OSError, UnicodeDecodeError) as exc:
         return Outcome(path, "error", time.perf_counter() - start, f"cannot read {path}: {exc}")
     try:
+        settings, zone = _options(text)
         script = parse_script(text)
         sandbox = _sandbox(script, path.parent, text)
         session = Session(
             _registry(),
             clock=sandbox.clock,
-            resources=[Connection(sandbox=sandbox), Settings()],
+            timezone=zone,
+            resources=[Connection(sandbox=sandbox), settings],
         )
     except BookError as error:
         return Outcome(path, "error", time.perf_counter() - start, str(error.locate(text)))
@@ -141,10 +151,43 @@ def run_test(path: Path, *, update: bool = False) -> Outcome:
             return Outcome(path, "failed", time.perf_counter() - start, str(error))
     outcome = Outcome(path, "passed", time.perf_counter() - start, said=tuple(answer["said"]))
     golden = path.with_suffix(".json")
-    if golden.is_file() or update:
+    if golden.is_file():  # --update rewrites a golden result; it never makes one where there is none
         _compare(outcome, golden, answer, update)
     outcome.seconds = time.perf_counter() - start
     return outcome
+
+
+def _options(text: str) -> tuple[Settings, str]:
+    """The settings a first line ``# run with: --dry-run`` (or ``--yes``,
+    ``--send-limit N``, ``--timezone ZONE``) asks for, as ``book run`` takes them."""
+    first = text.split("\n", 1)[0].strip()
+    if not first.startswith("# run with:"):
+        return Settings(), "UTC"
+    words = first.removeprefix("# run with:").split()
+    settings, zone = Settings(), "UTC"
+    while words:
+        word = words.pop(0)
+        if word == "--dry-run":
+            settings = settings.replace(dry_run=True)
+        elif word == "--yes":
+            settings = settings.replace(yes=True)
+        elif word in ("--send-limit", "--timezone") and words:
+            value = words.pop(0)
+            if word == "--timezone":
+                try:
+                    timezone_named(value)
+                except ValueError as exc:
+                    raise SetupError(str(exc)) from None
+                zone = value
+            elif value.isdigit():
+                settings = settings.replace(creates=int(value))
+            else:
+                raise SetupError(f"--send-limit takes a whole number, not {value!r}")
+        else:
+            raise SetupError(
+                f"'# run with:' takes --dry-run, --yes, --send-limit N and --timezone ZONE, not {word!r}"
+            )
+    return settings, zone
 
 
 def _registry() -> Any:

@@ -25,8 +25,8 @@ from grammar import (
     Each,
     EventName,
     Expect,
-    Given,
     Filter,
+    Given,
     Handler,
     If,
     Not,
@@ -200,6 +200,8 @@ givens = st.one_of(
         )
     ),
 )
-scripts = st.lists(st.one_of(statements, handlers, givens), max_size=5).map(lambda items: Script(tuple(items)))
+scripts = st.lists(st.one_of(statements, handlers, givens), max_size=5).map(
+    lambda items: Script(tuple(items))
+)
 targets = st.builds(Target, st.none() | st.sampled_from(list(Determiner)), noun_phrases, st.booleans())
 names = st.builds(ProcedureName, verbs, targets, st.none() | targets)

@@ -11,7 +11,7 @@ from typing import Any
 
 from book.cli.output import Output, UsageError, plain
 from book.connection import Connection, Progress, Settings
-from grammar import BookError, Each, Say, parse_script
+from grammar import BookError, Each, Given, Say, parse_script
 
 __all__ = ["add", "english", "options", "send_limit", "session_for"]
 
@@ -122,6 +122,8 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     finally:
         session.close()
     stop()
+    if any(isinstance(statement, Given) for statement in script.statements):
+        output.note("set-up lines ('given ...') set up a test: book test applies them; book run skips them")
     if session.handlers:  # kept, not run: events come to book listen
         output.note(
             f"the script's 'when' blocks ({len(session.handlers)}) run as events happen: "
