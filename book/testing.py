@@ -19,6 +19,10 @@ every time and tests can run in parallel. Its set-up is written in ``given`` lin
 A first line ``# run with: --dry-run`` (or ``--yes``, ``--send-limit N``,
 ``--timezone ZONE``) runs the test with those settings, as ``book run`` would.
 
+A test's sandbox is made afresh from its set-up; the messages a set-up loads or
+seeds are kept (up to eight set-ups, in memory) and copied for the next test with
+the same clock and fixtures, so that only the first pays for them.
+
 The set-up is applied first, wherever it stands; then the script's ``when`` blocks
 are kept and run for each inbound message, in order; then its other lines run.
 A test passes when every expectation holds and the result matches its golden
@@ -29,8 +33,10 @@ from a failure (exit 1).
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import time
+from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -213,17 +219,29 @@ def _sandbox(script: Script, folder: Path, text: str) -> Sandbox:
                 ).locate(text)
             now = moment
     clock = FixedClock(now)
-    state = State()
-    state.create_account(numbers=NUMBERS, sid=ACCOUNT, token=TOKEN, now=int(now.timestamp()))
-    sandbox = Sandbox(state=state, clock=clock)
+    key = _fixture_key(now, givens, folder)
+    prepared = _PREPARED.get(key) if key is not None else None
+    if prepared is not None and key is not None:  # the same set-up as a test before: a copy, not made again
+        _PREPARED.move_to_end(key)
+        sandbox = Sandbox(state=prepared.copy(), clock=clock)
+    else:
+        state = State()
+        state.create_account(numbers=NUMBERS, sid=ACCOUNT, token=TOKEN, now=int(now.timestamp()))
+        sandbox = Sandbox(state=state, clock=clock)
     rates: dict[str, float] = {}
     for given in givens:
+        if prepared is not None and given.clause in _FIXTURES:
+            continue
         try:
             _set_up(sandbox, given, folder, rates)
         except SetupError as error:
             raise error.locate(text) from None
         except BookError as error:  # the sandbox refused what it was given (a file's messages, ...)
             raise SetupError(error.message, span=given.span, hint=error.hint).locate(text) from None
+    if prepared is None and key is not None:
+        _PREPARED[key] = sandbox.state.copy()
+        while len(_PREPARED) > MOST_PREPARED:
+            _PREPARED.popitem(last=False)[1].close()
     if rates:
         sandbox.faults = Faults(
             seed=0,
@@ -232,6 +250,29 @@ def _sandbox(script: Script, folder: Path, text: str) -> Sandbox:
             lost=rates.get("lost", 0.0),
         )
     return sandbox
+
+
+_FIXTURES = ("in", "seeded")  # the set-up that fills the sandbox, kept from one test to the next
+MOST_PREPARED = 8
+_PREPARED: OrderedDict[tuple[str, ...], State] = OrderedDict()
+
+
+def _fixture_key(now: dt.datetime, givens: list[Given], folder: Path) -> tuple[str, ...] | None:
+    """What a test's sandbox is made of before it runs: its clock, and its fixtures
+    (a file's content by its SHA-256). None when a file cannot be read (the set-up
+    says why)."""
+    parts = [now.isoformat()]
+    for given in givens:
+        if given.clause not in _FIXTURES:
+            continue
+        parts.append(str(given))
+        if given.clause == "in":
+            source = getattr(given.value, "value", None)
+            try:
+                parts.append(hashlib.sha256((folder / str(source)).read_bytes()).hexdigest())
+            except OSError:
+                return None
+    return tuple(parts)
 
 
 def _set_up(sandbox: Sandbox, given: Given, folder: Path, rates: dict[str, float]) -> None:
