@@ -63,6 +63,12 @@ def test_book_test_runs_the_examples(tmp_path: Path) -> None:
     assert 'failures="0"' in (tmp_path / "junit.xml").read_text(encoding="utf-8")
 
 
+def test_book_test_runs_them_in_parallel_with_the_same_outcomes() -> None:
+    done = _run([BOOK, "test", "examples", "-j", "2", "--format", "json"], ROOT)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert {test["status"] for test in json.loads(done.stdout)["tests"]} == {"passed"}
+
+
 def test_pytest_runs_the_examples_through_the_plugin() -> None:
     done = _run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "examples"], ROOT)
     count = len(list(EXAMPLES.glob("*.english")))
