@@ -414,6 +414,13 @@ class Transformer:
         determiner, first = self.determiner(children[:-1])
         return _Target(determiner, first, children[-1], None, span_of(children))
 
+    def target_newest(self, children: list[Any]) -> _Target:
+        """``the last 5``, ``the latest 5``, ``the 5 most recent``, ``5``: the newest N,
+        which is what ``the first 5`` means (lists are newest first)."""
+        (count,) = [child for child in children if isinstance(child, Token) and child.type == "NUMBER"]
+        first = _whole(count, "N in 'the last N'", 1)
+        return _Target(Determiner.THE, first, children[-1], None, span_of(children))
+
     def converted(self, children: list[Any]) -> _Target:
         value, _, (determiner, first), noun = children
         return _Target(determiner, first, noun, value, span_of(children))
