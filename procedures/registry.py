@@ -628,7 +628,9 @@ class Registry:
             span=call.span,
             hint=f"Did you mean '{suggestions[0]}'?"
             if suggestions
-            else "Known procedures: " + ", ".join(entry.english for entry in list(self)[:8]),
+            else "The procedures' verbs are: "
+            + ", ".join(sorted({entry.name.verb for entry in self}))
+            + " (the vocabulary lists every procedure, with examples).",
             suggestions=suggestions,
         )
 

@@ -455,3 +455,12 @@ def test_a_prepare_hook_makes_what_the_procedure_takes_for_run_and_explain_alike
         session.run(str(one))
         session.run("find the first 3 books")
     assert taken == [Plan('title is "Dune"', 2), Plan("None", 3)]
+
+
+def test_an_unknown_procedure_names_every_verb_not_a_cut_list() -> None:
+    from book.procedures import registry as book
+
+    error = procedures.Session(book).step("frobnicate the SMS messages")["error"]
+    assert error["kind"] == "unknown procedure"
+    for verb in ("send", "redact", "read", "count", "cancel", "delete", "set"):
+        assert verb in error["hint"]  # the list was cut at 8 procedures: send and redact were not in it
