@@ -38,6 +38,7 @@ def convert_to_datetime(text: str, context: Context) -> dt.datetime:
     Examples:
         convert "2022-03-01T15:00:00Z" to a datetime
         use the above as the start date
+        expect the start date is 2022-03-01T15:00:00Z
     """
     value = text.strip()
     try:
@@ -62,6 +63,7 @@ def convert_to_date(text: str) -> dt.date:
 
     Examples:
         convert "2024-03-01" to a date
+        expect the above is 2024-03-01
     """
     try:
         day = dt.date.fromisoformat(text.strip())
@@ -89,6 +91,7 @@ def convert_to_number(text: str) -> Decimal:
 
     Examples:
         convert "-0.0075" to a number
+        expect the above is -0.0075
     """
     written = text.strip().replace(",", "")
     hint = "Write it with digits: -0.0075."

@@ -23,6 +23,7 @@ def read_media(sms_message: SmsMessage, context: Context) -> list[Media]:
         read the first 1 SMS messages whose num media is greater than 0
         process each SMS message as follows
           read the media of the SMS message
+          expect the number of media is 1
     """
     if not sms_message.num_media or not sms_message.sid:
         return []  # an SMS has no media: no request

@@ -104,8 +104,12 @@ async def send_message(
           the sender number is "+15005550006"
           the recipient number is "+14155550100"
           the message body is "Your order has shipped."
+        read an SMS message whose sid is the above
+        expect the SMS message's status is "queued"
 
         send an SMS message with the recipient number is "+14155550100" and the message body is "Hi" and the sender number is "+15005550006"
+        read an SMS message whose sid is the above
+        expect the SMS message's body is "Hi"
     """
     connection = _connection(context)
     service = messaging_service_sid
@@ -300,6 +304,7 @@ CHANGES = {
         read the first 1 SMS messages whose sender number is "+15005550006"
         process each SMS message as follows
           redact the SMS message
+          expect the above's body is empty
     """,
             some="""Erases the bodies of the messages that match a filter; lists them first,
     and touches more than one only with --yes.
@@ -308,7 +313,9 @@ CHANGES = {
         the SMS messages: The messages, with empty bodies.
 
     Examples:
-        redact some SMS messages whose sid is "SM00000000000000000000000000000000"
+        redact some SMS messages whose sid is "SM3d3c6b12c57829a88c26b67fac7ec6a3"
+        process each SMS message as follows
+          expect the SMS message's body is empty
     """,
         ),
         Change(
@@ -321,9 +328,15 @@ CHANGES = {
         the answer: The message, canceled.
 
     Examples:
+        send an SMS message where
+          the sender number is "+15005550006"
+          the recipient number is "+14155550100"
+          the message body is "Your appointment is tomorrow at 10:00."
+          the send time is in 1 hour
         read some SMS messages whose status is "scheduled" and whose sender number is "+15005550006"
         process each SMS message as follows
           cancel the SMS message
+          expect the above's status is "canceled"
     """,
             some="""Cancels the scheduled messages that match a filter; lists them first, and
     touches more than one only with --yes.
@@ -332,7 +345,15 @@ CHANGES = {
         the SMS messages: The messages, canceled.
 
     Examples:
-        cancel some SMS messages whose sid is "SM00000000000000000000000000000000" and whose status is "scheduled"
+        send an SMS message where
+          the sender number is "+15005550006"
+          the recipient number is "+14155550101"
+          the message body is "Reminder: your subscription renews next week."
+          the send time is in 2 hours
+        use the above as the scheduled sid
+        cancel some SMS messages whose sid is the scheduled sid and whose status is "scheduled"
+        read an SMS message whose sid is the scheduled sid
+        expect the SMS message's status is "canceled"
     """,
         ),
         Change(
@@ -348,6 +369,8 @@ CHANGES = {
         read the first 1 SMS messages whose recipient number is "+15005550006"
         process each SMS message as follows
           delete the SMS message
+          count the SMS messages whose sid is the SMS message's sid
+          expect the above is 0
     """,
             some="""Deletes the messages that match a filter; lists them first, and touches more
     than one only with --yes.
@@ -356,7 +379,9 @@ CHANGES = {
         the SMS messages: The messages as they were before they were deleted.
 
     Examples:
-        delete some SMS messages whose sid is "SM00000000000000000000000000000000"
+        delete some SMS messages whose sid is "SMe6ac933f494d4226a7c98f61c6c6f4d0"
+        count the SMS messages whose sid is "SMe6ac933f494d4226a7c98f61c6c6f4d0"
+        expect the above is 0
     """,
         ),
     )

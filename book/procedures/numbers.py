@@ -39,8 +39,10 @@ def read_numbers(plan: Plan, context: Context) -> list[IncomingNumber]:
 
     Examples:
         read some phone numbers whose capabilities contains "mms"
+        expect the number of phone numbers is 2
 
         read some phone numbers whose phone number is "+15005550006"
+        expect the number of phone numbers is 1
     """
     return list(reader(context, NUMBERS).read(plan))
 
@@ -54,6 +56,7 @@ def count_numbers(plan: Plan, context: Context) -> int:
 
     Examples:
         count the phone numbers whose capabilities contains "mms"
+        expect the above is 2
     """
     return reader(context, NUMBERS).count(plan)
 
@@ -74,6 +77,8 @@ async def set_sms_url(
 
     Examples:
         set the SMS URL of a phone number whose phone number is "+15005550006" where the SMS URL is "https://example.com/sms"
+        read a phone number whose phone number is "+15005550006"
+        expect the phone number's SMS URL is "https://example.com/sms"
     """
     _check_url(sms_url)
     if phone_number is not None:  # the one a loop is at: the runtime counts and records it

@@ -63,6 +63,7 @@ async def send_request(method: str, path: str, context: Context, parameters: str
           the method is "GET"
           the path is "/2010-04-01/Accounts/{AccountSid}/IncomingPhoneNumbers.json"
           the parameters is "PageSize=20"
+        expect the above is not empty
     """
     form = parameters_of(parameters)
     client = connection(context).async_client(settings(context).concurrency)
