@@ -180,10 +180,13 @@ def read_messages(plan: Plan, context: Context) -> list[SmsMessage]:
 
     Examples:
         read some SMS messages whose sender number is "+15005550006" and whose recipient number is "+14155550100"
+        expect the number of SMS messages is 21
 
         read some SMS messages whose date sent is after 7 days ago and whose body contains "refund"
+        expect the number of SMS messages is 1
 
         read the first 5 SMS messages whose status is "delivered" or whose status is "sent"
+        expect the number of SMS messages is 5
     """
     return list(reader(context).read(plan))
 
@@ -199,8 +202,10 @@ def count_messages(plan: Plan, context: Context) -> int:
 
     Examples:
         count the SMS messages whose sender number is "+15005550006" and whose date sent is 2024-03-01
+        expect the above is 1
 
         count some SMS messages whose status is "failed"
+        expect the above is 57
     """
     return reader(context).count(plan)
 
