@@ -79,6 +79,8 @@ class Outcome:
     said: tuple[str, ...] = ()
     diff: list[str] = field(default_factory=list)
     updated: bool = False
+    error: dict[str, Any] | None = None
+    """The error as data (kind, line, column, ...; ``outcomes`` when the run had done something)."""
 
     @property
     def name(self) -> str:
@@ -93,6 +95,7 @@ class Outcome:
             "said": list(self.said),
             "diff": self.diff,
             "updated": self.updated,
+            "error": self.error,
         }
 
 
@@ -152,9 +155,15 @@ def run_test(path: Path, *, update: bool = False) -> Outcome:
         try:
             answer = _run(session, sandbox, script, text)
         except (ResolutionError, ValueTypeError, SetupError) as error:
-            return Outcome(path, "error", time.perf_counter() - start, str(error))
+            return Outcome(path, "error", time.perf_counter() - start, str(error), error=error.to_dict())
         except (ExpectationError, ConfirmationError, BookError) as error:
-            return Outcome(path, "failed", time.perf_counter() - start, str(error))
+            if isinstance(error, ConfirmationError):
+                error.hint = (
+                    "In a test, allow it with the first line '# run with: --yes' (the test's settings), "
+                    "or check it with '# run with: --dry-run'."
+                )
+            data = session.error_data(error)  # with what the run did: each send done, refused or unknown
+            return Outcome(path, "failed", time.perf_counter() - start, str(error), error=data)
     outcome = Outcome(path, "passed", time.perf_counter() - start, said=tuple(answer["said"]))
     golden = path.with_suffix(".json")
     if golden.is_file():  # --update rewrites a golden result; it never makes one where there is none
@@ -379,7 +388,8 @@ def _compare(outcome: Outcome, golden: Path, answer: dict[str, Any], update: boo
     except (OSError, ValueError) as exc:
         expected = None
         if not update:
-            outcome.status, outcome.message = "error", f"cannot read {golden}: {exc}"
+            outcome.status = "error"
+            outcome.message = f"cannot read {golden.name}: {exc}; book test --update writes it afresh"
             return
     outcome.diff = (
         list(_differences(expected, actual, "")) if expected is not None else ["(no golden result yet)"]

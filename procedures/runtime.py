@@ -360,13 +360,14 @@ class Runner:
             part = next(inner for inner in part.parts if not self.binder.check(inner))
         actual: dict[str, str] = {}
         counts = self._counts
-        if isinstance(part, Comparison) and not isinstance(part.subject, NounPhrase):
-            written = counts.get(id(part.subject), part.subject)  # "the number of X", as written
-            actual[str(written)] = describe(self.binder.value(part.subject))
-            part = part.replace(subject=written)
-            for value in part.values:
-                if not isinstance(value, (Text, Number, Date, DateTime)):
-                    actual[str(value)] = describe(self.binder.value(value))
+        for comparison in find_all(part, Comparison):  # each side that is not written as a literal
+            if isinstance(comparison.subject, NounPhrase):
+                continue
+            for side in (comparison.subject, *comparison.values):
+                if isinstance(side, (Text, Number, Date, DateTime)) and id(side) not in counts:
+                    continue
+                actual[str(counts.get(id(side), side))] = describe(self.binder.value(side))
+        part = transform(part, lambda node: counts.get(id(node), node))  # every count as it was written
         shown = "; ".join(f"{name} is {value}" for name, value in actual.items())
         return ExpectationError(
             f"expected {part}" + (f", but {shown}" if shown else ", and it does not hold"),

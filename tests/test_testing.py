@@ -83,3 +83,39 @@ def test_a_script_that_fails_fails_its_test_and_a_mistake_is_an_error(tmp_path: 
     assert failing.status == "failed"
     mistake = _test(tmp_path, "typo.english", "expect the number of SMS messages is\n")
     assert mistake.status == "error" and "line 1" in mistake.message
+
+
+def test_a_failed_loop_reports_each_send_and_a_refusal_says_how_a_test_confirms(tmp_path: Path) -> None:
+    loop = (
+        "given Twilio is down for 1 in 1 requests\n"
+        'send an SMS message with the recipient number is "+14155550100" and the sender number is '
+        '"+15005550006" and the message body is "hi"\n'
+        "expect 1 is 1\n"
+    )
+    failed = _test(tmp_path, "down.english", loop)
+    assert failed.status == "failed" and failed.error is not None and failed.error["outcomes"]["unknown"] == 1
+    many = _test(
+        tmp_path,
+        "many.english",
+        SEEDED + 'redact some SMS messages whose direction is "inbound"\nexpect 1 is 1\n',
+    )
+    assert many.status == "failed" and "# run with: --yes" in many.message
+
+
+def test_an_unreadable_golden_says_update_writes_it(tmp_path: Path) -> None:
+    (tmp_path / "g.json").write_text("", encoding="utf-8")
+    outcome = _test(tmp_path, "g.english", 'say "hi"\n')
+    assert outcome.status == "error" and "book test --update writes it afresh" in outcome.message
+
+
+def test_an_expectation_on_an_or_names_each_count_as_written(tmp_path: Path) -> None:
+    outcome = _test(
+        tmp_path,
+        "or.english",
+        "given 20 SMS messages from seed 1\n"
+        'expect the number of SMS messages whose status is "failed" is 1 or the number of SMS messages is 3\n',
+    )
+    assert (
+        'but the number of SMS messages whose status is "failed" is 0; the number of SMS messages is 20'
+        in (outcome.message)
+    )
