@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import functools
 import re
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from lark import Token
 from lark.exceptions import LarkError, UnexpectedCharacters, UnexpectedInput, UnexpectedToken
@@ -539,8 +541,57 @@ def _missing_keyword(context: _Context) -> str | None:
     return None
 
 
-_LEXER_HINTS: list[Hint] = [_contraction, _unclosed_quote, _slash_date, _loose_date, _symbol]
+PHRASINGS = Path(__file__).with_name("phrasings.tsv")
+
+
+def _where_it_failed(exc: UnexpectedInput, text: str) -> tuple[object, ...] | None:
+    """Where a parse failed, as the phrasing table compares it: the parser's state
+    and the unexpected word (or the kind of a text or number); or the character,
+    and whether it follows a text (``"Hi " +``) or something else (``+1500...``)."""
+    if isinstance(exc, UnexpectedCharacters):
+        before = text[: exc.pos_in_stream].rstrip()[-1:]
+        return ("character", exc.char, before in ('"', "\u201d"))
+    if isinstance(exc, UnexpectedToken):
+        state = getattr(exc.state, "position", None)
+        token = exc.token
+        word = token.type if token.type in ("TEXT", "NUMBER", "DATE", "DATETIME") else str(token).lower()
+        return ("token", state, token.type, word)
+    return None
+
+
+@functools.cache
+def _phrasings() -> dict[tuple[object, ...], str]:
+    """The phrasing table (phrasings.tsv): where each example fails, and its hint."""
+    from grammar.parser import parser  # the parser imports this module lazily, on an error
+
+    found: dict[tuple[object, ...], str] = {}
+    for line in PHRASINGS.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        example, hint = line.split("\t")
+        source = example.replace("\u23ce", "\n").rstrip() + "\n"
+        try:
+            parser().parse(source, start="script")
+        except UnexpectedInput as exc:
+            where = _where_it_failed(exc, source)
+            if where is not None:
+                found.setdefault(where, hint)
+            continue
+        raise ValueError(f"{PHRASINGS.name}: {example!r} parses: it is not a phrasing the language lacks")
+    return found
+
+
+def _phrasing(context: _Context) -> str | None:
+    """The table's hint for a phrasing the language does not take (phrasings.tsv)."""
+    if context.start != "script":
+        return None
+    where = _where_it_failed(context.exc, context.text)
+    return _phrasings().get(where) if where is not None else None
+
+
+_LEXER_HINTS: list[Hint] = [_phrasing, _contraction, _unclosed_quote, _slash_date, _loose_date, _symbol]
 _PARSER_HINTS: list[Hint] = [
+    _phrasing,
     _slash_date,
     _loose_date,
     _stray_else,

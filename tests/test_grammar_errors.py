@@ -90,3 +90,26 @@ def test_a_number_of_thousands_of_digits_is_refused_briefly(sign: str) -> None:
         parse_script(f"read the first {sign}{'9' * 5000} SMS messages")
     assert "..." in str(caught.value) and len(str(caught.value)) < 400
     assert caught.value.column == 16
+
+
+def test_every_phrasing_of_the_table_is_tested_through_a_mistake() -> None:
+    """grammar/phrasings.tsv drives hints by example (as lark's match_examples does);
+    each of its hints is met by a sentence of mistakes.tsv, which differs from the example."""
+    from grammar.hints import PHRASINGS
+
+    hints = [
+        line.split("\t")[1]
+        for line in PHRASINGS.read_text(encoding="utf-8").splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    tested = [line.split("\t")[2] for line in TABLE.read_text(encoding="utf-8").splitlines() if "\t" in line]
+    assert hints and all(any(hint.startswith(words) for words in tested) for hint in hints)
+
+
+def test_a_phrasing_hint_does_not_land_on_a_different_mistake_in_the_same_place() -> None:
+    with pytest.raises(EnglishSyntaxError) as caught:
+        parse_script("read refund messages")  # fails where 'how many' fails, at another word
+    assert "To count" not in str(caught.value)
+    with pytest.raises(EnglishSyntaxError) as caught:
+        parse_script("read some SMS messages whose sender number is +15005550006")  # '+' not after a text
+    assert "double quotes" in str(caught.value)

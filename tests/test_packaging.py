@@ -108,12 +108,17 @@ def test_wheel_parses_from_another_directory(tmp_path: Path) -> None:
         "print(tree)\n"
         "import procedures\n"
         "print(procedures.STEP_SCHEMA['title'])\n"  # the step schema ships in the wheel
+        "try:\n"
+        "    grammar.parse_script('how many SMS messages')\n"
+        "except grammar.BookError as error:\n"
+        "    print(error.hint.split(':')[0])\n"  # and the phrasing table
     )
     clean = {key: value for key, value in os.environ.items() if key not in ("PYTHONPATH", "PYTHONHOME")}
     result = subprocess.run(
         [python, "-I", "-c", script], cwd=elsewhere, capture_output=True, text=True, env=clean, check=True
     )
-    location, rendered, schema = result.stdout.splitlines()
+    location, rendered, schema, phrasing = result.stdout.splitlines()
+    assert phrasing == "To count, write"
     assert Path(location).is_relative_to(Path(purelib))
     assert rendered == 'read some SMS messages whose body contains "refund"'
     assert schema == "What Session.step returns"
@@ -140,3 +145,4 @@ def test_imports_go_one_way() -> None:
 def test_grammar_ships_its_data_files() -> None:
     assert (ROOT / "grammar" / "english.lark").is_file()
     assert (ROOT / "grammar" / "mistakes.tsv").is_file()
+    assert (ROOT / "grammar" / "phrasings.tsv").is_file()
