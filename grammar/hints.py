@@ -569,6 +569,9 @@ def _phrasings() -> dict[tuple[object, ...], str]:
         if not line.strip() or line.startswith("#"):
             continue
         example, hint = line.split("\t")
+        if example.startswith("* "):  # a word, wherever the parse fails on it
+            found.setdefault(("word", example[2:].strip().lower()), hint)
+            continue
         source = example.replace("\u23ce", "\n").rstrip() + "\n"
         try:
             parser().parse(source, start="script")
@@ -586,7 +589,11 @@ def _phrasing(context: _Context) -> str | None:
     if context.start != "script":
         return None
     where = _where_it_failed(context.exc, context.text)
-    return _phrasings().get(where) if where is not None else None
+    if where is None:
+        return None
+    table = _phrasings()
+    word = ("word", str(context.token).lower()) if context.token is not None else None
+    return table.get(where) or (table.get(word) if word is not None else None)
 
 
 _LEXER_HINTS: list[Hint] = [_phrasing, _contraction, _unclosed_quote, _slash_date, _loose_date, _symbol]

@@ -623,6 +623,9 @@ class Registry:
         else:
             message = f"no procedure answers to '{said}'"
         suggestions = suggestions or takers
+        ordering = {"sorted", "ordered", "oldest", "newest"} & {word.lower() for word in words_of(call.noun)}
+        if ordering and not takers:
+            message += " (lists come newest first; ordering them is not in the language yet: leave it out)"
         return UnknownCallError(
             message,
             span=call.span,

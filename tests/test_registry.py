@@ -464,3 +464,13 @@ def test_an_unknown_procedure_names_every_verb_not_a_cut_list() -> None:
     assert error["kind"] == "unknown procedure"
     for verb in ("send", "redact", "read", "count", "cancel", "delete", "set"):
         assert verb in error["hint"]  # the list was cut at 8 procedures: send and redact were not in it
+
+
+def test_an_ordering_written_into_the_noun_is_named_in_the_error() -> None:
+    from book.procedures import registry as book
+
+    error = procedures.Session(book).step("read some SMS messages sorted by date")["error"]
+    assert (
+        error["kind"] == "unknown procedure"
+        and "ordering them is not in the language yet" in error["message"]
+    )
