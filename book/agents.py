@@ -68,6 +68,9 @@ class Answer(BaseModel):
         default=None,
         description="kind, message, line, column, hint, suggestions (and would/total to confirm).",
     )
+    session: str | None = Field(
+        default=None, description="The session: give it to the next step to continue."
+    )
 
 
 class Confirmation(BaseModel):

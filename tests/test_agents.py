@@ -88,6 +88,7 @@ def test_three_tools_whose_list_stays_small() -> None:
         assert [tool.name for tool in listed.tools] == ["run", "explain", "vocabulary"]
         run = listed.tools[0]
         assert run.output_schema is not None and "send an SMS message" in (run.description or "")
+        assert {"result", "said", "error", "session"} <= set(run.output_schema["properties"])
         assert "sender number" in (run.description or "") and "confirm" in (run.description or "")
         words = sum(len(tool.model_dump_json(exclude_none=True).split()) for tool in listed.tools)
         assert words < 1_000, words  # a proxy for tokens: the whole list, schemas included
