@@ -45,7 +45,7 @@ from typing import Any, Literal
 from book.connection import Connection, Settings
 from book.sandbox import Faults, Sandbox, State, load, seed
 from book.sandbox.sids import derived
-from grammar import BookError, Expect, Given, Handler, Script, find_all, parse_script
+from grammar import BookError, Expect, Given, Script, find_all, parse_script
 from procedures import ExpectationError, FixedClock, ResolutionError, Session, ValueTypeError, timezone_named
 from procedures.effects import ConfirmationError
 
@@ -321,17 +321,11 @@ def _set_up(sandbox: Sandbox, given: Given, folder: Path, rates: dict[str, float
 def _run(session: Session, sandbox: Sandbox, script: Script, text: str) -> dict[str, Any]:
     """The script's blocks kept, the inbound messages handled, then the rest run."""
     said: list[str] = []
-    handlers = [statement for statement in script.statements if isinstance(statement, Handler)]
-    try:
-        session.handlers.extend((session.registry.resolve_event(block.event), block) for block in handlers)
-    except BookError as error:
-        raise error.locate(text) from None
+    kept = session.keep_handlers(script, text)
     for given in script.statements:
         if isinstance(given, Given) and given.clause == "happens":
             said += _received(session, sandbox, given, text)
-    rest = script.replace(
-        statements=tuple(s for s in script.statements if not isinstance(s, (Given, Handler)))
-    )
+    rest = kept.replace(statements=tuple(s for s in kept.statements if not isinstance(s, Given)))
     result = session.run(text, rest) if rest.statements else None
     answer = result.to_dict() if result is not None else {"result": None, "said": []}
     answer["said"] = said + answer["said"]

@@ -171,6 +171,17 @@ class Session:
             if previous is not None:
                 signal.signal(signal.SIGINT, previous)
 
+    def keep_handlers(self, script: Script, source: str) -> Script:
+        """Keep a script's ``when`` blocks, their events resolved (an unknown one is
+        an error located in ``source``), before anything runs, so that an event that
+        comes early finds them; the rest of the script, to run once."""
+        blocks = [statement for statement in script.statements if isinstance(statement, Handler)]
+        try:
+            self.handlers.extend((self.registry.resolve_event(block.event), block) for block in blocks)
+        except BookError as error:
+            raise error.locate(source) from None
+        return script.replace(statements=tuple(s for s in script.statements if not isinstance(s, Handler)))
+
     def _own_loop(self) -> asyncio.AbstractEventLoop:
         """The event loop the session's synchronous calls share (made once)."""
         if self._loop is None or self._loop.is_closed():

@@ -26,7 +26,7 @@ from typing import Any
 from book.cli.output import Output, UsageError, plain
 from book.cli.run import english, options, session_for
 from book.errors import ConfigurationError
-from grammar import BookError, Handler, parse_script
+from grammar import Handler, parse_script
 
 __all__ = ["add"]
 
@@ -100,7 +100,7 @@ def _release(arguments: argparse.Namespace, output: Output) -> int:
 def _listen(arguments: argparse.Namespace, output: Output) -> int:
     if arguments.release:
         return _release(arguments, output)
-    text = english(arguments, example="book listen examples/auto-reply.english")
+    text = english(arguments, example="book listen examples/reply-when-received.english")
     script = parse_script(text)
     said = output.said if output.format != "json" else (lambda line: None)  # JSON: in each event's line
     session, stop_progress = session_for(arguments, output, said)
@@ -116,17 +116,12 @@ async def _main(arguments: argparse.Namespace, output: Output, session: Any, tex
     from book.listen import SqliteStore, default_path
     from book.listen.listener import Listener
 
-    blocks = [statement for statement in script.statements if isinstance(statement, Handler)]
-    if not blocks:
+    if not any(isinstance(statement, Handler) for statement in script.statements):
         raise UsageError(
             f"{arguments.file or 'the script'} has no 'when ...' block: there is nothing to listen for",
             hint="Write one, such as: when an SMS message is received (then the lines it runs, indented).",
         )
-    try:  # the blocks are known before anything runs: an event that comes early finds them
-        session.handlers.extend((session.registry.resolve_event(block.event), block) for block in blocks)
-    except BookError as error:
-        raise error.locate(text) from None
-    rest = script.replace(statements=tuple(s for s in script.statements if not isinstance(s, Handler)))
+    rest = session.keep_handlers(script, text)
 
     async def first() -> None:
         """What the script does besides its blocks, once (as ``book run`` would)."""
