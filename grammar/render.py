@@ -246,6 +246,8 @@ def _(node: Call) -> str:
     words += [determiner, render(node.noun)]
     if node.filter is not None:
         words.append(_whose(node.filter))
+    if node.by is not None:
+        words += ["by", render(node.by)]
     head = " ".join(words)
     if not node.arguments:
         return head

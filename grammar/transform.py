@@ -440,6 +440,7 @@ class Transformer:
             value=target.value,
             filter=filters[0] if filters else None,
             arguments=tuple(_nodes(children, Argument)),
+            by=next(iter(_nodes(children, NounPhrase)), None),
             span=span_of(children),
         )
 

@@ -397,6 +397,7 @@ class Call(Statement):
     value: Value | None = None
     filter: Filter | None = None
     arguments: tuple[Argument, ...] = ()
+    by: NounPhrase | None = None  # "count the SMS messages by recipient number": per value of that field
 
     def __post_init__(self) -> None:
         if self.first is not None and (self.determiner is not Determiner.THE or self.first < 1):

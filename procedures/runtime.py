@@ -551,7 +551,41 @@ class Runner:
         arguments[entry.prepared] = plan
         return Prepared(entry, arguments, limit, single, plan)
 
+    async def grouped(self, call: Call) -> list[dict[str, Any]]:
+        """``count the X whose ... by FIELD``: the things the filter matches, read as
+        ``read some X whose ...`` reads them (exactly, as the plan allows), counted
+        per value of the field: ``[{"FIELD": value, "count": n}, ...]``, the largest
+        count first (then by value); things without the field are counted under
+        None (null)."""
+        if call.by is None or call.verb != "count":
+            raise RunError(
+                "'by' groups a count: count the SMS messages by recipient number",
+                span=call.by.span if call.by is not None else call.span,
+            )
+        read = call.replace(verb="read", determiner=Determiner.SOME, first=None, by=None)
+        try:
+            entry = self.registry.resolve(read)
+        except UnknownCallError:
+            raise RunError(
+                f"'{call.verb} {call.noun} by ...' needs a procedure that reads {call.noun}, and there is none",
+                span=call.span,
+            ) from None
+        concept = entry.concept
+        if concept is None or not entry.many:
+            raise RunError(
+                f"{call.noun} cannot be counted by a field: they are not things with fields", span=call.span
+            )
+        field = field_of(concept, call.by)
+        counted: dict[Any, int] = {}
+        for thing in await self.call(read):
+            value = getattr(thing, field.name, None)
+            counted[value] = counted.get(value, 0) + 1
+        ordered = sorted(counted.items(), key=lambda pair: (-pair[1], pair[0] is None, str(pair[0])))
+        return [{field.name: value, "count": count} for value, count in ordered]
+
     async def call(self, call: Call) -> Any:
+        if call.by is not None:
+            return await self.grouped(call)
         entry = self.registry.resolve(call)
         prepared = self.prepare(entry, call)
         arguments, limit, single = prepared.arguments, prepared.limit, prepared.single

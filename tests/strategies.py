@@ -141,6 +141,7 @@ def calls(draw: st.DrawFn) -> Call:
         value=draw(st.none() | values),
         filter=draw(st.none() | filters),
         arguments=tuple(draw(st.lists(arguments, max_size=3))),
+        by=draw(st.none() | noun_phrases),
     )
 
 

@@ -100,6 +100,9 @@ class Output:
         if resource is not None:
             rows = [resource.row(item) for item in items]
             self.table(resource.counted(len(rows)), [heading for heading, _ in resource.columns], rows)
+        elif items and all(isinstance(item, dict) and item.keys() == items[0].keys() for item in items):
+            columns = [str(key).replace("_", " ") for key in items[0]]  # counts by a field: a table
+            self.table(None, columns, [list(item.values()) for item in items])
         elif isinstance(value, list):
             from procedures import describe
 
