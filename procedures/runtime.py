@@ -557,6 +557,13 @@ class Runner:
         per value of the field: ``[{"FIELD": value, "count": n}, ...]``, the largest
         count first (then by value); things without the field are counted under
         None (null)."""
+        ordering = {"sorted", "ordered"} & {word.lower() for word in words_of(call.noun)}
+        if ordering and call.by is not None:  # "read some SMS messages sorted by date"
+            raise RunError(
+                f"'{sorted(ordering)[0]} by {call.by}': lists come newest first; ordering them is not in "
+                "the language yet: leave it out",
+                span=call.span,
+            )
         if call.by is None or call.verb != "count":
             raise RunError(
                 "'by' groups a count: count the SMS messages by recipient number",
