@@ -157,6 +157,7 @@ class Listener:
         self.log = log
         self.statuses = statuses
         self._slots = asyncio.Semaphore(concurrency)
+        self._rerunnable: dict[Kind, tuple[int, bool]] = {}  # by kind: (blocks seen, whether they can rerun)
         self._events = {
             kind: session.registry.resolve_event(parse_event(name)) for kind, name in _NAMES.items()
         }
@@ -167,13 +168,19 @@ class Listener:
 
     def rerunnable(self, kind: Kind) -> bool:
         """Whether the blocks for ``kind`` can be run again after a crash: none of
-        them sends or changes anything (replies wait for ``done``)."""
+        them sends or changes anything (replies wait for ``done``). Worked out once
+        for the blocks the session has, not for every event."""
+        known = self._rerunnable.get(kind)
+        if known is not None and known[0] == len(self.session.handlers):
+            return known[1]
         runner = self.session.runner()
-        return not any(
+        answer = not any(
             runner.effects_within(handler.body)
             for event, handler in self.session.handlers
             if event == self._events[kind]
         )
+        self._rerunnable[kind] = (len(self.session.handlers), answer)
+        return answer
 
     async def received(
         self, message: SmsMessage, *, queue: bool = False, since: str | None = None
