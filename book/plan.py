@@ -70,6 +70,9 @@ class Plan(Record):
 
     No queries means no request at all: the filter cannot match anything. ``noun``,
     ``plural`` and ``order`` are the resource's words (its pushdown table's).
+    ``oldest``: the limit keeps the oldest N, not the newest (``the oldest N``);
+    ``ascending``: the answer is given oldest first. Twilio lists newest first
+    only, so either one is done here, after the read.
     """
 
     queries: tuple[Query, ...]
@@ -81,6 +84,8 @@ class Plan(Record):
     noun: str = "message"
     plural: str = "messages"
     order: str = "newest first"
+    oldest: bool = False
+    ascending: bool = False
 
     @property
     def empty(self) -> bool:
@@ -88,13 +93,20 @@ class Plan(Record):
         return not self.queries
 
     def to_json(self) -> dict[str, Any]:
-        """``{"queries": [...], "residual": ENGLISH-or-null, "limit": N-or-null, "page_size": N}``."""
-        return {
+        """``{"queries": [...], "residual": ENGLISH-or-null, "limit": N-or-null, "page_size": N}``,
+        with ``"limit_keeps": "oldest"`` for the oldest N and ``"given": "oldest first"``
+        for an answer given oldest first."""
+        found: dict[str, Any] = {
             "queries": [query.to_json() for query in self.queries],
             "residual": None if self.residual is None else str(self.residual),
             "limit": self.limit,
             "page_size": self.page_size,
         }
+        if self.oldest:
+            found["limit_keeps"] = "oldest"
+        if self.ascending:
+            found["given"] = "oldest first"
+        return found
 
     def explain(self) -> str:
         """The plan in English, for people."""
@@ -109,15 +121,31 @@ class Plan(Record):
             if len(self.queries) > 1:
                 lines.append(f"Their answers are merged {self.order}, each {self.noun} once.")
             size = f"pages of {self.page_size}"
-            lines.append(
-                f"Asked in {size}, and no further than needed." if self.limit else f"Asked in {size}."
-            )
+            early = self.limit and not self.oldest
+            lines.append(f"Asked in {size}, and no further than needed." if early else f"Asked in {size}.")
             if self.residual is None:
                 lines.append("Nothing is left to check here: Twilio's answer is exact.")
             else:
                 lines.append(f"Each {self.noun} is then kept here only if: {self.residual}")
-        if self.limit is not None:
-            lines.append(f"The read stops at {self.limit} {self.noun if self.limit == 1 else self.plural}.")
+        things = self.noun if self.limit == 1 else self.plural
+        if self.limit is not None and self.oldest:
+            lines.append(
+                f"Twilio lists {self.plural} newest first only: to find the oldest {self.limit}, every "
+                f"{self.noun} that matches is read, to the last page; the {self.limit} oldest are kept "
+                "as it goes (no more are held)."
+            )
+        elif self.limit is not None:
+            lines.append(f"The read stops at {self.limit} {things}.")
+        if self.ascending:
+            lines.append(
+                f"They are given oldest first: Twilio lists them newest first, so the {things} read are "
+                "held and turned around here"
+                + (
+                    " (all of them: an answer given oldest first cannot start before the read ends)."
+                    if self.limit is None
+                    else "."
+                )
+            )
         if self.placements:
             lines.append("Where each part of the filter went:")
             for placement in self.placements:

@@ -269,13 +269,23 @@ def plan(
     timezone: dt.tzinfo = dt.UTC,
     concept: type[Any] = SmsMessage,
     pushdown: Pushdown = MESSAGES,
+    oldest: bool = False,
+    ascending: bool = False,
 ) -> Plan:
     """The plan of a read of a resource (messages by default) for a bound filter
-    (None: every one), in the resource's order, cut at ``limit``."""
+    (None: every one), in the resource's order, cut at ``limit``: the newest
+    ``limit``, or the oldest when ``oldest``; given oldest first when ``ascending``."""
     zone = getattr(timezone, "key", None) or str(timezone)
     if limit is not None and limit < 1:
         raise ValueError("a limit is 1 or more")
-    words = {"noun": pushdown.noun, "plural": pushdown.plural, "order": pushdown.order}
+    words: dict[str, Any] = {
+        "noun": pushdown.noun,
+        "plural": pushdown.plural,
+        "order": pushdown.order,
+        "oldest": oldest and limit is not None,
+        "ascending": ascending,
+    }
+    early = limit if not oldest else None  # the oldest N are the last met: every page is read
     keys = NodeKeys()  # one set of keys for both passes: the nodes normalise makes are keyed once
     normal = _simplify(
         _normalise(tree if tree is not None else True, concept, keys),
@@ -292,7 +302,7 @@ def plan(
         )
         return Plan((), None, limit, 0, placements, zone, **words)
     if normal is True:
-        size = min(limit, largest) if limit else largest
+        size = min(early, largest) if early else largest
         return Plan((Query.list({}),), None, limit, size, (), zone, **words)
     split = _terms(normal, pushdown.split)
     pushed = [push(term, pushdown, timezone) for term in split] if split is not None else []
@@ -316,7 +326,7 @@ def plan(
             residual = _and(pushed[0].residual)
         else:
             residual = None if all(term.exact for term in pushed) else normal
-    size = min(limit, largest) if limit and residual is None else largest
+    size = min(early, largest) if early and residual is None else largest
     scanned = _scanned(split, pushed) if scan else None
     placements = _placements(tree, pushed, len(queries) > 1, scanned, pushdown)
     return Plan(queries, residual, limit, size, placements, zone, **words)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
@@ -147,12 +148,19 @@ class Reader:
         return tally.given
 
     def read(self, plan: Plan, tally: Tally | None = None) -> Iterator[Any]:
-        """The items the plan selects, newest first, cut at its limit."""
+        """The items the plan selects, newest first (oldest first if the plan says
+        so), cut at its limit: the newest N, or the oldest N, which are the last
+        met (every page is read, and no more than N are held)."""
         tally = tally if tally is not None else Tally()
         if plan.empty:
             return iter(())
         found = self._kept(plan, tally)
-        return islice(found, plan.limit) if plan.limit is not None else found
+        if plan.limit is not None and plan.oldest:
+            found = iter(deque(found, maxlen=plan.limit))
+            tally.given = min(tally.given, plan.limit)
+        elif plan.limit is not None:
+            found = islice(found, plan.limit)
+        return reversed(list(found)) if plan.ascending else found
 
     def _kept(self, plan: Plan, tally: Tally) -> Iterator[Any]:
         residual = plan.residual

@@ -38,6 +38,7 @@ from grammar.tree import (
     Number,
     Op,
     Or,
+    Order,
     ProcedureName,
     Reference,
     Relative,
@@ -239,13 +240,19 @@ def _whose(node: Filter) -> str:
 def _(node: Call) -> str:
     determiner = node.determiner.value
     if node.first is not None:
-        determiner = f"the first {node.first}"
+        # the newest N given oldest first are the last N of that list
+        which = "oldest" if node.oldest else "last" if node.listing is Order.OLDEST else "first"
+        determiner = f"the {which} {node.first}"
     words = [node.verb]
     if node.value is not None:
         words += [render(node.value), "to"]
     words += [determiner, render(node.noun)]
+    if node.partner is not None:
+        words += ["with", render(node.partner)]
     if node.filter is not None:
         words.append(_whose(node.filter))
+    if node.order is not None:
+        words.append(f"{node.order.value} first")
     if node.by is not None:
         words += ["by", render(node.by)]
     head = " ".join(words)

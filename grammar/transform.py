@@ -43,6 +43,7 @@ from grammar.tree import (
     Number,
     Op,
     Or,
+    Order,
     ProcedureName,
     Reference,
     Relative,
@@ -151,13 +152,16 @@ class _Output(Record):
 
 
 class _Target(Record):
-    """What a call acts on, before the call is assembled."""
+    """What a call acts on, before the call is assembled; ``oldest``: whether the N
+    of ``first`` are the oldest (``the oldest N``), the newest (``the last N``), or
+    None for ``the first N``: the first in the order the list is given in."""
 
     determiner: Determiner
     first: int | None
     noun: NounPhrase
     value: Value | None
     span: Span | None
+    oldest: bool | None = None
 
 
 def _predicate(op: Op) -> Callable[[Any, list[Any]], _Predicate]:
@@ -419,7 +423,16 @@ class Transformer:
         which is what ``the first 5`` means (lists are newest first)."""
         (count,) = [child for child in children if isinstance(child, Token) and child.type == "NUMBER"]
         first = _whole(count, "N in 'the last N'", 1)
-        return _Target(Determiner.THE, first, children[-1], None, span_of(children))
+        return _Target(Determiner.THE, first, children[-1], None, span_of(children), oldest=False)
+
+    def target_oldest(self, children: list[Any]) -> _Target:
+        """``the oldest 5``, ``the 5 oldest``: the oldest N, given oldest first."""
+        (count,) = [child for child in children if isinstance(child, Token) and child.type == "NUMBER"]
+        first = _whole(count, "N in 'the oldest N'", 1)
+        return _Target(Determiner.THE, first, children[-1], None, span_of(children), oldest=True)
+
+    def order(self, children: list[Token]) -> Order:
+        return Order.OLDEST if children[0].type == "OLDEST" else Order.NEWEST
 
     def converted(self, children: list[Any]) -> _Target:
         value, _, (determiner, first), noun = children
@@ -432,6 +445,21 @@ class Transformer:
         verb: Token = children[0]
         target: _Target = children[1]
         filters = _nodes(children, Filter)
+        # "with VALUE" after the noun (a value among the call's own children)
+        partner: Value | None = next(iter(_nodes(children, Value)), None)
+        written: Order | None = next(iter(_nodes(children, Order)), None)
+        if target.value is not None and (partner is not None or written is not None):
+            raise EnglishSyntaxError(
+                f"a conversion takes no {'with' if partner is not None else 'order'}: write the value to "
+                "convert, then 'to' and what it becomes",
+                span=partner.span if partner is not None else span_of(children),
+            )
+        # "the first N" are the first in the order the list is given in: the oldest N
+        # when it is given oldest first (written, or a conversation's default).
+        listing = written or (Order.OLDEST if target.oldest or partner is not None else Order.NEWEST)
+        oldest = target.oldest if target.oldest is not None else listing is Order.OLDEST
+        oldest = oldest and target.first is not None
+        default = Order.OLDEST if oldest or partner is not None else Order.NEWEST
         return Call(
             verb.value.lower(),
             target.determiner,
@@ -441,6 +469,9 @@ class Transformer:
             filter=filters[0] if filters else None,
             arguments=tuple(_nodes(children, Argument)),
             by=next(iter(_nodes(children, NounPhrase)), None),
+            oldest=oldest,
+            partner=partner,
+            order=written if written is not default else None,
             span=span_of(children),
         )
 

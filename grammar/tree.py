@@ -46,6 +46,7 @@ __all__ = [
     "Number",
     "Op",
     "Or",
+    "Order",
     "ProcedureName",
     "Reference",
     "Relative",
@@ -382,11 +383,23 @@ class Argument(Node):
     value: Value
 
 
-class Call(Statement):
-    """``VERB DETERMINER NOUN [whose FILTER] [where ARGUMENTS]``, or
-    ``VERB VALUE to DETERMINER NOUN`` when ``value`` is set.
+class Order(Enum):
+    """The order a list is given in: ``newest first`` or ``oldest first``."""
 
-    ``first`` is N in ``the first N``. The grammar knows only the shape; the
+    NEWEST = "newest"
+    OLDEST = "oldest"
+
+
+class Call(Statement):
+    """``VERB DETERMINER NOUN [with PARTNER] [whose FILTER] [ORDER first] [where ARGUMENTS]``,
+    or ``VERB VALUE to DETERMINER NOUN`` when ``value`` is set.
+
+    ``first`` is N in ``the first N``: the newest N, or the oldest N when ``oldest``
+    (``the oldest N``). ``partner`` is the other side of a conversation
+    (``read the conversation with "+14155550100"``). ``order`` is the order the list
+    is given in when it is written and differs from the default, which is oldest
+    first for the oldest N and for a conversation, and newest first otherwise
+    (``listing`` is the order either way). The grammar knows only the shape; the
     registry finds the procedure.
     """
 
@@ -398,11 +411,30 @@ class Call(Statement):
     filter: Filter | None = None
     arguments: tuple[Argument, ...] = ()
     by: NounPhrase | None = None  # "count the SMS messages by recipient number": per value of that field
+    oldest: bool = False
+    partner: Value | None = None
+    order: Order | None = None
 
     def __post_init__(self) -> None:
         if self.first is not None and (self.determiner is not Determiner.THE or self.first < 1):
             raise ValueError("'the first N' needs the determiner 'the' and N of 1 or more")
+        if self.oldest and self.first is None:
+            raise ValueError("'the oldest N' needs N")
+        if self.order is not None and self.order is self.default_order:
+            raise ValueError(f"'{self.order.value} first' is the default here: leave order as None")
+        if self.value is not None and (self.partner is not None or self.oldest or self.order is not None):
+            raise ValueError("a conversion takes no partner and no order")
         _check_verb(self.verb)
+
+    @property
+    def default_order(self) -> Order:
+        """The order the list comes in when none is written."""
+        return Order.OLDEST if self.oldest or self.partner is not None else Order.NEWEST
+
+    @property
+    def listing(self) -> Order:
+        """The order the list is given in: the written one, else the default."""
+        return self.order or self.default_order
 
 
 class Each(Statement):

@@ -26,6 +26,11 @@ class Context:
     change any when more match; ``batch``: how many things the call applies to,
     one procedure call each (``redact the SMS messages`` after a read).
 
+    The order a call asks for: ``oldest``, its limit keeps the oldest N
+    (``the oldest 5``), not the newest; ``ascending``, the list is given oldest
+    first. A prepare hook that plans a read honours both; for a procedure with
+    no such hook the runtime orders and cuts the list it gives (newest first).
+
     For a procedure that creates or changes things (effects.py): ``dry_run``
     says it must only say what it would do; a procedure that acts on a filter
     calls ``allow`` with what matched before it changes any of it, and records
@@ -42,6 +47,8 @@ class Context:
         say: Callable[[str], None],
         binder: Binder,
         single: bool = False,
+        oldest: bool = False,
+        ascending: bool = False,
         batch: int = 1,
         journal: Journal | None = None,
         effect: Effect = Effect.READS,
@@ -55,6 +62,8 @@ class Context:
         self._say = say
         self.binder = binder
         self.single = single
+        self.oldest = oldest
+        self.ascending = ascending
         self.batch = batch
         self.journal = journal if journal is not None else Journal(Safeguards())
         self.effect = effect

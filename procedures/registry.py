@@ -64,6 +64,7 @@ from grammar.node import Record
 from procedures.annotations import is_filter, over
 from procedures.concepts import Concept, field_of, refers_to
 from procedures.context import Context
+from procedures.conversations import Conversation, expand
 from procedures.docstrings import Docstring, read_docstring
 from procedures.effects import Effect
 from procedures.errors import (
@@ -409,6 +410,7 @@ class Registry:
         self._by_name: dict[str, Procedure] = {}
         self._events: dict[str, Event] = {}
         self._waiters: dict[type[Concept], Waiter] = {}
+        self._conversations: list[Conversation] = []
 
     def waits(
         self,
@@ -493,6 +495,32 @@ class Registry:
         self._events[english] = found
         return found
 
+    def conversation(self, noun: str, things: str, fields: Iterable[str]) -> Conversation:
+        """Declare what ``the NOUN with VALUE`` reads: ``registry.conversation("conversation",
+        "*SMS* messages", ["sender number", "recipient number"])`` (conversations.py)."""
+        return self._converse(Conversation.of(noun, things, list(fields)))
+
+    def _converse(self, found: Conversation) -> Conversation:
+        for other in self._conversations:
+            if other == found:
+                return other
+            if same_noun(other.noun, found.noun) or same_noun(other.things, found.things):
+                raise RegistrationError(
+                    f"the conversations '{found.noun}' and '{other.noun}' would answer the same calls"
+                )
+        self._conversations.append(found)
+        return found
+
+    @property
+    def conversations(self) -> list[Conversation]:
+        """The declared conversations."""
+        return list(self._conversations)
+
+    def expand(self, call: Call) -> Call:
+        """The call a call with a partner (``the conversation with "+1..."``) means;
+        any other call as it is."""
+        return expand(call, self._conversations)
+
     @property
     def events(self) -> list[Event]:
         """The registered events, by English name."""
@@ -555,6 +583,8 @@ class Registry:
             self.add(entry)
         for event in other.events:
             self.event(event.english, event.concept)
+        for conversation in other.conversations:
+            self._converse(conversation)
         for waiter in other.waiters:
             self.waits(
                 waiter.english,
@@ -625,7 +655,7 @@ class Registry:
         suggestions = suggestions or takers
         ordering = {"sorted", "ordered", "oldest", "newest"} & {word.lower() for word in words_of(call.noun)}
         if ordering and not takers:
-            message += " (lists come newest first; ordering them is not in the language yet: leave it out)"
+            message += f" ({ORDERING})"
         return UnknownCallError(
             message,
             span=call.span,
@@ -636,6 +666,12 @@ class Registry:
             + " (the vocabulary lists every procedure, with examples).",
             suggestions=suggestions,
         )
+
+
+ORDERING = (
+    "lists come newest first; write 'oldest first' at the end of the call (after its filter) to turn "
+    "them around, or 'the oldest N'; sorting by another field is not in the language"
+)
 
 
 def _where(function: Callable[..., Any]) -> str:

@@ -42,6 +42,7 @@ from grammar import (
     Node,
     NounPhrase,
     Number,
+    Order,
     Reference,
     Reply,
     Say,
@@ -71,7 +72,7 @@ from procedures.events import Event
 from procedures.jsonable import jsonable
 from procedures.kinds import Kind, Type
 from procedures.names import same_noun, singular_words, split_owner, words_of
-from procedures.registry import Procedure, Registry
+from procedures.registry import ORDERING, Procedure, Registry
 from procedures.scope import Scope, describe
 
 __all__ = ["DEFAULT_WAIT", "LoopError", "Prepared", "Runner", "WaitError", "duration"]
@@ -500,14 +501,14 @@ class Runner:
         procedure are left to fail when they run)."""
         for call in _calls(body):
             try:
-                yield self.registry.resolve(call).effect
+                yield self.registry.resolve(self.registry.expand(call)).effect
             except BookError:
                 continue
 
     def _concurrent(self, body: Iterable[Statement]) -> bool:
         """Whether a block may run for several items at once: it calls procedures,
         and every one of them is asynchronous."""
-        calls = list(_calls(body))
+        calls = [self.registry.expand(call) for call in _calls(body)]
         return bool(calls) and all(self.registry.resolve(call).asynchronous for call in calls)
 
     # ------------------------------------------------------------- calls
@@ -522,7 +523,7 @@ class Runner:
         single = entry.many and call.determiner in (Determiner.A, Determiner.AN)
         if call.first is not None and not entry.many:
             raise RunError(
-                f"'{entry.english}' gives one thing; 'the first {call.first}' needs a list", span=call.span
+                f"'{entry.english}' gives one thing; '{_limited(call)}' needs a list", span=call.span
             )
         if (
             not entry.plural
@@ -535,14 +536,18 @@ class Runner:
             )
         if call.first is not None and entry.limit is None:
             raise RunError(
-                f"'{entry.english}' cannot take 'the first {call.first}'",
+                f"'{entry.english}' cannot take '{_limited(call)}'",
                 span=call.span,
                 hint="Give it a filter that selects just those, or read them first and then act on the result.",
             )
+        if call.order is not None and not entry.many:
+            raise RunError(
+                f"'{call.order.value} first' orders a list, and '{entry.english}' gives none", span=call.span
+            )
         limit = call.first if call.first is not None else (2 if single else None)
         if entry.prepare is None:
-            if entry.limit is not None:
-                arguments[entry.limit] = limit
+            if entry.limit is not None:  # the oldest N are the last of the whole list, cut here
+                arguments[entry.limit] = None if call.oldest else limit
             return Prepared(entry, arguments, limit, single)
         bound = arguments.pop(entry.filter) if entry.filter is not None else None
         with self._failures(entry, call):
@@ -559,17 +564,15 @@ class Runner:
         None (null)."""
         ordering = {"sorted", "ordered"} & {word.lower() for word in words_of(call.noun)}
         if ordering and call.by is not None:  # "read some SMS messages sorted by date"
-            raise RunError(
-                f"'{sorted(ordering)[0]} by {call.by}': lists come newest first; ordering them is not in "
-                "the language yet: leave it out",
-                span=call.span,
-            )
+            raise RunError(f"'{sorted(ordering)[0]} by {call.by}': {ORDERING}", span=call.span)
         if call.by is None or call.verb != "count":
             raise RunError(
                 "'by' groups a count: count the SMS messages by recipient number",
                 span=call.by.span if call.by is not None else call.span,
             )
-        read = call.replace(verb="read", determiner=Determiner.SOME, first=None, by=None)
+        read = call.replace(
+            verb="read", determiner=Determiner.SOME, first=None, by=None, oldest=False, order=None
+        )
         try:
             entry = self.registry.resolve(read)
         except UnknownCallError:
@@ -591,6 +594,7 @@ class Runner:
         return [{field.name: value, "count": count} for value, count in ordered]
 
     async def call(self, call: Call) -> Any:
+        call = self.registry.expand(call)  # "the conversation with ...": the read it means
         if call.by is not None:
             return await self.grouped(call)
         entry = self.registry.resolve(call)
@@ -630,9 +634,15 @@ class Runner:
                 "where that names one",
                 span=call.span,
             )
-        result = await self._invoke(entry, arguments, call, limit=limit)
+        planned = entry.prepare is not None  # a plan keeps the order the call asks for itself
+        result = await self._invoke(
+            entry, arguments, call, limit=None if call.oldest and not planned else limit
+        )
         if entry.many:
             items = result[:limit] if limit is not None else result
+            if not planned:  # the procedure gives its list newest first
+                items = result[-limit:] if call.oldest and limit is not None else items
+                items = items[::-1] if call.listing is Order.OLDEST else items
             if single:
                 if len(items) != 1:
                     found = "none" if not items else "more than one"
@@ -718,6 +728,8 @@ class Runner:
             say=self.say,
             binder=self.binder,
             single=entry.many and call.determiner in (Determiner.A, Determiner.AN),
+            oldest=call.oldest,
+            ascending=call.listing is Order.OLDEST,
             batch=batch,
             journal=self.journal,
             effect=entry.effect,
@@ -846,6 +858,11 @@ def comparisons(body: Iterable[Statement]) -> Iterable[Comparison]:
 def loops(body: Iterable[Statement]) -> Iterable[Each]:
     """Every ``process each`` loop in ``body``, at any depth."""
     return _every(body, Each)
+
+
+def _limited(call: Call) -> str:
+    """How a call wrote its limit: ``the first 3``, ``the oldest 3``."""
+    return f"the {'oldest' if call.oldest else 'first'} {call.first}"
 
 
 def _calls(body: Iterable[Statement]) -> Iterable[Call]:

@@ -386,6 +386,7 @@ class Session:
                     "explain shows the plan of a read, such as 'read some SMS messages whose ...'",
                     span=last.span,
                 )
+            last = self.registry.expand(last)
             entry = self.registry.resolve(last)
             if entry.prepare is None:
                 raise ExplainError(

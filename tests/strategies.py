@@ -34,6 +34,7 @@ from grammar import (
     Number,
     Op,
     Or,
+    Order,
     ProcedureName,
     Reference,
     Relative,
@@ -133,15 +134,27 @@ arguments = st.builds(Argument, noun_phrases, values)
 def calls(draw: st.DrawFn) -> Call:
     determiner = draw(st.sampled_from(list(Determiner)))
     first = draw(st.none() | st.integers(1, 10_000)) if determiner is Determiner.THE else None
+    value = draw(st.none() | values)
+    partner = draw(st.none() | values) if value is None else None
+    oldest = first is not None and value is None and draw(st.booleans())
+    default = Order.OLDEST if oldest or partner is not None else Order.NEWEST
+    order = (
+        None
+        if value is not None
+        else draw(st.none() | st.sampled_from([o for o in Order if o is not default]))
+    )
     return Call(
         draw(verbs),
         determiner,
         draw(noun_phrases),
         first=first,
-        value=draw(st.none() | values),
+        value=value,
         filter=draw(st.none() | filters),
         arguments=tuple(draw(st.lists(arguments, max_size=3))),
         by=draw(st.none() | noun_phrases),
+        oldest=oldest,
+        partner=partner,
+        order=order,
     )
 
 

@@ -2,9 +2,11 @@
 
 In words: for any filter over any field and operator (and, or, not; dates at day
 edges and across time zones; missing values), any set of messages in the
-sandbox, either reading of ``DateSent<``, and any limit, the planned read returns
-exactly what the reference evaluator returns over all the messages, in the same
-order; and counting them gives its length, with no more requests.
+sandbox, either reading of ``DateSent<``, any limit (the newest N or the oldest
+N), either order (newest or oldest first) and a conversation with a number or
+none, the planned read returns exactly what the reference evaluator returns over
+all the messages, in the stated order, cut at the limit; and counting them gives
+its length, with no more requests.
 
 Examples: 300 by default; set SMS_BOOK_EXAMPLES for a longer run.
 """
@@ -20,15 +22,18 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 
 from book.planner import plan
+from book.procedures import registry as book
 from book.reading import Reader, Tally
 from book.resources.messages import MESSAGES, SmsMessage, WireMessage, message_from_wire
 from book.sandbox import Sandbox, load
 from book.wire import format_rfc2822
 from grammar import (
     And,
+    Call,
     Comparison,
     Date,
     DateTime,
+    Determiner,
     Filter,
     Not,
     NounPhrase,
@@ -224,13 +229,26 @@ def _loaded(sandbox: Sandbox, payloads: list[dict[str, Any]]) -> list[SmsMessage
     zone=st.sampled_from(ZONES),
     limit=st.none() | st.integers(1, 8),
     reading=st.sampled_from(["inclusive", "exclusive"]),
+    oldest=st.booleans(),
+    ascending=st.booleans(),
+    partner=st.none() | st.sampled_from(NUMBERS[:3]),
 )
 def test_the_planned_read_is_exactly_the_reference_answer(
-    payloads: list[dict[str, Any]], tree: Filter | None, zone: str, limit: int | None, reading: str
+    payloads: list[dict[str, Any]],
+    tree: Filter | None,
+    zone: str,
+    limit: int | None,
+    reading: str,
+    oldest: bool,
+    ascending: bool,
+    partner: str | None,
 ) -> None:
     sandbox = Sandbox(clock=FixedClock(NOW), date_sent_before=reading)  # type: ignore[arg-type]
     everything = _loaded(sandbox, payloads)
     timezone = timezone_named(zone)
+    if partner is not None:  # "the conversation with ...", as the book's registry expands it
+        call = Call("read", Determiner.THE, NounPhrase.of("conversation"), filter=tree, partner=Text(partner))
+        tree = book.expand(call).filter
     try:
         bound = (
             None
@@ -239,12 +257,14 @@ def test_the_planned_read_is_exactly_the_reference_answer(
         )
     except ValueTypeError:
         reject()  # an impossible value (a whole number "+1415") is refused before any read: no plan to test
-    expected = [
+    matching = [
         message
         for message in sorted(everything, key=MESSAGES.order_key, reverse=True)
         if bound is None or holds(bound, message, SmsMessage, timezone)
-    ][:limit]
-    planned = plan(bound, limit=limit, timezone=timezone)
+    ]
+    expected = matching[-limit:] if oldest and limit is not None else matching[:limit]
+    expected = expected[::-1] if ascending else expected
+    planned = plan(bound, limit=limit, timezone=timezone, oldest=oldest, ascending=ascending)
     reader = Reader(sandbox.client(), timezone=timezone, scan_budget=None)
     read, counted = Tally(), Tally()
     got = list(reader.read(planned, read))

@@ -469,6 +469,6 @@ def test_an_unknown_procedure_names_every_verb_not_a_cut_list() -> None:
 def test_an_ordering_written_into_the_noun_is_named_in_the_error() -> None:
     from book.procedures import registry as book
 
-    for ordered in ("read some SMS messages sorted by date", "read some SMS messages oldest first"):
+    for ordered in ("read some SMS messages sorted by date", "read some SMS messages ordered by status"):
         error = procedures.Session(book).step(ordered)["error"]
-        assert "ordering them is not in the language yet" in error["message"], ordered
+        assert "write 'oldest first' at the end of the call" in error["message"], ordered

@@ -55,6 +55,8 @@ __all__ = [
 registry = Registry()
 registry.event("when an *SMS* message is received", SmsMessage)  # run by book listen (issue 14)
 registry.event("when an *SMS* message's status changes", SmsMessage)
+# "read the conversation with "+1..."": the messages either way with a number, oldest first
+registry.conversation("conversation", "*SMS* messages", ["sender number", "recipient number"])
 registry.waits("an *SMS* message", SmsMessage, wait_for_message, states=STATUSES)  # "wait until" (waiting.py)
 
 
@@ -166,8 +168,11 @@ def _finding(message: CreateMessage, context: Context) -> str:
 
 def plan_read(filter: Filter[SmsMessage] | None, limit: int | None, context: Context) -> Plan:
     """The plan of a read of the SMS messages a filter matches, the first ``limit`` of
-    them: what Twilio is asked, what is checked here (``book explain`` prints it)."""
-    return planner.plan(filter, limit=limit, timezone=context.timezone)
+    them (the newest, or the oldest, given in the order the call asks for): what
+    Twilio is asked, what is checked here (``book explain`` prints it)."""
+    return planner.plan(
+        filter, limit=limit, timezone=context.timezone, oldest=context.oldest, ascending=context.ascending
+    )
 
 
 @registry.procedure("to read some (*SMS* messages)", prepare=plan_read)

@@ -25,7 +25,13 @@ registry = Registry()
 def plan_numbers(filter: Filter[IncomingNumber] | None, limit: int | None, context: Context) -> Plan:
     """The plan of a read of the account's phone numbers that a filter matches."""
     return planner.plan(
-        filter, limit=limit, timezone=context.timezone, concept=IncomingNumber, pushdown=NUMBERS.pushdown
+        filter,
+        limit=limit,
+        timezone=context.timezone,
+        concept=IncomingNumber,
+        pushdown=NUMBERS.pushdown,
+        oldest=context.oldest,
+        ascending=context.ascending,
     )
 
 
