@@ -5,8 +5,11 @@
 found, and whose hint recognises the common mistakes: unquoted text, a missing
 ``whose``, ``is greater`` without ``than``, dates such as ``03/01/2024``,
 unclosed quotes and parentheses, blocks with nothing indented under them,
-glued and misspelt keywords. Every mistake it knows is a line of
-mistakes.tsv, beside the grammar, and is tested.
+glued and misspelt keywords. A hint whose words are fixed and that depends only
+on where the parse fails (a missing ``whose``, an empty block, ``=`` for
+``is``) is a line of phrasings.tsv, as lark's match_examples works; the code
+here writes the hints that quote or compute from what was written. Every
+mistake it knows is a line of mistakes.tsv, beside the grammar, and is tested.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import difflib
 import functools
 import re
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from lark import Token
@@ -69,11 +73,6 @@ _CONTRACTIONS = {
 # Words after which a date or a time is the likely value; units of relative times.
 _BEFORE_TIMES = {"after", "before", "since", "between", "than", "on"}
 _UNITS = {"minute", "hour", "day", "week"}
-_SYMBOL_OPERATORS = {
-    "==": "is", "=": "is", "!=": "is not", "<>": "is not", ">=": "is at least (or 'is on or after' for dates)",
-    "<=": "is at most (or 'is on or before' for dates)", ">": "is greater than (or 'is after' for dates)",
-    "<": "is less than (or 'is before' for dates)", "&&": "and", "&": "and", "||": "or", "|": "or", "!": "not",
-}  # fmt: skip
 
 
 def _keyword(name: str) -> str | None:
@@ -269,56 +268,23 @@ def _loose_date(context: _Context) -> tuple[str, Span] | None:
     return None
 
 
-def _symbol(context: _Context) -> tuple[str, Span] | str | None:
-    rest = context.text[context.pos : context.pos + 2]
+def _phone_number(context: _Context) -> tuple[str, Span] | None:
     number = re.match(r"\+[\d ().-]*\d", context.text[context.pos : context.line_end])
-    if number:
-        return (
-            f'Put phone numbers in double quotes: "{number.group()}".',
-            context.span(context.pos, context.pos + len(number.group())),
-        )
-    for symbol, words in _SYMBOL_OPERATORS.items():
-        if rest.startswith(symbol):
-            return (
-                f"Write '{words}' instead of '{symbol}'.",
-                context.span(context.pos, context.pos + len(symbol)),
-            )
-    if rest[:1] == "'":
-        return 'Quote text with double quotes: "like this".'
-    if rest[:1] == "*":
-        return "A proper noun is one word between asterisks, such as *SMS*."
-    return None
+    if not number:
+        return None
+    return (
+        f'Put phone numbers in double quotes: "{number.group()}".',
+        context.span(context.pos, context.pos + len(number.group())),
+    )
 
 
 # ----------------------------------------------------------- parser hints
 
 
-def _unexpected_indent(context: _Context) -> str | None:
-    if context.token is None or context.token.type != "_INDENT":
-        return None
-    return (
-        "This line is indented, but the line above opens no block: only lines ending in "
-        "'as follows', 'then', 'else', 'where' or 'with' take indented lines under them."
-    )
-
-
-def _empty_block(context: _Context) -> str | None:
-    if "_INDENT" not in context.expected or context.token is None or context.token.type == "_INDENT":
-        return None
-    if context.token.type not in ("_NL", "$END") and context.expected - {"_INDENT", "_COLON"}:
-        return None
-    return (
-        "A block is empty: indent the lines that belong to it (two spaces, say) under the line "
-        "that ends in 'as follows', 'then', 'else', 'where' or 'with'."
-    )
-
-
-def _unclosed_parenthesis(context: _Context) -> tuple[str, Span] | str | None:
+def _unclosed_parenthesis(context: _Context) -> tuple[str, Span] | None:
     token = context.token
     if token is None:
         return None
-    if token.type == "RPAR" and "RPAR" not in context.expected:
-        return "This ')' closes no '(': remove it, or open the parenthesis earlier."
     if "RPAR" not in context.expected or token.type not in ("_NL", "$END", "_INDENT", "_DEDENT"):
         return None
     opened: list[int] = []
@@ -333,17 +299,6 @@ def _unclosed_parenthesis(context: _Context) -> tuple[str, Span] | str | None:
     start = context.line_start + opened[-1]
     column = opened[-1] + 1
     return (f"Close the parenthesis opened at column {column} with ')'.", context.span(start, start + 1))
-
-
-def _or_list(context: _Context) -> str | None:
-    if context.token is None or context.token.type != "OR_LITERAL":
-        return None
-    if re.search(r"\bis\s+not\s+(?:\S+\s+)?$|\bis\s+not\s+\"", context.before, re.IGNORECASE):
-        return 'To exclude several values, write "is not one of": status is not one of "failed" or "undelivered".'
-    return (
-        "'or' followed by a value lists values only after 'is' (status is \"sent\" or \"delivered\"); "
-        'with other operators repeat the field: body contains "stop" or body contains "quit".'
-    )
 
 
 def _stray_else(context: _Context) -> str | None:
@@ -381,8 +336,6 @@ def _missing_determiner(context: _Context) -> str | None:
         return f"To name a value, write 'the {previous} is ...'; a call is a verb, a determiner and a noun."
     if word == "first":
         return f"Write 'the first N': '{previous} the first 5 ...'."
-    if word == "each":
-        return "To do something for each item of a list, write 'process each ... as follows'."
     if word in _keywords():
         return (
             f"'{token}' cannot start a noun here: a call is a verb, a determiner and a noun, "
@@ -442,16 +395,6 @@ def _near(word: str, keywords: Iterable[str]) -> str | None:
     return swapped[0] if swapped else None
 
 
-def _missing_whose(context: _Context) -> str | None:
-    token = context.token
-    if token is None or token.type not in _OPERATORS or "WHOSE" not in context.expected:
-        return None
-    return (
-        "Did you forget 'whose'? A filter follows the noun after 'whose', as in "
-        "'read some SMS messages whose sender number is \"+15005550006\"'."
-    )
-
-
 def _missing_is(context: _Context) -> tuple[str, Span] | None:
     if context.token is None or not context.expected & _OPERATORS:
         return None
@@ -499,11 +442,6 @@ def _unfinished(context: _Context) -> str | None:
     if context.token is None or context.token.type not in _ENDS:
         return None
     expected = context.expected
-    if len(expected & _DETERMINERS) >= 3:
-        return (
-            "A call is a verb, a determiner and a noun, as in 'read some SMS messages'; "
-            "other statements start with 'the', 'use', 'say', 'process each' or 'if'."
-        )
     previous = (context.previous() or "").lower()
     if previous == "whose":
         return (
@@ -542,78 +480,144 @@ def _missing_keyword(context: _Context) -> str | None:
 
 
 PHRASINGS = Path(__file__).with_name("phrasings.tsv")
+_LAST = "# Tried last"  # the line of the table that starts its second part
+_ANY = "\u2026"  # "…": whatever the parse fails on
+_MARKS = {"_NL": "\u23ce", "$END": "\u23ce", "_DEDENT": "\u23ce", "_INDENT": "\u21e5"}  # ⏎ and ⇥
+_KINDS = ("TEXT", "NUMBER", "DATE", "DATETIME")
+
+
+def _word(token: Token) -> str:
+    """The unexpected token as the table writes it: the word; the kind of a text, a
+    number or a date; ⏎ for the end of a line, ⇥ for an indented line."""
+    if token.type in _MARKS:
+        return _MARKS[token.type]
+    return token.type if token.type in _KINDS else str(token).lower()
 
 
 def _where_it_failed(exc: UnexpectedInput, text: str) -> tuple[object, ...] | None:
     """Where a parse failed, as the phrasing table compares it: the parser's state
-    and the unexpected word (or the kind of a text or number); or the character,
-    and whether it follows a text (``"Hi " +``) or something else (``+1500...``)."""
+    and the unexpected word (as ``_word`` writes it); or the character, and
+    whether it follows a text (``"Hi " +``) or something else (``+1500...``)."""
     if isinstance(exc, UnexpectedCharacters):
         before = text[: exc.pos_in_stream].rstrip()[-1:]
         return ("character", exc.char, before in ('"', "\u201d"))
     if isinstance(exc, UnexpectedToken):
-        state = getattr(exc.state, "position", None)
-        token = exc.token
-        word = token.type if token.type in ("TEXT", "NUMBER", "DATE", "DATETIME") else str(token).lower()
-        return ("token", state, token.type, word)
+        return ("token", getattr(exc.state, "position", None), _word(exc.token))
     return None
 
 
-@functools.cache
-def _phrasings() -> dict[tuple[object, ...], str]:
-    """The phrasing table (phrasings.tsv): where each example fails, and its hint."""
+@dataclass(frozen=True)
+class _Line:
+    """A line of the phrasing table: where a parse fails, and the hint for it.
+
+    Either ``where`` (an example's failure), or ``found`` (the words or symbols of a
+    "* ..." line, or "…" for anything) with perhaps a terminal the parser must be
+    able to take there (``needed``), or nothing else (``only``).
+    """
+
+    hint: str
+    where: tuple[object, ...] | None = None
+    found: tuple[str, ...] = ()
+    needed: str | None = None
+    only: bool = False
+
+    def fits(self, context: _Context, where: tuple[object, ...] | None) -> tuple[str, Span | None] | None:
+        """The hint and its span (None: the error's own) if this line fits the error."""
+        if self.where is not None:
+            return (self.hint, None) if where == self.where else None
+        if self.needed is not None and (
+            context.expected != {self.needed} if self.only else self.needed not in context.expected
+        ):
+            return None
+        if context.token is not None:
+            fits = bool({_ANY, _word(context.token), context.token.type} & set(self.found))
+            return (self.hint, None) if fits else None
+        rest = context.text[context.pos : context.line_end].lower()  # a character the lexer refused
+        for found in self.found:
+            if found == _ANY or rest.startswith(found):
+                return self.hint, context.span(context.pos, context.pos + max(len(found), 1))
+        return None
+
+
+def _read(example: str, hint: str) -> _Line:
+    """A line of the table, read: a "* ..." pattern, or an example parsed to see where it fails."""
     from grammar.parser import parser  # the parser imports this module lazily, on an error
 
-    found: dict[tuple[object, ...], str] = {}
+    if example.startswith("* "):  # words, symbols or terminals, wherever the parse fails on them
+        found, _, needed = example[2:].strip().partition(" where ")
+        only = needed.startswith("only ")
+        needed = needed.removeprefix("only ")
+        words = tuple(word if word.isupper() else word.lower() for word in found.split(", "))
+        terminals = {word for word in words if word.isupper()}
+        if needed:
+            needed = {"\u23ce": "_NL", "\u21e5": "_INDENT"}.get(needed, needed.upper())
+            terminals.add(needed)
+        unknown = terminals - {terminal.name for terminal in parser().terminals} - set(_MARKS)
+        if unknown:
+            raise ValueError(
+                f"{PHRASINGS.name}: {example!r}: english.lark has no {' or '.join(sorted(unknown))}"
+            )
+        return _Line(hint, found=words, needed=needed or None, only=only)
+    source = example.replace("\u23ce", "\n").rstrip() + "\n"
+    try:
+        parser().parse(source, start="script")
+    except UnexpectedInput as exc:
+        return _Line(hint, where=_where_it_failed(exc, source))
+    raise ValueError(f"{PHRASINGS.name}: {example!r} parses: it is not a phrasing the language lacks")
+
+
+@functools.cache
+def _table() -> tuple[tuple[_Line, ...], tuple[_Line, ...]]:
+    """The phrasing table (phrasings.tsv): the lines tried first, and those tried last."""
+    parts: tuple[list[_Line], list[_Line]] = ([], [])
+    part = parts[0]
     for line in PHRASINGS.read_text(encoding="utf-8").splitlines():
-        if not line.strip() or line.startswith("#"):
-            continue
-        example, hint = line.split("\t")
-        if example.startswith("* "):  # a word, wherever the parse fails on it
-            found.setdefault(("word", example[2:].strip().lower()), hint)
-            continue
-        source = example.replace("\u23ce", "\n").rstrip() + "\n"
-        try:
-            parser().parse(source, start="script")
-        except UnexpectedInput as exc:
-            where = _where_it_failed(exc, source)
-            if where is not None:
-                found.setdefault(where, hint)
-            continue
-        raise ValueError(f"{PHRASINGS.name}: {example!r} parses: it is not a phrasing the language lacks")
-    return found
+        if line.startswith(_LAST):
+            part = parts[1]
+        if line.strip() and not line.startswith("#"):
+            part.append(_read(*line.split("\t")))
+    return tuple(parts[0]), tuple(parts[1])
 
 
-def _phrasing(context: _Context) -> str | None:
-    """The table's hint for a phrasing the language does not take (phrasings.tsv)."""
-    if context.start != "script":
-        return None
+def _fit(lines: Iterable[_Line], context: _Context) -> tuple[str, Span | None] | None:
+    """The hint of the first line of the table that fits the error."""
     where = _where_it_failed(context.exc, context.text)
-    if where is None:
-        return None
-    table = _phrasings()
-    word = ("word", str(context.token).lower()) if context.token is not None else None
-    return table.get(where) or (table.get(word) if word is not None else None)
+    return next((fit for line in lines if (fit := line.fits(context, where))), None)
 
 
-_LEXER_HINTS: list[Hint] = [_phrasing, _contraction, _unclosed_quote, _slash_date, _loose_date, _symbol]
+def _tried_first(context: _Context) -> tuple[str, Span | None] | None:
+    """The lines of phrasings.tsv above "# Tried last", before any other hint."""
+    return _fit(_table()[0], context)
+
+
+def _tried_last(context: _Context) -> tuple[str, Span | None] | None:
+    """The lines of phrasings.tsv below "# Tried last", after the hints that read the words written."""
+    return _fit(_table()[1], context)
+
+
+_LEXER_HINTS: list[Hint] = [
+    _tried_first,
+    _contraction,
+    _unclosed_quote,
+    _slash_date,
+    _loose_date,
+    _phone_number,
+    _tried_last,
+]
 _PARSER_HINTS: list[Hint] = [
-    _phrasing,
+    _tried_first,
     _slash_date,
     _loose_date,
     _stray_else,
     _contraction,
-    _unexpected_indent,
-    _empty_block,
     _unclosed_parenthesis,
-    _or_list,
     _missing_determiner,
     _unquoted_text,
     _glued,
-    _missing_whose,
     _missing_is,
     _misspelt,
     _missing_keyword,
+    _tried_last,
     _unfinished,
 ]
 

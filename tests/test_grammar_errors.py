@@ -15,12 +15,19 @@ from grammar import BookError, EnglishSyntaxError, parse_filter, parse_script
 TABLE = Path(__file__).parent.parent / "grammar" / "mistakes.tsv"
 
 
+def _rows() -> list[tuple[int, str, str, str]]:
+    """The lines of mistakes.tsv: number, sentence (⏎ for a line break), place and words."""
+    rows = []
+    for number, line in enumerate(TABLE.read_text(encoding="utf-8").splitlines(), 1):
+        if line.strip() and not line.startswith("#"):
+            sentence, place, words = line.split("\t")
+            rows.append((number, sentence, place, words))
+    return rows
+
+
 def _mistakes() -> list[object]:
     cases = []
-    for number, line in enumerate(TABLE.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.startswith("#"):
-            continue
-        sentence, place, words = line.split("\t")
+    for number, sentence, place, words in _rows():
         row, column = (int(part) for part in place.split(":"))
         cases.append(pytest.param(sentence.replace("⏎", "\n"), row, column, words, id=f"line{number}"))
     return cases
@@ -93,8 +100,8 @@ def test_a_number_of_thousands_of_digits_is_refused_briefly(sign: str) -> None:
 
 
 def test_every_phrasing_of_the_table_is_tested_through_a_mistake() -> None:
-    """grammar/phrasings.tsv drives hints by example (as lark's match_examples does);
-    each of its hints is met by a sentence of mistakes.tsv, which differs from the example."""
+    """grammar/phrasings.tsv drives the simple hints by example (as lark's match_examples
+    does); each of its hints is the whole hint of a sentence of mistakes.tsv."""
     from grammar.hints import PHRASINGS
 
     hints = [
@@ -102,8 +109,17 @@ def test_every_phrasing_of_the_table_is_tested_through_a_mistake() -> None:
         for line in PHRASINGS.read_text(encoding="utf-8").splitlines()
         if line.strip() and not line.startswith("#")
     ]
-    tested = [line.split("\t")[2] for line in TABLE.read_text(encoding="utf-8").splitlines() if "\t" in line]
-    assert hints and all(any(hint.startswith(words) for words in tested) for hint in hints)
+    given = {_hint(sentence.replace("⏎", "\n")) for _, sentence, _, _ in _rows()}
+    assert hints and [hint for hint in hints if hint not in given] == []
+
+
+def _hint(sentence: str) -> str | None:
+    """The hint of the sentence's error (None if it parses: test_known_mistake_is_explained says so)."""
+    try:
+        parse_script(sentence)
+    except EnglishSyntaxError as error:
+        return error.hint
+    return None
 
 
 def test_a_phrasing_hint_does_not_land_on_a_different_mistake_in_the_same_place() -> None:
@@ -113,3 +129,18 @@ def test_a_phrasing_hint_does_not_land_on_a_different_mistake_in_the_same_place(
     with pytest.raises(EnglishSyntaxError) as caught:
         parse_script("read some SMS messages whose sender number is +15005550006")  # '+' not after a text
     assert "double quotes" in str(caught.value)
+
+
+def test_a_symbol_of_the_phrasing_table_is_underlined_whole() -> None:
+    with pytest.raises(EnglishSyntaxError) as caught:
+        parse_script("read some SMS messages whose price >= 3")
+    assert str(caught.value).split("\n")[2] == " " * 37 + "^^"
+
+
+def test_the_phrasing_table_explains_filters_too() -> None:
+    with pytest.raises(EnglishSyntaxError) as caught:
+        parse_filter('status is not "failed" or "undelivered"')
+    assert 'write "is not one of"' in str(caught.value)
+    with pytest.raises(EnglishSyntaxError) as caught:
+        parse_filter("price = 3")
+    assert "Write 'is' instead of '='." in str(caught.value)
