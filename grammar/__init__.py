@@ -35,6 +35,7 @@ from grammar.tree import (
     Op,
     Or,
     Order,
+    Period,
     ProcedureName,
     Reference,
     Relative,
@@ -50,6 +51,7 @@ from grammar.tree import (
     Value,
     Wait,
     When,
+    Which,
 )
 from grammar.walk import children, find_all, transform, walk
 
@@ -79,6 +81,7 @@ __all__ = [
     "Op",
     "Or",
     "Order",
+    "Period",
     "ProcedureName",
     "Reference",
     "Relative",
@@ -94,6 +97,7 @@ __all__ = [
     "Value",
     "Wait",
     "When",
+    "Which",
     "check_moment",
     "check_number",
     "children",

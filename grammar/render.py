@@ -17,6 +17,7 @@ import re
 from functools import singledispatch
 
 from grammar.tree import (
+    WEEKDAYS,
     And,
     Argument,
     Assignment,
@@ -39,6 +40,7 @@ from grammar.tree import (
     Op,
     Or,
     Order,
+    Period,
     ProcedureName,
     Reference,
     Relative,
@@ -51,6 +53,7 @@ from grammar.tree import (
     Use,
     Wait,
     When,
+    Which,
 )
 
 __all__ = ["render"]
@@ -124,6 +127,15 @@ def _(node: DateTime) -> str:
     sign = "-" if offset < dt.timedelta(0) else "+"
     minutes = abs(offset) // dt.timedelta(minutes=1)
     return f"{text}{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@render.register
+def _(node: Period) -> str:
+    if node.which is Which.WEEKDAY:
+        return WEEKDAYS[node.amount]
+    if node.which is Which.PAST:
+        return f"in the last {node.amount} {node.unit}{'' if node.amount == 1 else 's'}"
+    return f"{node.which.value} {node.unit}"
 
 
 @render.register

@@ -44,6 +44,7 @@ from grammar.tree import (
     Op,
     Or,
     Order,
+    Period,
     ProcedureName,
     Reference,
     Relative,
@@ -59,6 +60,7 @@ from grammar.tree import (
     Value,
     Wait,
     When,
+    Which,
 )
 
 __all__ = ["MOST", "Transformer"]
@@ -173,6 +175,9 @@ def _predicate(op: Op) -> Callable[[Any, list[Any]], _Predicate]:
     return build
 
 
+_WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
+
+
 def _nodes(children: list[Any], kind: type[Any]) -> list[Any]:
     return [child for child in children if isinstance(child, kind)]
 
@@ -254,6 +259,19 @@ class Transformer:
         return Relative(
             when, _whole(amount, "the number of " + unit.value.lower(), 0), _UNITS[unit.type], span=span
         )
+
+    def period(self, children: list[Token]) -> Period:
+        span = span_of(children)
+        first = children[0].type
+        if first in _WEEKDAYS:
+            return Period(Which.WEEKDAY, amount=_WEEKDAYS.index(first), span=span)
+        if first == "IN":  # in the last N days
+            count, unit = children[3], children[4]
+            amount = _whole(count, "N in 'in the last N days'", 1)
+            if amount > 100_000:
+                raise _error("'in the last N days' goes back at most 100,000 days", count)
+            return Period(Which.PAST, unit.type.lower().rstrip("s"), amount, span=span)
+        return Period(Which(first.lower()), children[1].type.lower(), span=span)
 
     def noun_phrase(self, children: list[Token]) -> NounPhrase:
         return NounPhrase(tuple(str(token) for token in children), span=span_of(children))

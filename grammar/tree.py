@@ -47,6 +47,7 @@ __all__ = [
     "Op",
     "Or",
     "Order",
+    "Period",
     "ProcedureName",
     "Reference",
     "Relative",
@@ -62,6 +63,7 @@ __all__ = [
     "Value",
     "Wait",
     "When",
+    "Which",
 ]
 
 _MARKS = r"\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"  # combining accents
@@ -222,6 +224,51 @@ class Relative(Value):
             raise ValueError(f"'{self.when.value}' {'needs' if counted else 'takes no'} unit")
         if self.amount < 0 or (not counted and self.amount):
             raise ValueError("a relative time has a whole, non-negative amount")
+
+
+class Which(Enum):
+    """The kinds of period: ``this week``, ``last month``, ``in the last 7 days``, ``Monday``."""
+
+    THIS = "this"
+    LAST = "last"
+    PAST = "past"  # in the last N days / weeks, today included
+    WEEKDAY = "weekday"  # the latest such day, today included
+
+
+WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+CYCLES = ("day", "week", "month", "year")
+
+
+class Period(Value):
+    """A run of whole days relative to the day a run starts, in the book's time zone:
+
+    - ``this week``, ``last month``: ``Period(Which.THIS, "week")``, ``Period(Which.LAST, "month")``
+      (a week starts on Monday; also ``this year``, ``last year``);
+    - ``in the last 7 days``: ``Period(Which.PAST, "day", 7)``, today and the 6 days before
+      (``in the last 2 weeks``: today and the 13 days before);
+    - ``Monday``: ``Period(Which.WEEKDAY, amount=0)``, the latest Monday, today if it is one
+      (``amount`` is the day of the week, 0 for Monday).
+
+    A comparison with a period compares with its days: ``is last week`` is between its
+    first and last day, ``is since Monday`` on or after that day, ``is before this
+    month`` before its first day, ``is after last week`` after its last.
+    """
+
+    which: Which
+    unit: str = "day"
+    amount: int = 1
+
+    def __post_init__(self) -> None:
+        if self.unit not in CYCLES:
+            raise ValueError(f"a period is of days, weeks, months or years, not {self.unit!r}")
+        if self.which is Which.WEEKDAY:
+            if not 0 <= self.amount < 7 or self.unit != "day":
+                raise ValueError("a weekday is a day, 0 (Monday) to 6 (Sunday)")
+        elif self.which is Which.PAST:
+            if self.unit not in ("day", "week") or not 1 <= self.amount <= 100_000:
+                raise ValueError("'in the last N days' takes days or weeks, and N from 1 to 100,000")
+        elif self.unit == "day" or self.amount != 1:
+            raise ValueError(f"'{self.which.value}' takes a week, a month or a year")
 
 
 class Reference(Value):

@@ -37,11 +37,13 @@ from grammar import (
     Number,
     Op,
     Or,
+    Period,
     Reference,
     Relative,
     Text,
     Value,
     When,
+    Which,
     check_moment,
     check_number,
     operator_words,
@@ -74,6 +76,14 @@ def _kind_words(value: Any) -> str:
     if isinstance(value, (list, tuple)):
         return f"a list of {len(value)}"
     return f"a {getattr(value, 'english', type(value).__name__)}"
+
+
+def _in_range_date(day: dt.date, node: Value) -> Date:
+    """A day of a period, as a date node at the period's place (in the years of limits.py)."""
+    try:
+        return Date(day, span=node.span)
+    except ValueError:
+        raise ValueTypeError(f"{node} is further from now than any date", span=node.span) from None
 
 
 def _in_range(value: Any, node: Value) -> Any:
@@ -127,7 +137,68 @@ class Binder:
             )  # a procedure's date, too, is checked where it is used
         if isinstance(node, Count):
             raise RunError(f"'{node}' is counted when its statement runs, not here", span=node.span)
+        if isinstance(node, Period):
+            first, last = self.days(node)
+            raise ValueTypeError(
+                f"'{node}' is a run of days ({first} to {last}), not one value",
+                span=node.span,
+                hint=f"Compare a date with it (whose date sent is {node}), or name a day: {first}.",
+            )
         raise TypeError(f"{type(node).__name__} is not a value")
+
+    def days(self, period: Period) -> tuple[dt.date, dt.date]:
+        """The first and the last day of a period, in the book's time zone."""
+        today = self.now.astimezone(self.timezone).date()
+        try:
+            if period.which is Which.WEEKDAY:
+                day = today - dt.timedelta(days=(today.weekday() - period.amount) % 7)
+                return day, day
+            if period.which is Which.PAST:
+                days = period.amount * (7 if period.unit == "week" else 1)
+                return today - dt.timedelta(days=days - 1), today
+            back = 1 if period.which is Which.LAST else 0
+            if period.unit == "week":
+                monday = today - dt.timedelta(days=today.weekday() + 7 * back)
+                return monday, monday + dt.timedelta(days=6)
+            if period.unit == "month":
+                year, month = divmod(today.year * 12 + today.month - 1 - back, 12)
+                first = dt.date(year, month + 1, 1)
+                following = dt.date(year + (month + 1) // 12, (month + 1) % 12 + 1, 1)
+                return first, following - dt.timedelta(days=1)
+            return dt.date(today.year - back, 1, 1), dt.date(today.year - back, 12, 31)
+        except (OverflowError, ValueError):
+            raise ValueTypeError(f"{period} is further from now than any date", span=period.span) from None
+
+    def _dated(self, comparison: Comparison) -> Comparison:
+        """A comparison with periods as the same comparison with days: ``is last week``
+        is between its first and last day; a bound takes the day that makes it one
+        (``after``: after the last day; ``on or after``, ``since``: from the first)."""
+        if not any(isinstance(node, Period) for node in comparison.values):
+            return comparison
+
+        def day(node: Value, last: bool) -> Value:
+            if not isinstance(node, Period):
+                return node
+            return _in_range_date(self.days(node)[last], node)
+
+        op = comparison.op
+        if op is Op.IS:
+            (node,) = comparison.values
+            return comparison.replace(op=Op.BETWEEN, values=(day(node, False), day(node, True)))
+        if op is Op.BETWEEN:
+            return comparison.replace(
+                values=(day(comparison.values[0], False), day(comparison.values[1], True))
+            )
+        if op in (Op.AFTER, Op.GREATER, Op.ON_OR_BEFORE, Op.AT_MOST):
+            return comparison.replace(values=(day(comparison.values[0], True),))
+        if op in (Op.BEFORE, Op.LESS, Op.ON_OR_AFTER, Op.AT_LEAST):
+            return comparison.replace(values=(day(comparison.values[0], False),))
+        period = next(node for node in comparison.values if isinstance(node, Period))
+        raise ValueTypeError(
+            f"'{operator_words(op, comparison.negated)}' does not take a period such as '{period}'",
+            span=period.span,
+            hint="Join periods with 'or': whose date sent is last week or whose date sent is this week.",
+        )
 
     def typed(self, node: Value) -> tuple[Any, Type | None]:
         """A value and its declared type (known for a concept's field, else None)."""
@@ -289,6 +360,7 @@ class Binder:
         """One comparison of a filter bound for ``concept``."""
         if not isinstance(comparison.subject, NounPhrase):
             raise TypeError("a filter compares fields")
+        comparison = self._dated(comparison)
         field = field_of(concept, comparison.subject)
         what = f"'{field.english}'"
         self._operator(comparison, field.type, what)
@@ -306,6 +378,7 @@ class Binder:
         if isinstance(tree, Comparison):
             if isinstance(tree.subject, NounPhrase):
                 raise TypeError("a condition compares values")
+            tree = self._dated(tree)
             actual, declared = self.typed(tree.subject)
             expected = declared or Type(kind_of_value(actual) if actual is not None else Kind.ANY)
             what = f"'{tree.subject}'"

@@ -35,6 +35,7 @@ from grammar import (
     Op,
     Or,
     Order,
+    Period,
     ProcedureName,
     Reference,
     Relative,
@@ -49,6 +50,7 @@ from grammar import (
     Value,
     Wait,
     When,
+    Which,
 )
 from grammar.limits import DIGITS, FIRST_YEAR, LAST_YEAR
 
@@ -93,7 +95,12 @@ relatives = st.one_of(
         Relative, st.sampled_from([When.AGO, When.AHEAD]), st.integers(0, 10_000), st.sampled_from(list(Unit))
     ),
 )
-literals: st.SearchStrategy[Value] = st.one_of(texts, numbers, dates, datetimes, relatives)
+periods = st.one_of(
+    st.builds(Period, st.sampled_from([Which.THIS, Which.LAST]), st.sampled_from(["week", "month", "year"])),
+    st.builds(Period, st.just(Which.PAST), st.sampled_from(["day", "week"]), st.integers(1, 100_000)),
+    st.integers(0, 6).map(lambda day: Period(Which.WEEKDAY, amount=day)),
+)
+literals: st.SearchStrategy[Value] = st.one_of(texts, numbers, dates, datetimes, relatives, periods)
 references = st.lists(noun_phrases, min_size=1, max_size=3).map(lambda path: Reference(tuple(path)))
 values: st.SearchStrategy[Value] = st.one_of(literals, references)
 

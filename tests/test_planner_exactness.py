@@ -3,7 +3,8 @@
 In words: for any filter over any field and operator (and, or, not; dates at day
 edges and across time zones; missing values), any set of messages in the
 sandbox, either reading of ``DateSent<``, any limit (the newest N or the oldest
-N), either order (newest or oldest first) and a conversation with a number or
+N), either order (newest or oldest first), periods (this week, last month, in the
+last 3 days, Monday) and a conversation with a number or
 none, the planned read returns exactly what the reference evaluator returns over
 all the messages, in the stated order, cut at the limit; and counting them gives
 its length, with no more requests.
@@ -40,11 +41,13 @@ from grammar import (
     Number,
     Op,
     Or,
+    Period,
     Relative,
     Text,
     Unit,
     Value,
     When,
+    Which,
 )
 from procedures import Binder, FixedClock, ValueTypeError, holds, timezone_named
 
@@ -136,6 +139,17 @@ _times: st.SearchStrategy[Value] = st.one_of(
     _naive.map(DateTime),
     st.sampled_from([Relative(When.TODAY), Relative(When.YESTERDAY), Relative(When.NOW)]),
     st.sampled_from([Relative(When.AGO, 3, Unit.HOUR), Relative(When.AGO, 1, Unit.DAY)]),
+    st.sampled_from(
+        [
+            Period(Which.THIS, "week"),
+            Period(Which.LAST, "week"),
+            Period(Which.THIS, "month"),
+            Period(Which.LAST, "month"),
+            Period(Which.PAST, "day", 3),
+            Period(Which.WEEKDAY, amount=0),
+            Period(Which.WEEKDAY, amount=3),
+        ]
+    ),
 )
 _TIME_OPS = [
     Op.IS,
