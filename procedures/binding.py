@@ -358,9 +358,9 @@ class Binder:
 
     def _bound(self, comparison: Comparison, concept: type[Concept]) -> Comparison:
         """One comparison of a filter bound for ``concept``."""
+        comparison = self._dated(comparison)
         if not isinstance(comparison.subject, NounPhrase):
             raise TypeError("a filter compares fields")
-        comparison = self._dated(comparison)
         field = field_of(concept, comparison.subject)
         what = f"'{field.english}'"
         self._operator(comparison, field.type, what)
@@ -376,9 +376,9 @@ class Binder:
     def check(self, tree: Filter) -> bool:
         """Whether a condition holds now."""
         if isinstance(tree, Comparison):
+            tree = self._dated(tree)
             if isinstance(tree.subject, NounPhrase):
                 raise TypeError("a condition compares values")
-            tree = self._dated(tree)
             actual, declared = self.typed(tree.subject)
             expected = declared or Type(kind_of_value(actual) if actual is not None else Kind.ANY)
             what = f"'{tree.subject}'"
