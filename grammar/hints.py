@@ -31,7 +31,22 @@ from grammar.tree import Span
 __all__ = ["closest", "explain"]
 
 # Terminals that start a value; that start an operator; determiners.
-_VALUES = {"TEXT", "NUMBER", "DATE", "DATETIME", "THE", "NOW", "TODAY", "YESTERDAY", "TOMORROW", "IN"}
+_WEEKDAYS = {"MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"}
+_VALUES = {
+    "TEXT",
+    "NUMBER",
+    "DATE",
+    "DATETIME",
+    "THE",
+    "NOW",
+    "TODAY",
+    "YESTERDAY",
+    "TOMORROW",
+    "IN",
+    "THIS",
+    "LAST",
+}
+_VALUES |= _WEEKDAYS  # periods: "this week", "last month", "Monday"
 _OPERATORS = {"IS", "EQUALS", "CONTAINS", "DOES", "STARTS", "ENDS"}
 _DETERMINERS = {"A", "AN", "SOME", "ALL"}
 _STATEMENTS = {"USE", "SAY", "PROCESS", "IF"}
@@ -52,6 +67,7 @@ _SYMBOLS = {
     "_COLON": "':'",
     "POSSESSIVE": '"\'s"',
     "OR_LITERAL": "'or'",
+    "AND_LITERAL": "'and'",
 }
 # Words that follow "is" in an operator; written without it, they join the noun phrase.
 _AFTER_IS = {
@@ -101,6 +117,7 @@ def describe_expected(expected: Iterable[str]) -> str:
     if "WORD" in names:
         names.discard("PROPER")
     names.discard("OR_LITERAL" if "OR" in names else "")
+    names.discard("AND_LITERAL" if "AND" in names else "")
     for name in sorted(names, key=lambda n: (n.startswith(("_", "$")), n)):
         word = _keyword(name)
         parts.append(f"'{word}'" if word else _SYMBOLS.get(name, name))

@@ -16,6 +16,7 @@ import json
 import re
 from functools import singledispatch
 
+from grammar.templates import escape
 from grammar.tree import (
     WEEKDAYS,
     And,
@@ -49,8 +50,11 @@ from grammar.tree import (
     Script,
     Statement,
     Target,
+    Template,
     Text,
     Use,
+    Value,
+    ValueList,
     Wait,
     When,
     Which,
@@ -102,7 +106,18 @@ def _(node: NounPhrase) -> str:
 
 @render.register
 def _(node: Text) -> str:
-    return json.dumps(node.value, ensure_ascii=False)
+    return json.dumps(escape(node.value), ensure_ascii=False)
+
+
+@render.register
+def _(node: Template) -> str:
+    written = "".join(
+        json.dumps(escape(part.value), ensure_ascii=False)[1:-1]
+        if isinstance(part, Text)
+        else f"{{{render(part)}}}"
+        for part in node.parts
+    )
+    return f'"{written}"'
 
 
 @render.register
@@ -179,7 +194,7 @@ def _(node: Comparison) -> str:
 
 # What makes "or" continue a list of values (the lookahead of OR_LITERAL in english.lark).
 _LITERAL_START = re.compile(
-    r'(?:["\u201c]|-?\d|(?:now|today|yesterday|tomorrow|in[ \t]+\d)\b)', re.IGNORECASE
+    r'(?:["\u201c]|-?\d|(?:now|today|yesterday|tomorrow)\b|in[ \t]+\d)', re.IGNORECASE
 )
 
 
@@ -221,7 +236,17 @@ def _(node: Not) -> str:
 
 @render.register
 def _(node: Assignment) -> str:
-    return f"the {render(node.name)} is {render(node.value)}"
+    return f"the {render(node.name)} {_is(node.value)} {render(node.value)}"
+
+
+def _is(value: Value) -> str:
+    return "are" if isinstance(value, ValueList) else "is"
+
+
+@render.register
+def _(node: ValueList) -> str:
+    *most, last = [render(item) for item in node.items]
+    return f"{', '.join(most)} and {last}"
 
 
 @render.register
@@ -236,7 +261,7 @@ def _(node: Say) -> str:
 
 @render.register
 def _(node: Argument) -> str:
-    return f"the {render(node.name)} is {render(node.value)}"
+    return f"the {render(node.name)} {_is(node.value)} {render(node.value)}"
 
 
 def _whose(node: Filter) -> str:

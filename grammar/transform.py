@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +22,7 @@ from lark import Token
 
 from grammar.errors import EnglishSyntaxError, brief
 from grammar.node import Record
+from grammar.templates import pieces
 from grammar.tree import (
     And,
     Argument,
@@ -54,10 +56,12 @@ from grammar.tree import (
     Span,
     Statement,
     Target,
+    Template,
     Text,
     Unit,
     Use,
     Value,
+    ValueList,
     Wait,
     When,
     Which,
@@ -118,6 +122,29 @@ def span_of(items: list[Any]) -> Span | None:
 
 def _error(message: str, token: Token, hint: str | None = None) -> EnglishSyntaxError:
     return EnglishSyntaxError(message, span=token_span(token), hint=hint)
+
+
+@contextmanager
+def _escapes(token: Token) -> Iterator[None]:
+    """Decoding a text's escapes: one that is not understood is an error at the text."""
+    try:
+        yield
+    except json.JSONDecodeError as exc:
+        raise _error(
+            "this text has an escape that is not understood",
+            token,
+            'Inside quotes, write \\" for a quote, \\\\ for a backslash and \\n for a new line.',
+        ) from exc
+
+
+def _whole_characters(value: str, token: Token) -> str:
+    if _SURROGATE.search(value):
+        raise _error(
+            "this text holds half of a character (a lone surrogate, such as \\ud800)",
+            token,
+            "Write the character itself, or both halves of its pair: \\ud83d\\ude00.",
+        )
+    return value
 
 
 def _whole(token: Token, what: str, least: int) -> int:
@@ -187,27 +214,26 @@ class Transformer:
 
     # ------------------------------------------------------------ values
 
-    def text(self, children: list[Token]) -> Text:
+    def text(self, children: list[Token]) -> Text | Template:
         (token,) = children
         raw = str(token)
-        if raw.startswith("\u201c") or "\\" not in raw:
-            value = raw[1:-1]
-        else:
-            try:
-                value = json.loads(raw, strict=False)
-            except json.JSONDecodeError as exc:
-                raise _error(
-                    "this text has an escape that is not understood",
-                    token,
-                    'Inside quotes, write \\" for a quote, \\\\ for a backslash and \\n for a new line.',
-                ) from exc
-        if _SURROGATE.search(value):
-            raise _error(
-                "this text holds half of a character (a lone surrogate, such as \\ud800)",
-                token,
-                "Write the character itself, or both halves of its pair: \\ud83d\\ude00.",
+        curly = raw.startswith("\u201c")
+        with _escapes(token):
+            if "{" not in raw and "}" not in raw:
+                value = raw[1:-1] if curly or "\\" not in raw else json.loads(raw, strict=False)
+                return Text(_whole_characters(value, token), span=token_span(token))
+            # references in braces, or braces written twice
+            found = pieces(
+                raw[1:-1], curly, token.line or 1, (token.column or 1) + 1, (token.start_pos or 0) + 1
             )
-        return Text(value, span=token_span(token))
+        for piece in found:
+            if isinstance(piece, Text):
+                _whole_characters(piece.value, token)
+        if any(isinstance(piece, Reference) for piece in found):
+            return Template(tuple(found), span=token_span(token))
+        return Text(
+            "".join(piece.value for piece in found if isinstance(piece, Text)), span=token_span(token)
+        )
 
     def number(self, children: list[Token]) -> Number:
         (token,) = children
@@ -340,6 +366,9 @@ class Transformer:
     def assignment(self, children: list[Any]) -> Assignment:
         return Assignment(children[1], children[3], span=span_of(children))
 
+    def value_list(self, children: list[Any]) -> ValueList:
+        return ValueList(tuple(_nodes(children, Value)), span=span_of(children))
+
     def use(self, children: list[Any]) -> Use:
         return Use(children[1], children[4], span=span_of(children))
 
@@ -356,7 +385,10 @@ class Transformer:
         if len(children) > 5:
             amount = _whole(children[6], "the time to wait", 1)
             unit = _UNITS[children[7].type]
-        text = self.text([state]).value if state.type == "TEXT" else state.value.lower()
+        written = self.text([state]) if state.type == "TEXT" else None
+        if isinstance(written, Template):
+            raise _error("a wait names the state itself: no references in braces", state)
+        text = written.value if written is not None else state.value.lower()
         if not text.strip() or "\n" in text or "\r" in text:
             raise _error(
                 "a wait needs the state it waits for, on one line",

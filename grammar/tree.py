@@ -57,10 +57,12 @@ __all__ = [
     "Span",
     "Statement",
     "Target",
+    "Template",
     "Text",
     "Unit",
     "Use",
     "Value",
+    "ValueList",
     "Wait",
     "When",
     "Which",
@@ -224,6 +226,35 @@ class Relative(Value):
             raise ValueError(f"'{self.when.value}' {'needs' if counted else 'takes no'} unit")
         if self.amount < 0 or (not counted and self.amount):
             raise ValueError("a relative time has a whole, non-negative amount")
+
+
+class ValueList(Value):
+    """A list written out: ``"https://a", "https://b" and "https://c"``
+    (in a named value and an argument; literals only, two or more)."""
+
+    items: tuple[Value, ...]
+
+    def __post_init__(self) -> None:
+        if len(self.items) < 2:
+            raise ValueError("a list written out has two values or more")
+
+
+class Template(Value):
+    """Text with references in braces: ``"Hi {the customer's name}!"`` is
+    ``Template((Text("Hi "), Reference.of("customer", "name"), Text("!")))``.
+    Running it joins the pieces, each reference's value written as text
+    (templates.py reads and writes the braces)."""
+
+    parts: tuple[Text | Reference, ...]
+
+    def __post_init__(self) -> None:
+        if not any(isinstance(part, Reference) for part in self.parts):
+            raise ValueError("a template holds at least one reference; text without one is a Text")
+        for before, after in zip(self.parts, self.parts[1:], strict=False):
+            if isinstance(before, Text) and isinstance(after, Text):
+                raise ValueError("a template's texts are joined: no two stand side by side")
+        if any(isinstance(part, Text) and not part.value for part in self.parts):
+            raise ValueError("a template holds no empty text")
 
 
 class Which(Enum):

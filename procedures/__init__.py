@@ -31,7 +31,7 @@ from procedures.errors import (
 )
 from procedures.evaluate import compare, day_start, holds, literal, python
 from procedures.filters import NodeKeys, field_name, fold, normalise
-from procedures.kinds import Choices, Exact, Hidden, Kind, Type, type_of
+from procedures.kinds import Choices, Exact, Hidden, Kind, Most, Type, type_of
 from procedures.registry import Input, Procedure, Registry, Waiter
 from procedures.runtime import DEFAULT_WAIT, LoopError, WaitError
 from procedures.scope import Scope, describe
@@ -61,6 +61,7 @@ __all__ = [
     "Kind",
     "LoopError",
     "MissingArgumentError",
+    "Most",
     "NodeKeys",
     "Procedure",
     "RegistrationError",

@@ -40,8 +40,10 @@ from grammar import (
     Period,
     Reference,
     Relative,
+    Template,
     Text,
     Value,
+    ValueList,
     When,
     Which,
     check_moment,
@@ -137,6 +139,12 @@ class Binder:
             )  # a procedure's date, too, is checked where it is used
         if isinstance(node, Count):
             raise RunError(f"'{node}' is counted when its statement runs, not here", span=node.span)
+        if isinstance(node, ValueList):
+            return [self.value(item) for item in node.items]
+        if isinstance(node, Template):
+            return "".join(
+                part.value if isinstance(part, Text) else self._written(part) for part in node.parts
+            )
         if isinstance(node, Period):
             first, last = self.days(node)
             raise ValueTypeError(
@@ -145,6 +153,33 @@ class Binder:
                 hint=f"Compare a date with it (whose date sent is {node}), or name a day: {first}.",
             )
         raise TypeError(f"{type(node).__name__} is not a value")
+
+    def _written(self, reference: Reference) -> str:
+        """A reference's value as a template writes it: text as it is, numbers as
+        written in the English, dates and times in ISO 8601; an empty value, a list
+        or a thing with fields is an error at the reference."""
+        value = self.value(reference)
+        if is_empty(value):
+            raise RunError(
+                f"'{reference}' is empty, so the text cannot be composed",
+                span=reference.span,
+                hint="Give it a value before this line, or leave it out of the text.",
+            )
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, (int, Decimal)):
+            return format(Decimal(value), "f")
+        if isinstance(value, dt.datetime):
+            return value.isoformat().replace("+00:00", "Z")
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        raise ValueTypeError(
+            f"'{reference}' is {_kind_words(value)}, which a text cannot hold",
+            span=reference.span,
+            hint="Name one of its fields or one of its items: {the SMS message's body}.",
+        )
 
     def days(self, period: Period) -> tuple[dt.date, dt.date]:
         """The first and the last day of a period, in the book's time zone."""
@@ -212,6 +247,8 @@ class Binder:
         """The value of ``node`` checked and normalised for ``type``; ``what`` names
         the place (``'date sent'``) in the error when it does not fit. ``instant``:
         a date and time is needed, not a day (``the send time``)."""
+        if isinstance(node, ValueList):
+            return self._listed(node, type, what, instant)
         value = self.value(node)
         if value is None:
             raise RunError(f"{node} is empty: there is nothing to compare {what} with", span=node.span)
@@ -227,6 +264,26 @@ class Binder:
             return type.kind.fit(value)
         except ValueError as exc:
             raise ValueTypeError(str(exc), span=node.span) from exc
+
+    def _listed(self, node: ValueList, type: Type, what: str, instant: bool) -> Any:
+        """A list written out, fitted item by item (each error at its item): for a
+        list, up to the most it holds; anything else takes one value."""
+        if type.kind.base is Kind.ANY:
+            return [self.value(item) for item in node.items]
+        if type.kind.base is not Kind.LIST:
+            raise ValueTypeError(
+                f"{what} takes one value ({type.describe()}), not a list of {len(node.items)}",
+                span=node.items[1].span,
+                hint="Give one value here.",
+            )
+        if type.most is not None and len(node.items) > type.most:
+            raise ValueTypeError(
+                f"{what} takes at most {type.most} values, and this list has {len(node.items)}",
+                span=node.items[type.most].span,
+                hint=f"Keep the first {type.most}.",
+            )
+        item = type.item or Type(Kind.ANY)
+        return [self.fit(value, item, what, instant) for value in node.items]
 
     def _fit_base(self, node: Value, value: Any, type: Type, what: str, instant: bool) -> Any:
         """``value`` checked for the built-in kind that ``type``'s kind is, or refines."""

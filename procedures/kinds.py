@@ -10,7 +10,7 @@ fitted, folded for comparison and described.
 
 >>> import datetime as dt
 >>> type_of(dt.datetime | None)
-Type(kind=Kind.TIME, optional=True, choices=(), item=None, concept=None, exact=False)
+Type(kind=Kind.TIME, optional=True, choices=(), item=None, concept=None, exact=False, most=None)
 >>> class Shouted(Kind):
 ...     def fit(self, value: Any) -> Any:
 ...         return value.upper()
@@ -38,6 +38,7 @@ __all__ = [
     "Exact",
     "Hidden",
     "Kind",
+    "Most",
     "Type",
     "type_of",
 ]
@@ -165,9 +166,23 @@ class Choices:
         return f"Choices{self.values!r}"
 
 
+class Most:
+    """Limits a list to so many items: ``Annotated[list[str], Most(10)]`` (Twilio's
+    ten media URLs); a list written out with more is an error at the first too many."""
+
+    def __init__(self, count: int) -> None:
+        if count < 1:
+            raise ValueError("a list may hold at least one item")
+        self.count = count
+
+    def __repr__(self) -> str:
+        return f"Most({self.count})"
+
+
 class Type(Record):
     """A value's type: its kind, whether it may be missing, the choices of a
-    text, the item type of a list and the class of a concept."""
+    text, the item type of a list (and the most items it holds) and the class of
+    a concept."""
 
     kind: Kind
     optional: bool = False
@@ -175,6 +190,7 @@ class Type(Record):
     item: Type | None = None
     concept: type | None = None
     exact: bool = False
+    most: int | None = None
 
     def describe(self) -> str:
         """The type in English: ``a date and time``, ``one of "sent" or "delivered"``."""
@@ -231,7 +247,8 @@ def type_of(annotation: Any) -> Type:
     if origin is not None and (origin in _LISTS or origin.__name__ in ("list", "tuple")):
         arguments = [argument for argument in typing.get_args(annotation) if argument is not Ellipsis]
         item = type_of(arguments[0]) if arguments else Type(Kind.ANY)
-        return Type(Kind.LIST, optional, item=item)
+        most = next((marker.count for marker in markers if isinstance(marker, Most)), None)
+        return Type(Kind.LIST, optional, item=item, most=most)
     if origin is typing.Literal:
         return Type(Kind.TEXT, optional, choices=tuple(str(value) for value in typing.get_args(annotation)))
     if isinstance(annotation, type) and issubclass(annotation, Enum):

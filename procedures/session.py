@@ -36,6 +36,7 @@ from grammar import (
     Call,
     EventName,
     Handler,
+    NounPhrase,
     Script,
     Use,
     Wait,
@@ -50,9 +51,11 @@ from procedures.effects import ConfirmationError, Effect, InterruptedRunError, J
 from procedures.errors import ExplainError
 from procedures.events import Event
 from procedures.jsonable import jsonable
+from procedures.names import split_owner
 from procedures.registry import Registry, Waiter
 from procedures.runtime import Runner, comparisons, loops
 from procedures.scope import Scope
+from procedures.templates import check_templates
 
 STEP_SCHEMA: dict[str, Any] = json.loads(
     resources.files("procedures").joinpath("step.schema.json").read_text(encoding="utf-8")
@@ -268,6 +271,7 @@ class Session:
             for comparison in comparisons(script.statements):
                 runner.binder.no_empty_text(comparison)  # refused before anything is done
             self._known_states(script)
+            check_templates(script.statements, self._holds(runner), self._outputs)
             if not (safeguards.yes or safeguards.dry_run) and self._spread(runner, script, safeguards):
                 await self._rehearse(runner, script)
             for statement in script.statements:
@@ -282,6 +286,28 @@ class Session:
             )
             say(f"dry run: in all, would {totals}; nothing was changed")
         return Result(value, tuple(said), lastly)
+
+    @staticmethod
+    def _holds(runner: Runner) -> Callable[[NounPhrase], bool]:
+        """Whether the session already holds a value ``the X`` names."""
+
+        def holds(noun: NounPhrase) -> bool:
+            try:
+                runner.scope.lookup(noun, many=True)
+            except BookError:
+                return False
+            return True
+
+        return holds
+
+    def _outputs(self, call: Call) -> list[NounPhrase]:
+        """The names a call's result is kept under (its procedure's, as the runtime keeps it)."""
+        try:
+            entry = self.registry.resolve(self.registry.expand(call))
+        except BookError:
+            return []
+        owned = split_owner(entry.noun) if entry.owner is not None else None
+        return [owned[0] if owned is not None else entry.noun]
 
     def _known_states(self, script: Script) -> None:
         """A ``wait until`` for a state no waiter of the book knows is refused before

@@ -11,7 +11,7 @@ from typing import Any
 
 from book.sandbox import Reply, Sandbox
 from book.wire import parse_rfc2822
-from procedures import FixedClock
+from procedures import FixedClock, Session
 
 START = dt.datetime(2024, 3, 10, 12, 0, tzinfo=dt.UTC)
 SPEC_PATH = Path(__file__).resolve().parent / "fixtures" / "twilio-oai" / "twilio_api_v2010_messages.json"
@@ -156,3 +156,13 @@ def copy_sandbox(source: Path, target: Path) -> Path:
     old.close()
     new.close()
     return target
+
+
+def book_session(sandbox: Sandbox, dry_run: bool = False) -> Session:
+    """A session of the Twilio book on ``sandbox``, at its clock (a dry run if asked)."""
+    from book.connection import Connection, Settings
+    from book.procedures import registry
+
+    return Session(
+        registry, clock=sandbox.clock, resources=[Connection(sandbox=sandbox), Settings(dry_run=dry_run)]
+    )

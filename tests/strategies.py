@@ -44,10 +44,12 @@ from grammar import (
     Script,
     Statement,
     Target,
+    Template,
     Text,
     Unit,
     Use,
     Value,
+    ValueList,
     Wait,
     When,
     Which,
@@ -102,7 +104,26 @@ periods = st.one_of(
 )
 literals: st.SearchStrategy[Value] = st.one_of(texts, numbers, dates, datetimes, relatives, periods)
 references = st.lists(noun_phrases, min_size=1, max_size=3).map(lambda path: Reference(tuple(path)))
-values: st.SearchStrategy[Value] = st.one_of(literals, references)
+
+
+@st.composite
+def templates(draw: st.DrawFn) -> Template:
+    """Text with references in braces; its texts may hold braces, quotes and escapes."""
+    parts: list[Text | Reference] = []
+    for reference in draw(st.lists(references, min_size=1, max_size=3)):
+        if draw(st.booleans()):
+            parts.append(Text(draw(st.text(min_size=1))))
+        parts.append(reference)
+    if draw(st.booleans()):
+        parts.append(Text(draw(st.text(min_size=1))))
+    return Template(tuple(parts))
+
+
+values: st.SearchStrategy[Value] = st.one_of(literals, references, templates())
+# a list written out: literals that an "and" can stand before (a period cannot)
+value_lists = st.lists(
+    st.one_of(texts, numbers, dates, datetimes, relatives, templates()), min_size=2, max_size=4
+).map(lambda items: ValueList(tuple(items)))
 
 
 def _comparisons(subjects: st.SearchStrategy[NounPhrase | Value]) -> st.SearchStrategy[Comparison]:
@@ -134,7 +155,7 @@ filters = _boolean(_comparisons(noun_phrases))
 counts = st.builds(Count, noun_phrases, st.none() | filters)
 countables: st.SearchStrategy[Value] = st.one_of(values, counts)  # where a count can stand
 conditions = _boolean(_comparisons(countables))
-arguments = st.builds(Argument, noun_phrases, values)
+arguments = st.builds(Argument, noun_phrases, values | value_lists)
 
 
 @st.composite
@@ -170,7 +191,7 @@ _states = st.text(min_size=1).filter(lambda state: bool(state.strip()) and not {
 
 def _statements(depth: int) -> st.SearchStrategy[Statement]:
     simple: st.SearchStrategy[Statement] = st.one_of(
-        st.builds(Assignment, noun_phrases, countables),
+        st.builds(Assignment, noun_phrases, countables | value_lists),
         st.builds(Use, countables, noun_phrases),
         st.builds(Say, countables),
         st.builds(Reply, countables),

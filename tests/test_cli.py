@@ -148,7 +148,7 @@ def test_a_dry_run_sends_nothing_and_shows_the_form(tmp_path: Path) -> None:
     (line,) = result["said"]
     assert (
         line
-        == "dry run: would send 1 segment (GSM-7) to +14155550100: POST To=%2B14155550100&From=%2B15005550006&Body=H%C3%A9llo+w%C3%B6rld"
+        == 'dry run: would send 1 segment (GSM-7) to +14155550100: "Héllo wörld" POST To=%2B14155550100&From=%2B15005550006&Body=H%C3%A9llo+w%C3%B6rld'
     )
     assert Sandbox(str(path)).count() == 0
 

@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from book import planner
-from book.api import CreateMessage
+from book.api import MAX_MEDIA, CreateMessage
 from book.client import AsyncClient
 from book.errors import InvalidRequestError
 from book.phone import PhoneNumber
@@ -33,7 +34,7 @@ from book.procedures.waiting import wait_for_message
 from book.resources.messages import STATUSES, SmsMessage, WireMessage, message_from_wire
 from book.sandbox.segments import count
 from grammar.node import Record
-from procedures import Context, Filter, LoopError, Registry, RunError
+from procedures import Context, Filter, LoopError, Most, Registry, RunError
 from procedures.effects import ConfirmationError, Effect, failure_hint
 
 __all__ = [
@@ -79,7 +80,7 @@ async def send_message(
     context: Context,
     sender_number: PhoneNumber | None = None,
     message_body: str | None = None,
-    media_urls: list[str] | None = None,
+    media_urls: Annotated[list[str], Most(MAX_MEDIA)] | None = None,
     messaging_service_sid: str | None = None,
     status_callback: str | None = None,
     send_time: dt.datetime | None = None,
@@ -146,9 +147,10 @@ async def send_message(
     if context.dry_run:
         counted = count(message_body or "")
         form = urlencode(message.form())
-        context.say(
+        body = f" {json.dumps(message_body, ensure_ascii=False)}" if message_body else ""
+        context.say(  # the body as composed ("Hi {the customer's name}" written out), and the request
             f"dry run: would send {counted.segments} segment{'s' if counted.segments > 1 else ''} "
-            f"({counted.encoding}) to {recipient_number}: POST {form}"
+            f"({counted.encoding}) to {recipient_number}:{body} POST {form}"
         )
         return "(dry run: not sent)"
     created = await connection.async_client(settings(context).concurrency).create_message(message)
