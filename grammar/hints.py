@@ -68,6 +68,8 @@ _SYMBOLS = {
     "POSSESSIVE": '"\'s"',
     "OR_LITERAL": "'or'",
     "AND_LITERAL": "'and'",
+    "ARE": "'are'",
+    "ORDER": "'oldest first' or 'newest first'",
 }
 # Words that follow "is" in an operator; written without it, they join the noun phrase.
 _AFTER_IS = {

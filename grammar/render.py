@@ -12,7 +12,6 @@ read some SMS messages whose Status is "sent" and whose price is greater than 1
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from functools import singledispatch
 
@@ -106,16 +105,17 @@ def _(node: NounPhrase) -> str:
 
 @render.register
 def _(node: Text) -> str:
-    return json.dumps(escape(node.value), ensure_ascii=False)
+    return f'"{escape(node.value)}"'
 
 
 @render.register
 def _(node: Template) -> str:
+    last = len(node.parts) - 1
     written = "".join(
-        json.dumps(escape(part.value), ensure_ascii=False)[1:-1]
+        escape(part.value, reference_follows=number < last)
         if isinstance(part, Text)
         else f"{{{render(part)}}}"
-        for part in node.parts
+        for number, part in enumerate(node.parts)
     )
     return f'"{written}"'
 

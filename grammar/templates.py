@@ -1,17 +1,17 @@
 """Text templates: references in braces inside quoted text.
 
 ``"Hi {the customer's name}, your order {the order number} has shipped."`` is a
-``Template``: literal pieces and references, in order. Inside braces stands a
-reference as the English writes one (``the X``, ``the X's Y``); ``{{`` and
-``}}`` are a brace itself. A text without a reference stays a ``Text`` (its
-``{{`` read as ``{``), so that every text prints with its braces doubled and
-parses back to what it was.
+``Template``: literal pieces and references, in order. A brace holds a reference
+when what follows it starts with ``the`` (``{the X}``, ``{the X's Y}``); any other
+brace is text as written, so that Twilio's paths (``/Accounts/{AccountSid}``) and
+JSON stay as they are. ``{{`` before ``the`` is a brace itself: ``"{{the x}"`` is
+the text ``{the x}``. A text without a reference stays a ``Text``.
 
 Pieces are found in the text as written (between its quotes), so that a
 reference keeps its place in the line: an error in one points into the string.
 
->>> [str(piece) for piece in pieces("Hi {the customer's name}, {{ok}}", False, 1, 2, 1)]
-['"Hi "', "the customer's name", '", {{ok}}"']
+>>> [str(piece) for piece in pieces("Hi {the customer's name}, {{the x} {Sid}", False, 1, 2, 1)]
+['"Hi "', "the customer's name", '", {{the x} {Sid}"']
 """
 
 from __future__ import annotations
@@ -27,14 +27,30 @@ __all__ = ["escape", "pieces"]
 
 _POSSESSIVE = re.compile(r"['\u2019]s\b", re.IGNORECASE)
 _THE = re.compile(r"the\s+", re.IGNORECASE)
+_OPENS = re.compile(r"\{ *the\b", re.IGNORECASE)  # a brace that holds a reference
+_ESCAPED = re.compile(r"\{\{ *the\b", re.IGNORECASE)  # a brace itself, before "the"
 _HINT = (
-    "Write a reference between the braces, such as {the customer's name}; write {{ and }} for a brace itself."
+    "Write a reference between the braces, such as {the customer's name}; write {{ for a brace before 'the'."
 )
 
 
-def escape(text: str) -> str:
-    """Literal text as it is written inside a template or a text: braces doubled."""
-    return text.replace("{", "{{").replace("}", "}}")
+def escape(text: str, reference_follows: bool = False) -> str:
+    """Literal text as it is written between quotes (JSON escapes), with each brace
+    that would be read as opening a reference written as a brace itself: ``{{``
+    before ``the``, ``\\u007b`` when a reference follows it at once."""
+    written: list[str] = []
+    last = 0
+    for index, char in enumerate(text):
+        if char != "{":
+            continue
+        if _OPENS.match(text, index):
+            written += [json.dumps(text[last:index], ensure_ascii=False)[1:-1], "{{"]
+            last = index + 1
+        elif index == len(text) - 1 and reference_follows:
+            written += [json.dumps(text[last:index], ensure_ascii=False)[1:-1], "\\u007b"]
+            last = index + 1
+    written.append(json.dumps(text[last:], ensure_ascii=False)[1:-1])
+    return "".join(written)
 
 
 def pieces(raw: str, curly: bool, line: int, column: int, start: int) -> Sequence[Text | Reference]:
@@ -62,13 +78,11 @@ def pieces(raw: str, curly: bool, line: int, column: int, start: int) -> Sequenc
             literal.append(raw[index : index + 2])
             index += 2
             continue
-        if raw.startswith("{{", index) or raw.startswith("}}", index):
-            literal.append(char if curly else "\\u007b" if char == "{" else "\\u007d")
+        if _ESCAPED.match(raw, index):
+            literal.append("{" if curly else "\\u007b")
             index += 2
             continue
-        if char == "}":
-            raise EnglishSyntaxError("this '}' closes no '{'", span=span(index, index + 1), hint=_HINT)
-        if char == "{":
+        if _OPENS.match(raw, index):
             end = raw.find("}", index)
             opened = raw.find("{", index + 1)
             if end < 0 or 0 <= opened < end:

@@ -219,10 +219,10 @@ class Transformer:
         raw = str(token)
         curly = raw.startswith("\u201c")
         with _escapes(token):
-            if "{" not in raw and "}" not in raw:
+            if "{" not in raw:
                 value = raw[1:-1] if curly or "\\" not in raw else json.loads(raw, strict=False)
                 return Text(_whole_characters(value, token), span=token_span(token))
-            # references in braces, or braces written twice
+            # references in braces ({the X}), or a brace itself ({{the)
             found = pieces(
                 raw[1:-1], curly, token.line or 1, (token.column or 1) + 1, (token.start_pos or 0) + 1
             )
@@ -482,7 +482,7 @@ class Transformer:
         return _Target(Determiner.THE, first, children[-1], None, span_of(children), oldest=True)
 
     def order(self, children: list[Token]) -> Order:
-        return Order.OLDEST if children[0].type == "OLDEST" else Order.NEWEST
+        return Order.OLDEST if children[0].value.lower().startswith("oldest") else Order.NEWEST
 
     def converted(self, children: list[Any]) -> _Target:
         value, _, (determiner, first), noun = children

@@ -171,6 +171,8 @@ class Binder:
             return "yes" if value else "no"
         if isinstance(value, (int, Decimal)):
             return format(Decimal(value), "f")
+        if isinstance(value, float):
+            return repr(value)
         if isinstance(value, dt.datetime):
             return value.isoformat().replace("+00:00", "Z")
         if isinstance(value, dt.date):
@@ -329,6 +331,12 @@ class Binder:
             return value
         if kind is Kind.LIST:
             if isinstance(value, (list, tuple)):
+                if type.most is not None and len(value) > type.most:
+                    raise ValueTypeError(
+                        f"{what} takes at most {type.most} values, and {node} holds {len(value)}",
+                        span=node.span,
+                        hint=f"Keep the first {type.most}.",
+                    )
                 return list(value)
             item = type.item or Type(Kind.ANY)
             return [self.fit(node, item, what)]

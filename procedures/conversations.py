@@ -71,9 +71,10 @@ def expand(call: Call, conversations: Sequence[Conversation]) -> Call:
     )
     listing = call.listing
     default = Order.OLDEST if call.oldest else Order.NEWEST  # a read's, once it has no partner
+    whole = call.determiner is Determiner.THE and call.first is None  # "the conversation": all of it
     return call.replace(
         noun=NounPhrase(tuple(word.strip("*") for word in found.things.words), span=call.noun.span),
-        determiner=Determiner.SOME if call.first is None else Determiner.THE,
+        determiner=Determiner.SOME if whole else call.determiner,
         partner=None,
         filter=sides if call.filter is None else And((sides, call.filter), span=call.filter.span),
         order=None if listing is default else listing,

@@ -518,8 +518,23 @@ class Registry:
 
     def expand(self, call: Call) -> Call:
         """The call a call with a partner (``the conversation with "+1..."``) means;
-        any other call as it is."""
-        return expand(call, self._conversations)
+        any other call as it is. A partner on a call whose procedure takes no
+        filter (``send an SMS message with "+1..."``) is an error at the partner."""
+        expanded = expand(call, self._conversations)
+        if call.partner is not None:
+            try:
+                takes = self.resolve(expanded).filter is not None
+            except UnknownCallError:
+                takes = False
+            if not takes:
+                raise RunError(
+                    f"'with {call.partner}' names the other side of a conversation, which "
+                    f"'{call.verb} {call.noun}' does not read",
+                    span=call.partner.span or call.span,
+                    hint='Read or count a conversation: read the conversation with "+1..."; '
+                    'to send to a number, give it as an argument: the recipient number is "+1...".',
+                )
+        return expanded
 
     @property
     def events(self) -> list[Event]:

@@ -43,7 +43,9 @@ from grammar import (
     NounPhrase,
     Number,
     Order,
+    Period,
     Reference,
+    Relative,
     Reply,
     Say,
     Statement,
@@ -365,7 +367,10 @@ class Runner:
             if isinstance(comparison.subject, NounPhrase):
                 continue
             for side in (comparison.subject, *comparison.values):
-                if isinstance(side, (Text, Number, Date, DateTime)) and id(side) not in counts:
+                if (
+                    isinstance(side, (Text, Number, Date, DateTime, Period, Relative))
+                    and id(side) not in counts
+                ):
                     continue
                 actual[str(counts.get(id(side), side))] = describe(self.binder.value(side))
         part = transform(part, lambda node: counts.get(id(node), node))  # every count as it was written
@@ -540,10 +545,6 @@ class Runner:
                 span=call.span,
                 hint="Give it a filter that selects just those, or read them first and then act on the result.",
             )
-        if call.order is not None and not entry.many:
-            raise RunError(
-                f"'{call.order.value} first' orders a list, and '{entry.english}' gives none", span=call.span
-            )
         limit = call.first if call.first is not None else (2 if single else None)
         if entry.prepare is None:
             if entry.limit is not None:  # the oldest N are the last of the whole list, cut here
@@ -556,7 +557,7 @@ class Runner:
         arguments[entry.prepared] = plan
         return Prepared(entry, arguments, limit, single, plan)
 
-    async def grouped(self, call: Call) -> list[dict[str, Any]]:
+    async def grouped(self, call: Call, order: Order | None = None) -> list[dict[str, Any]]:
         """``count the X whose ... by FIELD``: the things the filter matches, read as
         ``read some X whose ...`` reads them (exactly, as the plan allows), counted
         per value of the field: ``[{"FIELD": value, "count": n}, ...]``, the largest
@@ -569,6 +570,11 @@ class Runner:
             raise RunError(
                 "'by' groups a count: count the SMS messages by recipient number",
                 span=call.by.span if call.by is not None else call.span,
+            )
+        if order is not None:
+            raise RunError(
+                f"'{order.value} first' orders a list; a count by {call.by} gives counts, the largest first",
+                span=call.span,
             )
         read = call.replace(
             verb="read", determiner=Determiner.SOME, first=None, by=None, oldest=False, order=None
@@ -590,14 +596,16 @@ class Runner:
         for thing in await self.call(read):
             value = getattr(thing, field.name, None)
             counted[value] = counted.get(value, 0) + 1
-        ordered = sorted(counted.items(), key=lambda pair: (-pair[1], pair[0] is None, str(pair[0])))
-        return [{field.name: value, "count": count} for value, count in ordered]
+        counts = sorted(counted.items(), key=lambda pair: (-pair[1], pair[0] is None, str(pair[0])))
+        return [{field.name: value, "count": count} for value, count in counts]
 
     async def call(self, call: Call) -> Any:
+        order = call.order  # as written: a conversation's own order is no order written
         call = self.registry.expand(call)  # "the conversation with ...": the read it means
         if call.by is not None:
-            return await self.grouped(call)
+            return await self.grouped(call, order)
         entry = self.registry.resolve(call)
+        check_order(entry, call, order)
         prepared = self.prepare(entry, call)
         arguments, limit, single = prepared.arguments, prepared.limit, prepared.single
         named, the = self._subject(entry, call)
@@ -858,6 +866,14 @@ def comparisons(body: Iterable[Statement]) -> Iterable[Comparison]:
 def loops(body: Iterable[Statement]) -> Iterable[Each]:
     """Every ``process each`` loop in ``body``, at any depth."""
     return _every(body, Each)
+
+
+def check_order(entry: Procedure, call: Call, written: Order | None) -> None:
+    """Refuse an order written on a call whose procedure gives no list (a send, a count)."""
+    if written is not None and not entry.many:
+        raise RunError(
+            f"'{written.value} first' orders a list, and '{entry.english}' gives none", span=call.span
+        )
 
 
 def _limited(call: Call) -> str:

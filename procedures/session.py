@@ -53,7 +53,7 @@ from procedures.events import Event
 from procedures.jsonable import jsonable
 from procedures.names import split_owner
 from procedures.registry import Registry, Waiter
-from procedures.runtime import Runner, comparisons, loops
+from procedures.runtime import Runner, check_order, comparisons, loops
 from procedures.scope import Scope
 from procedures.templates import check_templates
 
@@ -180,6 +180,7 @@ class Session:
         comes early finds them; the rest of the script, to run once."""
         blocks = [statement for statement in script.statements if isinstance(statement, Handler)]
         try:
+            check_templates(script.statements, self._holds(self.runner()), self._outputs)
             self.handlers.extend((self.registry.resolve_event(block.event), block) for block in blocks)
         except BookError as error:
             raise error.locate(source) from None
@@ -301,10 +302,14 @@ class Session:
         return holds
 
     def _outputs(self, call: Call) -> list[NounPhrase]:
-        """The names a call's result is kept under (its procedure's, as the runtime keeps it)."""
+        """The names a call's result is kept under, as the runtime keeps it: its
+        procedure's output (none when it answers, as a send does: "the answer");
+        the call's own noun when no procedure answers it (the run fails there)."""
         try:
             entry = self.registry.resolve(self.registry.expand(call))
         except BookError:
+            return [call.noun]
+        if not entry.output:
             return []
         owned = split_owner(entry.noun) if entry.owner is not None else None
         return [owned[0] if owned is not None else entry.noun]
@@ -412,8 +417,10 @@ class Session:
                     "explain shows the plan of a read, such as 'read some SMS messages whose ...'",
                     span=last.span,
                 )
+            written = last.order
             last = self.registry.expand(last)
             entry = self.registry.resolve(last)
+            check_order(entry, last, written)
             if entry.prepare is None:
                 raise ExplainError(
                     f"'{entry.english}' is not planned: it takes no filter for Twilio to apply",

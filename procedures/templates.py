@@ -5,13 +5,15 @@ something the script can have named by the line it stands on.
 a reference that names nothing would then fail half-way through a bulk send. So
 before anything runs, the script is read in order, keeping the names it gives:
 named values (``the X is``, ``use ... as the X``), what calls give (their noun and
-the procedure's output), the item of a ``process each`` loop and the thing of a
-``when`` block inside them, and a test's ``given`` lines. A reference whose first
-noun is none of these, nor a value the session already holds, nor ``the above`` or
-``the answer``, is an ``UnknownReferenceError`` at its place in the string.
+the output a procedure keeps its result under), the item of a ``process each``
+loop inside it, and the thing of a ``when`` block inside that block. A reference
+whose first noun is none of these, nor a value the session already holds, nor
+``the above`` or ``the answer``, is an ``UnknownReferenceError`` at its place in
+the string.
 
-The check is generous where the script is: a name given in either branch of an
-``if`` counts after it, and a loop's names after the loop.
+A ``when`` block runs after the rest of the script, so it sees every name the
+script gives. The check is generous where the script is: a name given in either
+branch of an ``if`` counts after it, and a loop's names after the loop.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from grammar import (
     Assignment,
     Call,
     Each,
-    Given,
     Handler,
     If,
     NounPhrase,
@@ -38,13 +39,16 @@ from procedures.names import same_noun, words_of
 __all__ = ["check_templates"]
 
 Known = Callable[[NounPhrase], bool]  # a name the session already holds
-Outputs = Callable[[Call], Iterable[NounPhrase]]  # the names a call gives
+Outputs = Callable[[Call], Iterable[NounPhrase]]  # the names a call keeps its result under
 
 
 def check_templates(statements: Sequence[Statement], known: Known, outputs: Outputs) -> None:
     """``UnknownReferenceError`` at the first reference of a template that names
     nothing by the line it stands on (see the module's docstring)."""
-    _names(statements, [], known, outputs)
+    names = _names([s for s in statements if not isinstance(s, Handler)], [], known, outputs)
+    for handler in statements:
+        if isinstance(handler, Handler):
+            _names(handler.body, [*names, handler.event.noun], known, outputs)
 
 
 def _names(
@@ -55,7 +59,7 @@ def _names(
     for statement in body:
         if isinstance(statement, Each):
             names += _names(statement.body, [*names, statement.noun], known, outputs)
-        elif isinstance(statement, Handler):
+        elif isinstance(statement, Handler):  # in a block, where the grammar does not put one
             _names(statement.body, [*names, statement.event.noun], known, outputs)
         elif isinstance(statement, If):
             _check(find_all(statement.condition, Template), names, known)
@@ -70,10 +74,8 @@ def _names(
 def _given(statement: Statement, outputs: Outputs) -> list[NounPhrase]:
     if isinstance(statement, (Assignment, Use)):
         return [statement.name]
-    if isinstance(statement, Given):
-        return [statement.noun]
     if isinstance(statement, Call):
-        return [statement.noun, *outputs(statement)]
+        return list(outputs(statement))
     return []
 
 

@@ -141,3 +141,26 @@ def test_a_procedure_without_a_plan_is_ordered_and_cut_by_the_runtime() -> None:
         "read the last 3 numbers oldest first": [8, 9, 10],
         "read some numbers oldest first": list(range(1, 11)),
     }
+
+
+def test_a_conversation_is_counted_kept_to_one_and_refused_where_nothing_is_read(session: Session) -> None:
+    both = _sids(
+        session,
+        f'read some SMS messages whose sender number is "{NUMBER}" or whose recipient number is "{NUMBER}"',
+    )
+    assert session.step(f'count the conversation with "{NUMBER}"')["result"] == len(both)
+    assert session.step(f'count the SMS messages with "{NUMBER}"')["result"] == len(both)
+    one = session.step(f'read an SMS message with "{NUMBER}"')["error"]  # 'an' still means exactly one
+    assert "needs exactly one" in one["message"]
+    sent = session.step(f'send an SMS message with "{NUMBER}" where the message body is "hi"')["error"]
+    assert sent["kind"] == "run" and "names the other side of a conversation" in sent["message"]
+    assert "the recipient number is" in sent["hint"]
+    grouped = session.step("count the SMS messages oldest first by status")["error"]
+    assert "orders a list" in grouped["message"]
+    assert session.step(f'count the conversation with "{NUMBER}" by status')["result"]
+
+
+def test_an_unmet_expectation_with_a_period_shows_the_value() -> None:
+    with Session(procedures.Registry(), clock=FixedClock(NOW)) as alone:
+        error = alone.step("the d is 2024-01-01\nexpect the d is last week")["error"]
+    assert error["kind"] == "expectation" and "but the d is 2024-01-01" in error["message"], error
