@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 
 from book.errors import InvalidRequestError
 from book.pushdown import Pushdown, Rule
-from book.wire import API_VERSION, Page, Wire, format_rfc2822, parse_count, parse_rfc2822
+from book.wire import API_VERSION, Page, Wire, format_rfc2822, is_twilio_form, parse_count, parse_rfc2822
 from grammar.node import Record
 from procedures import Concept
 
@@ -37,10 +37,18 @@ _UNREADABLE: Any = object()
 
 class Convert(Record):
     """How one field is read from the wire (None: unreadable, kept as written)
-    and written back."""
+    and written back; ``same``, when given, says cheaply whether writing the value
+    back gives the raw text again (else ``write`` is asked)."""
 
     read: Callable[[Any], Any]
     write: Callable[[Any], Any]
+    same: Callable[[Any, Any], bool] | None = None
+
+    def written_as(self, value: Any, raw: Any) -> bool:
+        """Whether ``value`` is written back as ``raw``."""
+        if self.same is not None and value is not None and isinstance(raw, str):
+            return self.same(raw, value)
+        return bool(self.write(value) == raw)
 
 
 def _same(value: Any) -> Any:
@@ -78,9 +86,46 @@ def _rfc2822(value: Any) -> Any:
 SAME = Convert(_same, _same)
 COUNT = Convert(_count, _text)  # "2" <-> 2
 PRICE = Convert(_price, _text)  # "-0.00750" <-> Decimal
-DATE = Convert(_date, _rfc2822)  # RFC 2822 <-> aware UTC datetime
+DATE = Convert(_date, _rfc2822, is_twilio_form)  # RFC 2822 <-> aware UTC datetime
 
 _ABSENT = "__absent__"
+
+
+def _default(factory: Any, default: Any) -> Callable[[], Any]:
+    """A field's default, made anew each time when it has a factory (a fresh dict)."""
+    return factory if factory is not None else lambda: default
+
+
+def _builder(concept: type[C]) -> Callable[[dict[str, Any]], C]:
+    """How to make a concept of values that already have their fields' types: as
+    pydantic's ``model_construct`` does (no validation), without its generality
+    (aliases, post-init), which a concept does not use; ``model_construct`` itself
+    for one that does. Tests hold the result equal to a validated concept."""
+    fields = concept.model_fields
+    plain = (
+        not concept.__pydantic_post_init__
+        and concept.model_config.get("extra") != "allow"
+        and not any(field.alias or field.validation_alias for field in fields.values())
+    )
+    if not plain:
+        return lambda values: concept.model_construct(**values)
+    defaults: dict[str, Callable[[], Any]] = {
+        name: _default(field.default_factory, field.default) for name, field in fields.items()
+    }
+    setter = object.__setattr__
+
+    def build(values: dict[str, Any]) -> C:
+        item = concept.__new__(concept)
+        whole = {name: values[name] if name in values else made() for name, made in defaults.items()}
+        setter(item, "__dict__", whole)
+        setter(item, "__pydantic_fields_set__", set(values))
+        setter(item, "__pydantic_extra__", None)
+        setter(item, "__pydantic_private__", None)
+        return item
+
+    return build
+
+
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
@@ -130,6 +175,7 @@ class Resource(Generic[C]):
         self.columns = columns
         self.parent = parent
         self._by_wire = {wire_key: name for name, (wire_key, _) in self.fields.items()}
+        self._build = _builder(concept)
 
     def __repr__(self) -> str:
         return f"Resource({self.plural})"
@@ -177,7 +223,11 @@ class Resource(Generic[C]):
         return self._by_wire.get(wire_key)
 
     def from_wire(self, wire: Wire) -> C:
-        """The concept of a wire item; nothing is lost (see the module's docstring)."""
+        """The concept of a wire item; nothing is lost (see the module's docstring).
+
+        Each value is converted to the type of its field (the wire model has
+        checked the types it reads), so the concept is built without a second
+        validation (``model_construct``); tests hold it equal to a validated one."""
         data = wire.to_json()
         fields: dict[str, Any] = {}
         kept: dict[str, Any] = {}
@@ -186,15 +236,18 @@ class Resource(Generic[C]):
                 kept.setdefault(_ABSENT, []).append(key)
                 continue
             raw = data.pop(key)
-            value = None if raw is None else convert.read(raw)
+            if convert is SAME or raw is None:  # as it is: nothing to read, and written back the same
+                fields[name] = raw
+                continue
+            value = convert.read(raw)
             if value is _UNREADABLE:
                 kept[key] = raw
                 continue
             fields[name] = value
-            if convert.write(value) != raw:  # readable, but written differently: keep how it was written
+            if not convert.written_as(value, raw):  # readable, but written differently: keep how it was
                 kept[key] = raw
         fields["wire"] = {**data, **kept}
-        return self.concept(**fields)
+        return self._build(fields)
 
     def to_wire(self, item: C) -> Wire:
         """The wire item of a concept; the inverse of ``from_wire``."""
