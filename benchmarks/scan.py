@@ -22,9 +22,14 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import multiprocessing
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Event
 from pathlib import Path
 
 import httpx
@@ -34,18 +39,20 @@ from book.planner import plan
 from book.reading import Reader
 from book.resources.messages import MESSAGES, SmsMessage
 from book.sandbox import Sandbox, seed, serve
+from book.sandbox.faults import Faults
 from book.wire import parse_rfc2822
 from grammar import parse_filter
 from procedures import Binder
 
 FILTER = 'body contains "refund"'
+EITHER = 'sender number is "+15005550006" or recipient number is "+15005550006"'  # two lists, merged
 DATES = ("date_sent", "date_created", "date_updated")
 
 
-def book_scan(client: Client) -> tuple[int, int]:
+def book_scan(client: Client, overlap: bool | None = None, english: str = FILTER) -> tuple[int, int]:
     """The book's way: plan, client, reader. (matches, messages scanned)"""
     bound = Binder(now=dt.datetime.now(dt.UTC), timezone=dt.UTC, resolve=None).filter(
-        parse_filter(FILTER), SmsMessage
+        parse_filter(english), SmsMessage
     )
     scanned = 0
 
@@ -53,7 +60,7 @@ def book_scan(client: Client) -> tuple[int, int]:
         nonlocal scanned
         scanned += size
 
-    reader = Reader(client, scan_budget=None, on_page=counted)  # the progress hook the command uses
+    reader = Reader(client, scan_budget=None, on_page=counted, overlap=overlap)  # on_page: as the command
     found = sum(1 for _ in reader.read(plan(bound)))
     return found, scanned
 
@@ -83,17 +90,15 @@ def scan(arguments: argparse.Namespace) -> None:
         began = time.perf_counter()
         seed(sandbox, arguments.messages, seed=3)
         print(f"seeded {arguments.messages:,} messages in {time.perf_counter() - began:.1f} s")
-        with serve(sandbox) as server:
-            client = Client(credentials=sandbox.credentials(), base_url=server.url)
+        with served(str(Path(directory) / "scan.sqlite3")) as url:
+            client = Client(credentials=sandbox.credentials(), base_url=url)
             account, token = sandbox.account.sid, sandbox.account.token
             rates: dict[str, list[float]] = {"book": [], "plain": []}
             answers: dict[str, set[int]] = {"book": set(), "plain": set()}
             for _ in range(arguments.runs):
                 for way in ("book", "plain"):
                     began = time.perf_counter()
-                    found, scanned = (
-                        book_scan(client) if way == "book" else plain_scan(server.url, account, token)
-                    )
+                    found, scanned = book_scan(client) if way == "book" else plain_scan(url, account, token)
                     seconds = time.perf_counter() - began
                     rates[way].append(scanned / seconds)
                     answers[way].add(found)
@@ -104,6 +109,56 @@ def scan(arguments: argparse.Namespace) -> None:
                 )
             ratio = statistics.median(rates["plain"]) / statistics.median(rates["book"])
             print(f"  the plain reader is {ratio:.2f}x the book's (goal: within 2x)")
+
+
+def _serve(path: str, delay: float, started: Connection, stop: Event) -> None:
+    """In a process of its own, as Twilio is: the sandbox at ``path``, on loopback."""
+    sandbox = Sandbox(path)
+    sandbox.faults = Faults(latency=delay) if delay else None
+    with serve(sandbox) as server:
+        started.send(server.url)
+        stop.wait()
+
+
+@contextmanager
+def served(path: str, delay: float = 0.0) -> Iterator[str]:
+    """The URL of the sandbox at ``path`` served by another process (its CPU is not ours)."""
+    context = multiprocessing.get_context("spawn")
+    ours, theirs = context.Pipe()
+    stop = context.Event()
+    process = context.Process(target=_serve, args=(path, delay, theirs, stop), daemon=True)
+    process.start()
+    try:
+        yield ours.recv()
+    finally:
+        stop.set()
+        process.join(timeout=10)
+
+
+def latency(arguments: argparse.Namespace) -> None:
+    """The same scan with latency on every answer: pages read ahead, or one after another."""
+    with tempfile.TemporaryDirectory() as directory:
+        sandbox = Sandbox(str(Path(directory) / "latency.sqlite3"))
+        seed(sandbox, arguments.latency_messages, seed=3)
+        with served(str(Path(directory) / "latency.sqlite3"), arguments.latency) as url:
+            client = Client(credentials=sandbox.credentials(), base_url=url)
+            for english in (FILTER, EITHER):
+                seconds: dict[str, list[float]] = {"ahead": [], "in turn": []}
+                answers: dict[str, set[int]] = {"ahead": set(), "in turn": set()}
+                for _ in range(arguments.runs):
+                    for way in seconds:
+                        began = time.perf_counter()
+                        found, _ = book_scan(client, overlap=way == "ahead", english=english)
+                        seconds[way].append(time.perf_counter() - began)
+                        answers[way].add(found)
+                print(
+                    f"{english} over {arguments.latency_messages:,} messages, "
+                    f"{arguments.latency * 1000:.0f} ms latency, {arguments.runs} runs each:"
+                )
+                for way, taken in seconds.items():
+                    print(f"  {way:7}: {statistics.median(taken):6.2f} s (matches: {sorted(answers[way])})")
+                ratio = statistics.median(seconds["in turn"]) / statistics.median(seconds["ahead"])
+                print(f"  reading ahead is {ratio:.2f}x faster")
 
 
 def conversion(arguments: argparse.Namespace) -> None:
@@ -134,12 +189,16 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--pages", type=int, default=20)
-    parser.add_argument("--part", choices=["scan", "conversion", "all"], default="all")
+    parser.add_argument("--latency", type=float, default=0.1, help="seconds added to each answer")
+    parser.add_argument("--latency-messages", type=int, default=20_000)
+    parser.add_argument("--part", choices=["scan", "conversion", "latency", "all"], default="all")
     arguments = parser.parse_args()
     if arguments.part in ("conversion", "all"):
         conversion(arguments)
     if arguments.part in ("scan", "all"):
         scan(arguments)
+    if arguments.part in ("latency", "all"):
+        latency(arguments)
 
 
 if __name__ == "__main__":

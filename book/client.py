@@ -170,6 +170,10 @@ class Client(_Shell):
             asynchronous=False, transport=transport, timeout=self.timeout
         )
         self._sleep = sleep
+        # over the network (httpx's own transport), a reader fetches the next page
+        # while it uses this one (ahead.py); a transport given (the sandbox in
+        # process) is used from the caller's thread only
+        self.overlaps = transport is None and http is None
 
     def send(self, request: Request) -> tuple[Response, Attempts]:
         """Send a request, retrying as its safety allows; the final response and

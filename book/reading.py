@@ -4,7 +4,8 @@ Generic over the resource read (book/resource.py): its pages, its concept and
 its order come from its declaration.
 
 Lazy from end to end: a page is fetched only when the messages before it have
-been used, and a read with a limit stops as soon as it has enough. Several
+been used (over the network, while they are used: one page ahead of the reader),
+and a read with a limit stops as soon as it has enough. Several
 queries are merged newest first (by date sent, else date created, then sid, as
 Twilio orders them) and a message is given once, however often it is met. A
 scan budget ends a read that fetches too many messages only to discard them.
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
+from book.ahead import ahead
 from book.client import Client
 from book.errors import ApiError, PlanError
 from book.plan import Plan, Query
@@ -58,6 +60,9 @@ class Reader:
     ``scan_budget``: how many messages may be fetched and then discarded by the
     residual before the read stops with a ``PlanError`` (None: no budget).
     ``on_page``: called with ("read", messages) after each page, for progress.
+    ``overlap``: fetch each list's next page while its current one is used, in a
+    thread (ahead.py), so that an or-merge's queries are in flight together (None:
+    when the client talks over the network).
     """
 
     def __init__(
@@ -68,12 +73,14 @@ class Reader:
         timezone: dt.tzinfo = dt.UTC,
         scan_budget: int | None = DEFAULT_SCAN_BUDGET,
         on_page: Callable[[str, int], None] | None = None,
+        overlap: bool | None = None,
     ) -> None:
         self.client = client
         self.resource = resource
         self.timezone = timezone
         self.scan_budget = scan_budget
         self._on_page = on_page
+        self.overlap = bool(getattr(client, "overlaps", False)) if overlap is None else overlap
 
     def _pages(self, query: Query, page_size: int, tally: Tally) -> Iterator[list[Any]]:
         """The wire items of a query, a page at a time (a fetch is a page of one, or none)."""
@@ -90,7 +97,10 @@ class Reader:
             tally.transferred += 1
             yield [item]
             return
-        for page in self.client.list_pages(dict(query.params), page_size=page_size, resource=resource):
+        pages = self.client.list_pages(dict(query.params), page_size=page_size, resource=resource)
+        if self.overlap:
+            pages = ahead(pages)  # the next page is fetched while this one is used
+        for page in pages:
             items = resource.items(page)
             tally.pages += 1
             tally.transferred += len(items)
