@@ -19,6 +19,7 @@ from typing import Any
 
 from book.client import CONCURRENCY, AsyncClient, Client
 from book.credentials import Credentials, checked_url, shown_url
+from book.places import SANDBOX_VARIABLE, default_sandbox
 from book.reading import DEFAULT_SCAN_BUDGET
 from procedures.effects import Safeguards
 
@@ -31,8 +32,6 @@ __all__ = [
     "clock_from",
     "default_sandbox",
 ]
-
-SANDBOX_VARIABLE = "SMS_BOOK_SANDBOX"
 
 
 class Settings(Safeguards):
@@ -133,17 +132,6 @@ class Connection:
 
     def __repr__(self) -> str:
         return f"Connection({self.describe()})"
-
-
-def default_sandbox(environ: Mapping[str, str] | None = None) -> Path:
-    """Where the sandbox lives unless told: $SMS_BOOK_SANDBOX, else a file in the
-    user's state directory."""
-    found = (os.environ if environ is None else environ).get(SANDBOX_VARIABLE)
-    if found:
-        return Path(found)
-    import platformdirs
-
-    return Path(platformdirs.user_state_dir("sms-book", appauthor=False)) / "sandbox.sqlite3"
 
 
 def clock_from(environ: Mapping[str, str]) -> Any:

@@ -7,9 +7,10 @@ problem raises ``EnglishSyntaxError`` with the line, the column and a hint.
 This package imports nothing else of the project.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from grammar.errors import BookError, EnglishSyntaxError
 from grammar.limits import check_moment, check_number
-from grammar.parser import parse_event, parse_filter, parse_name, parse_script
 from grammar.render import operator_words, render
 from grammar.tree import (
     And,
@@ -56,6 +57,22 @@ from grammar.tree import (
     Which,
 )
 from grammar.walk import children, find_all, transform, walk
+
+if TYPE_CHECKING:
+    from grammar.parser import parse_event, parse_filter, parse_name, parse_script
+
+_PARSING = ("parse_event", "parse_filter", "parse_name", "parse_script")
+
+
+def __getattr__(name: str) -> Any:
+    """The parse functions, loaded on first use: lark loads with them, so that what
+    needs only the tree or the errors (a command's --help) starts without it."""
+    if name in _PARSING:
+        from grammar import parser
+
+        return getattr(parser, name)
+    raise AttributeError(f"module 'grammar' has no attribute {name!r}")
+
 
 __all__ = [
     "And",

@@ -25,7 +25,7 @@ from lark.lark import PostLex
 
 from grammar.errors import EnglishSyntaxError
 from grammar.limits import DEPTH, LINE, SCRIPT
-from grammar.transform import Transformer, token_span
+from grammar.builder import Transformer, token_span
 from grammar.tree import EventName, Filter, ProcedureName, Script, Span
 
 __all__ = ["GRAMMAR", "parse_event", "parse_filter", "parse_name", "parse_script", "parser"]

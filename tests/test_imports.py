@@ -12,6 +12,8 @@ is lazy; a new one fails here, and so does a listed one that no longer exists.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -188,3 +190,14 @@ def test_imports_go_one_way(package: str) -> None:
         if importer.split(".")[0] == package and imported.split(".")[0] not in MAY_IMPORT[package]
     ]
     assert wrong == []
+
+
+def test_the_command_parser_loads_no_parser_client_or_models() -> None:
+    """`book --help` starts light: the command's parser is made without lark, httpx,
+    pydantic or the book's procedures, which load when a command runs (issue 18)."""
+    code = (
+        "import importlib, sys; importlib.import_module('book.cli.main').parser(); "
+        "print(sorted(m for m in ('lark', 'httpx', 'pydantic', 'procedures', 'book.client') if m in sys.modules))"
+    )
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]"

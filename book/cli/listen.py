@@ -25,8 +25,6 @@ from typing import Any
 
 from book.cli.output import Output, UsageError, plain
 from book.cli.run import english, options, session_for
-from book.errors import ConfigurationError
-from grammar import Handler, parse_script
 
 __all__ = ["add"]
 
@@ -38,6 +36,8 @@ def _token(connection: Any) -> str:
         return str(connection.sandbox.account.token)
     token = os.environ.get("TWILIO_AUTH_TOKEN", "").strip()
     if not token:
+        from book.errors import ConfigurationError
+
         raise ConfigurationError(
             "book listen checks each webhook's X-Twilio-Signature with the account's auth token, "
             "and TWILIO_AUTH_TOKEN is not set",
@@ -100,6 +100,8 @@ def _release(arguments: argparse.Namespace, output: Output) -> int:
 def _listen(arguments: argparse.Namespace, output: Output) -> int:
     if arguments.release:
         return _release(arguments, output)
+    from grammar import parse_script
+
     text = english(arguments, example="book listen examples/reply-when-received.english")
     script = parse_script(text)
     said = output.said if output.format != "json" else (lambda line: None)  # JSON: in each event's line
@@ -115,6 +117,7 @@ async def _main(arguments: argparse.Namespace, output: Output, session: Any, tex
     from book.connection import Connection
     from book.listen import SqliteStore, default_path
     from book.listen.listener import Listener
+    from grammar import Handler
 
     if not any(isinstance(statement, Handler) for statement in script.statements):
         raise UsageError(

@@ -6,14 +6,15 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from book.cli import agents, explain, listen, request, run, testing, vocabulary
 from book.cli import sandbox as sandbox_commands
 from book.cli.output import Output, UsageError
-from book.connection import SANDBOX_VARIABLE, default_sandbox
-from grammar import BookError, EnglishSyntaxError
-from procedures import ExplainError, ResolutionError, ValueTypeError
-from procedures.effects import InterruptedRunError
+from book.places import SANDBOX_VARIABLE, default_sandbox
+
+if TYPE_CHECKING:
+    from grammar import BookError
 
 __all__ = ["main", "parser"]
 
@@ -51,6 +52,8 @@ def parser() -> argparse.ArgumentParser:
 def _usage_errors() -> tuple[type[BookError], ...]:
     """Errors in what the user wrote or asked for: exit 2."""
     from book.procedures import ConfirmationError
+    from grammar import EnglishSyntaxError
+    from procedures import ExplainError, ResolutionError, ValueTypeError
 
     return (EnglishSyntaxError, ResolutionError, ValueTypeError, UsageError, ConfirmationError, ExplainError)
 
@@ -66,6 +69,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments.sandbox_given = arguments.sandbox is not None  # --sandbox: a file that must exist, to run
         if arguments.sandbox is None:
             arguments.sandbox = default_sandbox()
+    from grammar import BookError  # the command's modules load the rest as they run
+    from procedures.effects import InterruptedRunError
+
     try:
         code: int = arguments.run(arguments, output)
     except BookError as error:

@@ -7,11 +7,12 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from book.cli.output import Output, UsageError, plain
-from book.connection import Connection, Progress, Settings
-from grammar import BookError, Each, Given, Say, parse_script
+
+if TYPE_CHECKING:  # the book, the grammar and httpx load when a command runs, not for --help
+    from book.connection import Progress
 
 __all__ = ["add", "english", "options", "send_limit", "session_for"]
 
@@ -46,6 +47,8 @@ def english(arguments: argparse.Namespace, example: str = "book run examples/sen
 
 def _progress(output: Output) -> tuple[Progress, Callable[[], None]]:
     """A progress display on stderr when it is a terminal; nothing otherwise."""
+    from book.connection import Progress
+
     if not sys.stderr.isatty():
         return Progress(), lambda: None
     from rich.console import Console
@@ -77,6 +80,8 @@ def session_for(
     arguments: argparse.Namespace, output: Output, say: Callable[[str], None]
 ) -> tuple[Any, Callable[[], None]]:
     """A session of the book's vocabulary on the chosen connection."""
+    from book.connection import Connection, Settings
+
     settings = Settings(
         dry_run=getattr(arguments, "dry_run", False),
         yes=getattr(arguments, "yes", False),
@@ -109,6 +114,8 @@ def session_for(
 
 
 def _run(arguments: argparse.Namespace, output: Output) -> int:
+    from grammar import BookError, Each, Given, Say, parse_script
+
     text = english(arguments)
     script = parse_script(text)
     printing = output.format != "json"
