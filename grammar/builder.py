@@ -205,6 +205,13 @@ def _predicate(op: Op) -> Callable[[Any, list[Any]], _Predicate]:
 _WEEKDAYS = ("MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY")
 
 
+def _counted(children: list[Any], oldest: bool) -> _Target:
+    """The N newest or oldest things a call's target names."""
+    (count,) = [child for child in children if isinstance(child, Token) and child.type == "NUMBER"]
+    first = _whole(count, f"N in 'the {'oldest' if oldest else 'last'} N'", 1)
+    return _Target(Determiner.THE, first, children[-1], None, span_of(children), oldest=oldest)
+
+
 def _nodes(children: list[Any], kind: type[Any]) -> list[Any]:
     return [child for child in children if isinstance(child, kind)]
 
@@ -471,15 +478,11 @@ class Transformer:
     def target_newest(self, children: list[Any]) -> _Target:
         """``the last 5``, ``the latest 5``, ``the 5 most recent``, ``5``: the newest N,
         which is what ``the first 5`` means (lists are newest first)."""
-        (count,) = [child for child in children if isinstance(child, Token) and child.type == "NUMBER"]
-        first = _whole(count, "N in 'the last N'", 1)
-        return _Target(Determiner.THE, first, children[-1], None, span_of(children), oldest=False)
+        return _counted(children, oldest=False)
 
     def target_oldest(self, children: list[Any]) -> _Target:
         """``the oldest 5``, ``the 5 oldest``: the oldest N, given oldest first."""
-        (count,) = [child for child in children if isinstance(child, Token) and child.type == "NUMBER"]
-        first = _whole(count, "N in 'the oldest N'", 1)
-        return _Target(Determiner.THE, first, children[-1], None, span_of(children), oldest=True)
+        return _counted(children, oldest=True)
 
     def order(self, children: list[Token]) -> Order:
         return Order.OLDEST if children[0].value.lower().startswith("oldest") else Order.NEWEST
