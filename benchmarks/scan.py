@@ -23,7 +23,11 @@ import argparse
 import datetime as dt
 import json
 import multiprocessing
+import os
+import shutil
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -161,6 +165,41 @@ def latency(arguments: argparse.Namespace) -> None:
                 print(f"  reading ahead is {ratio:.2f}x faster")
 
 
+def _peak(command: list[str], environment: dict[str, str]) -> tuple[int, float]:
+    """A command's peak resident memory (KiB, from /usr/bin/time) and its seconds."""
+    began = time.perf_counter()
+    done = subprocess.run(
+        ["/usr/bin/time", "-f", "%M", *command],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    return int(done.stderr.strip().splitlines()[-1]), time.perf_counter() - began
+
+
+def memory(arguments: argparse.Namespace) -> None:
+    """Peak memory of `book run` reading every message, streamed (--format jsonl) or
+    listed (--format json), for answers of 1,000, 20,000 and 100,000 messages."""
+    book = shutil.which("book") or str(Path(sys.executable).parent / "book")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("TWILIO_", "SMS_BOOK_"))}
+    print("| matches | jsonl: peak RSS | jsonl: time | json: peak RSS | json: time |")
+    print("|---|---|---|---|---|")
+    with tempfile.TemporaryDirectory() as directory:
+        for count in arguments.sizes:
+            path = Path(directory) / f"memory-{count}.sqlite3"
+            seed(Sandbox(str(path)), count, seed=3)
+            figures = []
+            for form in ("jsonl", "json"):
+                command = [book, "run", "--sandbox", str(path), "--scan-budget", "0", "--format", form]
+                figures.append(_peak([*command, "-e", "read some SMS messages"], environment))
+            (streamed, streamed_s), (listed, listed_s) = figures
+            print(
+                f"| {count:,} | {streamed / 1024:.0f} MB | {streamed_s:.1f} s | {listed / 1024:.0f} MB | {listed_s:.1f} s |"
+            )
+
+
 def conversion(arguments: argparse.Namespace) -> None:
     sandbox = Sandbox()
     seed(sandbox, 1000, seed=3)
@@ -191,7 +230,8 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.1, help="seconds added to each answer")
     parser.add_argument("--latency-messages", type=int, default=20_000)
-    parser.add_argument("--part", choices=["scan", "conversion", "latency", "all"], default="all")
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 20_000, 100_000])
+    parser.add_argument("--part", choices=["scan", "conversion", "latency", "memory", "all"], default="all")
     arguments = parser.parse_args()
     if arguments.part in ("conversion", "all"):
         conversion(arguments)
@@ -199,6 +239,8 @@ def main() -> None:
         scan(arguments)
     if arguments.part in ("latency", "all"):
         latency(arguments)
+    if arguments.part in ("memory", "all"):
+        memory(arguments)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,10 @@ scan budget ends a read that fetches too many messages only to discard them.
 
 Paging is a live view: a message that changes place in the order while a read
 pages on (a queued message that is sent meanwhile) can be met twice, which is
-handled, or missed, which no client can prevent.
+handled by the keys of the last 1,000 items a list gave, or missed, which no
+client can prevent. Several queries (an ``or``) meet on the same item at the same
+place in the order, so only the keys at that place are held: what a read holds
+does not grow with what it reads.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from procedures import holds
 __all__ = ["DEFAULT_SCAN_BUDGET", "Reader", "Tally"]
 
 DEFAULT_SCAN_BUDGET = 20_000
+RECENT = 1_000  # keys a list remembers to give each item once: a page of Twilio's largest
 
 
 class Tally:
@@ -109,32 +113,48 @@ class Reader:
             yield items
 
     def _stream(self, query: Query, page_size: int, tally: Tally) -> Iterator[Any]:
+        """A query's items, each once: one met again because the list moved under the
+        read (a queued message sent meanwhile moves up, and the next page starts on
+        one given already) is skipped, by the keys of the last ``RECENT`` given."""
         convert = self.resource.from_wire
+        key = self.resource.concept.key or ""
+        once = _Once()
         for items in self._pages(query, page_size, tally):
             for item in items:
-                yield convert(item)
+                thing = convert(item)
+                if once.first(getattr(thing, key, None)):
+                    yield thing
 
     def _merged(self, plan: Plan, tally: Tally) -> Iterator[Any]:
-        """Every query's items, newest first, each once: found by two queries, or
-        met twice by one because it was sent while the read paged on (its place in
-        the order moved), it is given the first time only."""
+        """Every query's items, newest first, each once. One query gives each item
+        once; several may each give the same one, which then has the same place in
+        the order in each: so only the keys met at the current place are kept, and
+        what is held stays a handful of sids, however many items are read."""
         streams = [self._stream(query, plan.page_size, tally) for query in plan.queries]
+        if len(streams) == 1:
+            yield from streams[0]
+            return
         order = self.resource.order_key
-        merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=order, reverse=True)
-        seen: set[str] = set()
         key = self.resource.concept.key or ""
-        for item in merged:
+        place: Any = None
+        here: set[str] = set()  # the keys given at the current place in the order
+        for item in heapq.merge(*streams, key=order, reverse=True):
             sid = getattr(item, key, None)
-            if sid is not None:
-                if sid in seen:
-                    continue
-                seen.add(sid)
+            if sid is None:
+                yield item
+                continue
+            at = order(item)
+            if at != place:
+                place, here = at, set()
+            elif sid in here:
+                continue
+            here.add(sid)
             yield item
 
     def count(self, plan: Plan, tally: Tally | None = None) -> int:
         """How many items the plan selects, cut at its limit: when Twilio's answer
         is exact (no residual) and comes from one query, by counting each page's
-        sids (an item met twice while the list pages on counts once), never
+        items (one met again while the list pages on counts once), never
         converting or keeping the items; otherwise by reading them, since the rest
         must be checked here or merged. The same requests as the read's."""
         tally = tally if tally is not None else Tally()
@@ -142,19 +162,15 @@ class Reader:
             return 0
         if plan.residual is not None or len(plan.queries) != 1:
             return sum(1 for _ in self.read(plan, tally))
-        seen: set[str] = set()
-        anonymous = 0
+        once = _Once()
+        counted = 0
         for items in self._pages(plan.queries[0], plan.page_size, tally):
             for item in items:
-                sid = getattr(item, "sid", None)
-                if sid is None:
-                    anonymous += 1
-                else:
-                    seen.add(sid)
-                if plan.limit is not None and len(seen) + anonymous >= plan.limit:
+                counted += once.first(getattr(item, "sid", None))
+                if plan.limit is not None and counted >= plan.limit:
                     tally.given = plan.limit
                     return plan.limit
-        tally.given = len(seen) + anonymous
+        tally.given = counted
         return tally.given
 
     def read(self, plan: Plan, tally: Tally | None = None) -> Iterator[Any]:
@@ -183,6 +199,26 @@ class Reader:
             tally.discarded += 1
             if self.scan_budget is not None and tally.discarded > self.scan_budget:
                 raise _over_budget(plan, self.scan_budget)
+
+
+class _Once:
+    """Whether a list gives an item for the first time, by its key (None: no key,
+    always): the keys of the last ``RECENT`` items are held, no more."""
+
+    def __init__(self) -> None:
+        self._recent: deque[str] = deque()
+        self._known: set[str] = set()
+
+    def first(self, sid: str | None) -> bool:
+        if sid is None:
+            return True
+        if sid in self._known:
+            return False
+        self._recent.append(sid)
+        self._known.add(sid)
+        if len(self._recent) > RECENT:
+            self._known.discard(self._recent.popleft())
+        return True
 
 
 def _parts(plan: Plan) -> Iterable[str]:

@@ -599,7 +599,10 @@ class Runner:
         counts = sorted(counted.items(), key=lambda pair: (-pair[1], pair[0] is None, str(pair[0])))
         return [{field.name: value, "count": count} for value, count in counts]
 
-    async def call(self, call: Call) -> Any:
+    async def call(self, call: Call, lazy: bool = False) -> Any:
+        """Run a call; its result, kept in the scope. ``lazy``: a planned read that
+        gives its list as an iterator is given as it is (cut at the limit), unkept
+        (``Session.stream``)."""
         order = call.order  # as written: a conversation's own order is no order written
         call = self.registry.expand(call)  # "the conversation with ...": the read it means
         if call.by is not None:
@@ -643,6 +646,8 @@ class Runner:
                 span=call.span,
             )
         planned = entry.prepare is not None  # a plan keeps the order the call asks for itself
+        if lazy and entry.many and planned and not single:
+            return await self._invoke(entry, arguments, call, limit=limit, lazy=True)
         result = await self._invoke(
             entry, arguments, call, limit=None if call.oldest and not planned else limit
         )
@@ -693,6 +698,7 @@ class Runner:
         batch: int = 1,
         limit: int | None = None,
         allowed: bool = False,
+        lazy: bool = False,
     ) -> Any:
         """Call the procedure; its errors get the call's place, others become a ``RunError``.
         ``batch``: how many things the call applies to, one call each (``redact the SMS messages``).
@@ -722,7 +728,8 @@ class Runner:
             if inspect.isawaitable(result):
                 result = await result
             if entry.many and not isinstance(result, list):
-                result = list(islice(result, limit) if limit is not None else result)
+                result = islice(result, limit) if limit is not None else result
+                result = iter(result) if lazy else list(result)
             if act is not None:
                 act.result = identify(result)
         return result

@@ -25,7 +25,7 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +34,7 @@ from grammar import (
     Assignment,
     BookError,
     Call,
+    Determiner,
     EventName,
     Handler,
     NounPhrase,
@@ -439,6 +440,43 @@ class Session:
         if "outcomes" not in data and (self.journal.acts or self.journal.loops):
             data["outcomes"] = self.journal.report()
         return data
+
+    def streams(self, script: Script) -> bool:
+        """Whether ``stream`` gives the items of the script's last line: a read of a
+        list that a procedure plans (nothing that changes or creates things)."""
+        last = script.statements[-1] if script.statements else None
+        if not isinstance(last, Call) or last.by is not None:
+            return False
+        try:
+            entry = self.registry.resolve(self.registry.expand(last))
+        except BookError:
+            return False
+        single = last.determiner in (Determiner.A, Determiner.AN)
+        return entry.many and entry.prepare is not None and entry.effect is Effect.READS and not single
+
+    def stream(self, text: str, parsed: Script | None = None) -> Iterator[Any]:
+        """Run a script whose last line reads a list (``streams``), giving that list's
+        items as they are read: a read of 100,000 messages holds a page at a time,
+        not the list. The lines before it run as ``run`` runs them; what the last
+        line reads is not kept for later lines. ``ExplainError`` for a script that
+        does not end in such a read (run it with ``run``)."""
+        script = parsed if parsed is not None else parse_script(text)
+        if not self.streams(script):
+            raise ExplainError(
+                "only a script that ends by reading a list can be streamed",
+                span=script.statements[-1].span if script.statements else None,
+                hint="End it with a read, such as 'read some SMS messages whose ...', or run it whole.",
+            ).locate(text)
+        *setup, last = script.statements
+        if setup:
+            self.run(text, script.replace(statements=tuple(setup)))
+        assert isinstance(last, Call)
+        loop = self._own_loop()
+        try:
+            items = loop.run_until_complete(self.runner().call(last, lazy=True))
+        except BookError as error:
+            raise error.locate(text) from None
+        yield from items
 
     def step(self, text: str) -> dict[str, Any]:
         """Run one English step for an agent: ``{"result": ..., "said": [...]}``, or

@@ -22,7 +22,7 @@ def _explain(arguments: argparse.Namespace, output: Output) -> int:
     finally:
         stop()
         session.close()
-    if output.format == "json":
+    if output.machine:
         output.json(result.to_json())
     else:
         output.text(result.explain())

@@ -64,7 +64,11 @@ class Log:
         self.counts[handled.kind] += 1
         self.counts["failed"] += handled.failed
         self.counts["unknown"] += handled.outcome.startswith("unknown")
-        line = json.dumps(handled.to_dict(), ensure_ascii=False) if self.format == "json" else handled.line()
+        line = (
+            json.dumps(handled.to_dict(), ensure_ascii=False)
+            if self.format in ("json", "jsonl")
+            else handled.line()
+        )
         sys.stdout.write(line + "\n")
         sys.stdout.flush()
         if self._status is not None:
@@ -104,7 +108,7 @@ def _listen(arguments: argparse.Namespace, output: Output) -> int:
 
     text = english(arguments, example="book listen examples/reply-when-received.english")
     script = parse_script(text)
-    said = output.said if output.format != "json" else (lambda line: None)  # JSON: in each event's line
+    said = output.said if not output.machine else (lambda line: None)  # JSON: in each event's line
     session, stop_progress = session_for(arguments, output, said)
     stop_progress()
     try:

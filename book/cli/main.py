@@ -27,7 +27,12 @@ def _common(command: argparse.ArgumentParser) -> None:
         metavar="PATH",
         help=f"the sandbox's state file (default: ${SANDBOX_VARIABLE}, else a file in your state directory)",
     )
-    command.add_argument("--format", choices=("table", "json"), default="table", help="how to print results")
+    command.add_argument(
+        "--format",
+        choices=("table", "json", "jsonl"),
+        default="table",
+        help="how to print results: for people, as JSON, or as JSON lines (a run's list streamed, an item a line)",
+    )
 
 
 def parser() -> argparse.ArgumentParser:

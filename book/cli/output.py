@@ -24,15 +24,27 @@ class UsageError(BookError):
 
 
 class Output:
-    """Prints in the chosen format: ``table`` (rich) or ``json``."""
+    """Prints in the chosen format: ``table`` (rich), ``json``, or ``jsonl`` (the same
+    data, a JSON document a line; a run's list streamed an item a line as it is read)."""
 
     def __init__(self, format: str) -> None:
         self.format = format
         self.failed: dict[str, Any] | None = None
         """The error of a failed run as data, with what the run did (``outcomes``)."""
 
+    @property
+    def machine(self) -> bool:
+        """Whether the output is for programs (JSON or JSON lines), not people."""
+        return self.format in ("json", "jsonl")
+
     def json(self, data: Any) -> None:
-        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        indent = None if self.format == "jsonl" else 2
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
+
+    def line(self, data: Any) -> None:
+        """One JSON line, written at once (a streamed item)."""
+        sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+        sys.stdout.flush()
 
     def table(
         self, title: str | None, columns: Sequence[str], rows: Sequence[Sequence[Any]], header: bool = True
@@ -59,7 +71,7 @@ class Output:
 
     def pairs(self, title: str, pairs: Sequence[tuple[str, Any]]) -> None:
         """A record: a two-column table, or a JSON object."""
-        if self.format == "json":
+        if self.machine:
             self.json(dict(pairs))
         else:
             rows = [
@@ -80,7 +92,7 @@ class Output:
         """What a run gave: ``{"result": ..., "said": [...]}`` as JSON, or for people a
         table of messages, a line a value; nothing more when ``shown`` (the run ended
         by saying or looping, and printed what it did as it went)."""
-        if self.format == "json":
+        if self.machine:
             self.json(data)
             return
         if shown or (said and value == said[-1]):
@@ -119,8 +131,8 @@ class Output:
 
     def error(self, error: BookError) -> None:
         data = self.failed if self.failed is not None else error.to_dict()
-        if self.format == "json":
-            sys.stdout.write(json.dumps({"error": data}, ensure_ascii=False, indent=2) + "\n")
+        if self.machine:
+            self.json({"error": data})
         elif data.get("outcomes"):
             self.outcomes(data["outcomes"])
         sys.stderr.write(f"error: {error}\n")

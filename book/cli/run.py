@@ -118,8 +118,10 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
 
     text = english(arguments)
     script = parse_script(text)
-    printing = output.format != "json"
+    printing = not output.machine
     session, stop = session_for(arguments, output, output.said if printing else (lambda line: None))
+    if output.format == "jsonl" and session.streams(script):
+        return _stream(session, text, script, output, stop)
     try:
         result = session.run(text, script)  # parsed once, above
     except BookError as error:
@@ -141,6 +143,24 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     last = script.statements[-1] if script.statements else None
     shown = isinstance(last, Say) or (isinstance(last, Each) and result.lastly > 0)
     output.result(result.value, result.to_dict(), said=result.said, shown=shown)
+    return 0
+
+
+def _stream(session: Any, text: str, script: Any, output: Output, stop: Callable[[], None]) -> int:
+    """``--format jsonl`` of a script that ends by reading a list: each item a JSON
+    line, written as it is read (a page at a time is held, whatever the list's size)."""
+    from grammar import BookError
+    from procedures import jsonable
+
+    try:
+        for item in session.stream(text, script):
+            output.line(jsonable(item))
+    except BookError as error:
+        output.failed = session.error_data(error)
+        raise
+    finally:
+        stop()
+        session.close()
     return 0
 
 

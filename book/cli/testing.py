@@ -43,7 +43,7 @@ def _test(arguments: argparse.Namespace, output: Output) -> int:
         outcomes = [run_test(test, update=arguments.update) for test in tests]
     seconds = time.perf_counter() - start
     counts = {status: sum(o.status == status for o in outcomes) for status in ("passed", "failed", "error")}
-    if output.format == "json":
+    if output.machine:
         output.json({"tests": [o.to_dict() for o in outcomes], **counts, "seconds": round(seconds, 3)})
     else:
         for outcome in outcomes:

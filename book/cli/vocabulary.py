@@ -30,7 +30,7 @@ def _procedures(arguments: argparse.Namespace, output: Output) -> int:
     from book.procedures import registry
     from procedures import vocabulary
 
-    if arguments.format == "json":
+    if arguments.format in ("json", "jsonl"):
         output.json(vocabulary(registry))
     elif arguments.format == "markdown":
         output.text(markdown().rstrip("\n"))

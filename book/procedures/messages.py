@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -178,7 +178,7 @@ def plan_read(filter: Filter[SmsMessage] | None, limit: int | None, context: Con
 
 
 @registry.procedure("to read some (*SMS* messages)", prepare=plan_read)
-def read_messages(plan: Plan, context: Context) -> list[SmsMessage]:
+def read_messages(plan: Plan, context: Context) -> Iterator[SmsMessage]:
     """Reads the SMS messages that match a filter, newest first: Twilio filters
     what it can (sender, recipient, day sent), the rest is checked here, exactly.
 
@@ -195,7 +195,7 @@ def read_messages(plan: Plan, context: Context) -> list[SmsMessage]:
         read the first 5 SMS messages whose status is "delivered" or whose status is "sent"
         expect the number of SMS messages is 5
     """
-    return list(reader(context).read(plan))
+    return reader(context).read(plan)  # as read: a run lists it, a stream gives it a page at a time
 
 
 @registry.procedure("to count some (*SMS* messages)", prepare=plan_read)
@@ -277,7 +277,7 @@ async def _each(
 async def _matching(context: Context, plan: Plan, verb: str) -> list[SmsMessage]:
     """The messages a change on a filter would touch, counted against what the run
     may change unasked (more than one needs --yes) before any is touched."""
-    found = read_messages(plan, context)
+    found = list(read_messages(plan, context))
     if context.single and len(found) != 1:  # "an SMS message whose ...": exactly one, or nothing is touched
         matches = "none match" if not found else "more than one matches"
         raise RunError(
