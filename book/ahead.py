@@ -20,7 +20,7 @@ from __future__ import annotations
 import queue
 import threading
 from collections.abc import Iterator
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 __all__ = ["ahead"]
 
@@ -36,49 +36,67 @@ class _Failed:
 
 
 def ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """The items of ``items``, in order, produced in a thread at most ``depth`` ahead."""
-    if depth < 1:
-        raise ValueError("read at least one page ahead")
-    ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
-    stop = threading.Event()
+    """The items of ``items``, in order, produced in a thread (started now) at most
+    ``depth`` ahead. Close it, or let it go, to stop the thread."""
+    return _Ahead(items, depth)
 
-    def put(item: Any) -> bool:
-        while not stop.is_set():
+
+class _Ahead(Iterator[T]):
+    def __init__(self, items: Iterator[T], depth: int) -> None:
+        if depth < 1:
+            raise ValueError("read at least one page ahead")
+        self._items = items
+        self._ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._done = False
+        self._thread = threading.Thread(target=self._produce, name="book-read-ahead", daemon=True)
+        self._thread.start()
+
+    def _put(self, item: Any) -> bool:
+        while not self._stop.is_set():
             try:
-                ready.put(item, timeout=_WAIT)
+                self._ready.put(item, timeout=_WAIT)
                 return True
             except queue.Full:
                 continue
         return False
 
-    def produce() -> None:
+    def _produce(self) -> None:
         try:
-            for item in items:
-                if not put(item):
+            for item in self._items:
+                if not self._put(item):
                     return
-            put(_DONE)
+            self._put(_DONE)
         except BaseException as error:  # noqa: BLE001 - given to the reader, which raises it
-            put(_Failed(error))
+            self._put(_Failed(error))
         finally:
-            close = getattr(items, "close", None)
+            close = getattr(self._items, "close", None)
             if close is not None:
                 close()
 
-    thread = threading.Thread(target=produce, name="book-read-ahead", daemon=True)
-    thread.start()
-    try:
-        while True:
+    def __next__(self) -> T:
+        while not self._done:
             try:
-                item = ready.get(timeout=_WAIT)
+                item = self._ready.get(timeout=_WAIT)
             except queue.Empty:
-                if not thread.is_alive() and ready.empty():
-                    return  # the thread stopped without a word: nothing more comes
+                if not self._thread.is_alive() and self._ready.empty():
+                    break  # the thread stopped without a word: nothing more comes
                 continue
             if item is _DONE:
-                return
+                break
             if isinstance(item, _Failed):
+                self.close()
                 raise item.error
-            yield item
-    finally:
-        stop.set()
-        thread.join(timeout=5)
+            return cast(T, item)
+        self.close()
+        raise StopIteration
+
+    def close(self) -> None:
+        """Stop the thread (it closes the items in its own thread)."""
+        self._done = True
+        self._stop.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+    def __del__(self) -> None:
+        self._stop.set()

@@ -88,6 +88,15 @@ class Plan(Record):
     ascending: bool = False
 
     @property
+    def windowed(self) -> bool:
+        """Whether a long answer is read in windows of days at once (reading.py): one
+        list, bounded below by a day, read to its end (no newest N to stop at)."""
+        if len(self.queries) != 1 or self.queries[0].kind != "list":
+            return False
+        bounded = any(name.endswith(">") for name, _ in self.queries[0].params)
+        return bounded and (self.limit is None or self.oldest)
+
+    @property
     def empty(self) -> bool:
         """Whether the read is answered with no request (a contradiction)."""
         return not self.queries
@@ -123,6 +132,11 @@ class Plan(Record):
             size = f"pages of {self.page_size}"
             early = self.limit and not self.oldest
             lines.append(f"Asked in {size}, and no further than needed." if early else f"Asked in {size}.")
+            if self.windowed:
+                lines.append(
+                    "If the first page is full, the days below its oldest are asked for as up to 8 "
+                    "windows of days at once, newest first (each cut to its own days)."
+                )
             if self.residual is None:
                 lines.append("Nothing is left to check here: Twilio's answer is exact.")
             else:

@@ -31,14 +31,16 @@ from book.ahead import ahead
 from book.client import Client
 from book.errors import ApiError, PlanError
 from book.plan import Plan, Query
+from book.pushdown import Days
 from book.resource import Resource
 from book.resources.messages import MESSAGES
-from grammar import And, Comparison
-from procedures import holds
+from grammar import And, Comparison, NounPhrase
+from procedures import field_of, holds
 
 __all__ = ["DEFAULT_SCAN_BUDGET", "Reader", "Tally"]
 
 DEFAULT_SCAN_BUDGET = 20_000
+WINDOWS = 8  # windows of days a long list bounded below by a day is read in, at once
 RECENT = 1_000  # keys a list remembers to give each item once: a page of Twilio's largest
 
 
@@ -66,7 +68,8 @@ class Reader:
     ``on_page``: called with ("read", messages) after each page, for progress.
     ``overlap``: fetch each list's next page while its current one is used, in a
     thread (ahead.py), so that an or-merge's queries are in flight together (None:
-    when the client talks over the network).
+    when the client talks over the network). ``windows``: how many windows of days a
+    long list bounded below by a day is read in at once (0: one list, page by page).
     """
 
     def __init__(
@@ -78,6 +81,7 @@ class Reader:
         scan_budget: int | None = DEFAULT_SCAN_BUDGET,
         on_page: Callable[[str, int], None] | None = None,
         overlap: bool | None = None,
+        windows: int = WINDOWS,
     ) -> None:
         self.client = client
         self.resource = resource
@@ -85,6 +89,7 @@ class Reader:
         self.scan_budget = scan_budget
         self._on_page = on_page
         self.overlap = bool(getattr(client, "overlaps", False)) if overlap is None else overlap
+        self.windows = windows
 
     def _pages(self, query: Query, page_size: int, tally: Tally) -> Iterator[list[Any]]:
         """The wire items of a query, a page at a time (a fetch is a page of one, or none)."""
@@ -125,11 +130,81 @@ class Reader:
                 if once.first(getattr(thing, key, None)):
                     yield thing
 
+    def _windowed(self, plan: Plan, tally: Tally) -> Iterator[Any]:
+        """A list bounded below by a day (``DateSent>``), read whole: its first page
+        as any list's; if that page is full, the days below its oldest are read as
+        up to ``WINDOWS`` windows of days at once (over the network, each a page
+        ahead), newest first, while the list itself finishes the oldest day it
+        reached. Each window is cut to its own days, so what a window's bounds
+        take in twice is given once; together they give exactly the list."""
+        (query,) = plan.queries
+        found = self._days_field(query)
+        if found is None:
+            yield from self._stream(query, plan.page_size, tally)
+            return
+        param, field, first = found
+        listed = self._stream(query, plan.page_size, tally)
+        page: list[Any] = list(islice(listed, plan.page_size))
+        yield from page
+        if len(page) < plan.page_size or getattr(page[-1], field, None) is None:
+            return  # one page held it all: no request more than the list's own
+        reached = _day(getattr(page[-1], field))
+        ranges = _split(first, reached - dt.timedelta(days=1), self.windows)
+        others = {name: value for name, value in query.params if not name.startswith(param)}
+        windows = [  # started now, so that they are read while the list finishes its day
+            self._window(
+                Query.list(
+                    {
+                        **others,
+                        f"{param}>": low.isoformat(),
+                        f"{param}<": (high + dt.timedelta(days=1)).isoformat(),
+                    }
+                ),
+                plan.page_size,
+                tally,
+                field,
+                low,
+                high,
+            )
+            for low, high in ranges
+        ]
+        try:
+            for item in listed:
+                moment = getattr(item, field, None)
+                if moment is None or _day(moment) < reached:
+                    break  # the windows give the days below
+                yield item
+        finally:
+            listed.close()  # type: ignore[attr-defined]
+        for window in windows:
+            yield from window
+
+    def _window(
+        self, query: Query, page_size: int, tally: Tally, field: str, low: dt.date, high: dt.date
+    ) -> Iterator[Any]:
+        """A window of days: its list's items whose day is within it."""
+        items = self._stream(query, page_size, tally)
+        started = ahead(items) if self.overlap else items
+        return (item for item in started if low <= _day(getattr(item, field)) <= high)
+
+    def _days_field(self, query: Query) -> tuple[str, str, dt.date] | None:
+        """For a list bounded below by a day (``DateSent>``): the parameter, the
+        concept's field it filters and the first day; None for any other."""
+        params = dict(query.params)
+        for english, rule in self.resource.pushdown.rules.items():
+            if isinstance(rule, Days) and f"{rule.param}>" in params and rule.param not in params:
+                name = field_of(self.resource.concept, NounPhrase.of(english)).name
+                return rule.param, name, dt.date.fromisoformat(params[f"{rule.param}>"])
+        return None
+
     def _merged(self, plan: Plan, tally: Tally) -> Iterator[Any]:
         """Every query's items, newest first, each once. One query gives each item
         once; several may each give the same one, which then has the same place in
         the order in each: so only the keys met at the current place are kept, and
         what is held stays a handful of sids, however many items are read."""
+        if plan.windowed and self.windows:
+            yield from self._windowed(plan, tally)
+            return
         streams = [self._stream(query, plan.page_size, tally) for query in plan.queries]
         if len(streams) == 1:
             yield from streams[0]
@@ -199,6 +274,27 @@ class Reader:
             tally.discarded += 1
             if self.scan_budget is not None and tally.discarded > self.scan_budget:
                 raise _over_budget(plan, self.scan_budget)
+
+
+def _day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(dt.UTC).date()
+
+
+def _split(first: dt.date, last: dt.date, most: int) -> list[tuple[dt.date, dt.date]]:
+    """Days from ``last`` down to ``first`` in at most ``most`` runs of whole days, newest first."""
+    days = (last - first).days + 1
+    if days < 1:
+        return []
+    count = min(most, days)
+    size, extra = divmod(days, count)
+    found: list[tuple[dt.date, dt.date]] = []
+    high = last
+    for number in range(count):
+        length = size + (1 if number < extra else 0)
+        low = high - dt.timedelta(days=length - 1)
+        found.append((low, high))
+        high = low - dt.timedelta(days=1)
+    return found
 
 
 class _Once:
