@@ -185,7 +185,11 @@ class Reader:
         """A window of days: its list's items whose day is within it."""
         items = self._stream(query, page_size, tally)
         started = ahead(items) if self.overlap else items
-        return (item for item in started if low <= _day(getattr(item, field)) <= high)
+        return (
+            item
+            for item in started
+            if (moment := getattr(item, field, None)) is not None and low <= _day(moment) <= high
+        )
 
     def _days_field(self, query: Query) -> tuple[str, str, dt.date] | None:
         """For a list bounded below by a day (``DateSent>``): the parameter, the

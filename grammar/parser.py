@@ -23,9 +23,9 @@ from lark import Lark, Token
 from lark.exceptions import UnexpectedInput
 from lark.lark import PostLex
 
+from grammar.builder import Transformer, token_span
 from grammar.errors import EnglishSyntaxError
 from grammar.limits import DEPTH, LINE, SCRIPT
-from grammar.builder import Transformer, token_span
 from grammar.tree import EventName, Filter, ProcedureName, Script, Span
 
 __all__ = ["GRAMMAR", "parse_event", "parse_filter", "parse_name", "parse_script", "parser"]
