@@ -146,9 +146,13 @@ class Reader:
         listed = self._stream(query, plan.page_size, tally)
         page: list[Any] = list(islice(listed, plan.page_size))
         yield from page
-        if len(page) < plan.page_size or getattr(page[-1], field, None) is None:
+        if len(page) < plan.page_size:
             return  # one page held it all: no request more than the list's own
-        reached = _day(getattr(page[-1], field))
+        oldest = getattr(page[-1], field, None)
+        if oldest is None:  # not a day to split at (a list filtered by it gives none such)
+            yield from listed
+            return
+        reached = _day(oldest)
         ranges = _split(first, reached - dt.timedelta(days=1), self.windows)
         others = {name: value for name, value in query.params if not name.startswith(param)}
         windows = [  # started now, so that they are read while the list finishes its day
