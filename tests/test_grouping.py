@@ -9,10 +9,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from book.connection import Connection, Settings
-from book.procedures import registry
 from book.sandbox import Sandbox, seed
 from procedures import FixedClock, Session
+from tests.sandbox_helpers import book_session
 
 NOW = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
 
@@ -21,9 +20,7 @@ NOW = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
 def session() -> Iterator[Session]:
     sandbox = Sandbox(clock=FixedClock(NOW))
     seed(sandbox, 400, seed=11)
-    with Session(
-        registry, clock=sandbox.clock, resources=[Connection(sandbox=sandbox), Settings()]
-    ) as opened:
+    with book_session(sandbox) as opened:
         yield opened
 
 

@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 
 import procedures
-from book.connection import Connection, Settings
-from book.procedures import registry
 from book.sandbox import Sandbox, seed
 from procedures import FixedClock, Session
+from tests.sandbox_helpers import book_session
 
 NOW = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
 NUMBER = "+14155550100"
@@ -27,9 +26,7 @@ NUMBER = "+14155550100"
 def session() -> Iterator[Session]:
     sandbox = Sandbox(clock=FixedClock(NOW))
     seed(sandbox, 400, seed=5)
-    with Session(
-        registry, clock=sandbox.clock, resources=[Connection(sandbox=sandbox), Settings()]
-    ) as opened:
+    with book_session(sandbox) as opened:
         yield opened
 
 

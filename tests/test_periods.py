@@ -12,11 +12,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from book.connection import Connection, Settings
-from book.procedures import registry
 from book.sandbox import Sandbox, seed
 from grammar import Period, Which, parse_filter
 from procedures import Binder, FixedClock, Session, timezone_named
+from tests.sandbox_helpers import book_session
 
 WEDNESDAY = dt.datetime(2024, 6, 5, 12, tzinfo=dt.UTC)
 
@@ -102,9 +101,7 @@ def test_a_weekday_is_the_latest_such_day(now: dt.datetime, day: int) -> None:
 def session() -> Iterator[Session]:
     sandbox = Sandbox(clock=FixedClock(WEDNESDAY))
     seed(sandbox, 600, seed=3, days=60)
-    with Session(
-        registry, clock=sandbox.clock, resources=[Connection(sandbox=sandbox), Settings()]
-    ) as opened:
+    with book_session(sandbox) as opened:
         yield opened
 
 

@@ -18,6 +18,7 @@ from book.connection import Connection, Settings
 from book.procedures import registry
 from book.sandbox import Sandbox, seed
 from procedures import STEP_SCHEMA, FixedClock, Session
+from tests.sandbox_helpers import book_session
 from tests.strategies import scripts
 
 NOW = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
@@ -28,9 +29,7 @@ VALIDATOR = jsonschema.Draft202012Validator(STEP_SCHEMA)
 def session() -> Iterator[Session]:
     sandbox = Sandbox(clock=FixedClock(NOW))
     seed(sandbox, 200, seed=3)
-    with Session(
-        registry, clock=sandbox.clock, resources=[Connection(sandbox=sandbox), Settings()]
-    ) as opened:
+    with book_session(sandbox) as opened:
         yield opened
 
 
