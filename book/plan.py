@@ -72,7 +72,9 @@ class Plan(Record):
     ``plural`` and ``order`` are the resource's words (its pushdown table's).
     ``oldest``: the limit keeps the oldest N, not the newest (``the oldest N``);
     ``ascending``: the answer is given oldest first. Twilio lists newest first
-    only, so either one is done here, after the read.
+    only, so either one is done here, after the read. ``window``: the field whose
+    days a long answer is read in windows of (one list, bounded below by a day by
+    it, read to its end); the planner, which knows the pushdown rules, sets it.
     """
 
     queries: tuple[Query, ...]
@@ -86,15 +88,12 @@ class Plan(Record):
     order: str = "newest first"
     oldest: bool = False
     ascending: bool = False
+    window: str = ""  # the field (English) a long answer is read in windows of days of; "": none
 
     @property
     def windowed(self) -> bool:
-        """Whether a long answer is read in windows of days at once (reading.py): one
-        list, bounded below by a day, read to its end (no newest N to stop at)."""
-        if len(self.queries) != 1 or self.queries[0].kind != "list":
-            return False
-        bounded = any(name.endswith(">") for name, _ in self.queries[0].params)
-        return bounded and (self.limit is None or self.oldest)
+        """Whether a long answer is read in windows of days at once (reading.py)."""
+        return bool(self.window)
 
     @property
     def empty(self) -> bool:

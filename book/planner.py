@@ -329,7 +329,20 @@ def plan(
     size = min(early, largest) if early and residual is None else largest
     scanned = _scanned(split, pushed) if scan else None
     placements = _placements(tree, pushed, len(queries) > 1, scanned, pushdown)
-    return Plan(queries, residual, limit, size, placements, zone, **words)
+    window = _window(queries, pushdown) if early is None else ""
+    return Plan(queries, residual, limit, size, placements, zone, window=window, **words)
+
+
+def _window(queries: Sequence[Query], pushdown: Pushdown) -> str:
+    """The field whose days a long answer is read in windows of: one list bounded
+    below by a day (``DateSent>``) and not to a single day; "" for any other."""
+    if len(queries) != 1 or queries[0].kind != "list":
+        return ""
+    params = dict(queries[0].params)
+    for english, rule in pushdown.rules.items():
+        if isinstance(rule, Days) and f"{rule.param}>" in params and rule.param not in params:
+            return english
+    return ""
 
 
 def _scanned(split: list[Any] | None, pushed: list[Pushed]) -> str | None:

@@ -138,11 +138,7 @@ class Reader:
         reached. Each window is cut to its own days, so what a window's bounds
         take in twice is given once; together they give exactly the list."""
         (query,) = plan.queries
-        found = self._days_field(query)
-        if found is None:
-            yield from self._stream(query, plan.page_size, tally)
-            return
-        param, field, first = found
+        param, field, first = self._days_field(plan)
         listed = self._stream(query, plan.page_size, tally)
         page: list[Any] = list(islice(listed, plan.page_size))
         yield from page
@@ -195,15 +191,13 @@ class Reader:
             if (moment := getattr(item, field, None)) is not None and low <= _day(moment) <= high
         )
 
-    def _days_field(self, query: Query) -> tuple[str, str, dt.date] | None:
-        """For a list bounded below by a day (``DateSent>``): the parameter, the
-        concept's field it filters and the first day; None for any other."""
-        params = dict(query.params)
-        for english, rule in self.resource.pushdown.rules.items():
-            if isinstance(rule, Days) and f"{rule.param}>" in params and rule.param not in params:
-                name = field_of(self.resource.concept, NounPhrase.of(english)).name
-                return rule.param, name, dt.date.fromisoformat(params[f"{rule.param}>"])
-        return None
+    def _days_field(self, plan: Plan) -> tuple[str, str, dt.date]:
+        """The list's day parameter (``DateSent``), the concept's field it filters
+        and the first day it asks for, for the plan's window field."""
+        rule = self.resource.pushdown.rules[plan.window]
+        assert isinstance(rule, Days)  # the planner sets a window for a Days rule only
+        name = field_of(self.resource.concept, NounPhrase.of(plan.window)).name
+        return rule.param, name, dt.date.fromisoformat(dict(plan.queries[0].params)[f"{rule.param}>"])
 
     def _merged(self, plan: Plan, tally: Tally) -> Iterator[Any]:
         """Every query's items, newest first, each once. One query gives each item
