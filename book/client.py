@@ -35,6 +35,7 @@ from book.api import Api, CreateMessage, Request, Response
 from book.credentials import Credentials, shown_url
 from book.errors import ConfigurationError
 from book.flows import Flow, Paging
+from book.pace import Gate, Pace
 from book.resource import Resource
 from book.resources.messages import MESSAGES, WireMessage
 from book.retry import Attempts, Failure, RetryPolicy
@@ -308,23 +309,26 @@ class AsyncClient(_Shell):
         )
         if http is not None and transport is not None:
             raise TypeError("give an httpx client or a transport, not both")
-        if concurrency < 1:
-            raise ValueError("concurrency must be 1 or more")
+        self.pace = Pace(concurrency)
+        """How many requests may be in flight: ``concurrency``, lowered while Twilio
+        answers 429 to too many of them (pace.py)."""
         self._owned = http is None
         self._http: httpx.AsyncClient = http or _http(
             asynchronous=True, transport=transport, timeout=self.timeout
         )
         self._sleep = sleep
-        self._limit = asyncio.Semaphore(concurrency)
+        self._gate = Gate(self.pace)
 
     async def send(self, request: Request) -> tuple[Response, Attempts]:
         """Send a request, retrying as its safety allows; the final response and
-        what the attempts came to. At most ``concurrency`` are in flight."""
+        what the attempts came to. At most ``concurrency`` are in flight, fewer
+        while Twilio refuses too many (pace.py)."""
         attempts = self._attempts(request)
         while True:
             try:
-                async with self._limit:
+                async with self._gate as sent:
                     raw = await self._http.send(self._httpx(self._http, request))
+                    self.pace.answered(raw.status_code == 429, sent)
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 delay = attempts.after_failure(_failure(exc), request, type(exc).__name__)
             else:

@@ -79,8 +79,10 @@ class Checked(Sandbox):
 
     spec: Spec | None = None
 
-    def handle(self, method: str, path: str, query: Any, form: Any, authorization: str | None) -> Reply:
-        reply = super().handle(method, path, query, form, authorization)
+    def handle(
+        self, method: str, path: str, query: Any, form: Any, authorization: str | None, crowded: bool = False
+    ) -> Reply:
+        reply = super().handle(method, path, query, form, authorization, crowded)
         if self.spec is not None and not reply.lost:
             self.spec.check(method, path, reply)
         return reply

@@ -820,6 +820,63 @@ def test_async_client_sends_200_messages_within_its_concurrency_bound() -> None:
     assert state["most"] == 8
 
 
+def _sends(limit: int, concurrency: int, sends: int, adapt: bool) -> tuple[int, int, AsyncClient]:
+    """Sends through a mock Twilio that allows ``limit`` requests in flight; the
+    429s it gave and the most it saw in flight."""
+    state = {"in_flight": 0, "most": 0, "refused": 0, "created": 0}
+
+    async def twilio(request: httpx.Request) -> httpx.Response:
+        if state["in_flight"] >= limit:
+            state["refused"] += 1
+            await asyncio.sleep(0.002)
+            return httpx.Response(429, json={"code": 20429, "message": "Too Many Requests", "status": 429})
+        state["in_flight"] += 1
+        state["most"] = max(state["most"], state["in_flight"])
+        try:
+            await asyncio.sleep(0.01)
+            state["created"] += 1
+            return httpx.Response(201, json=message(sid=f"SM{state['created']:032x}"))
+        finally:
+            state["in_flight"] -= 1
+
+    async def nap(seconds: float) -> None:
+        await asyncio.sleep(seconds / 50)  # the backoff's shape, quicker
+
+    async def main() -> AsyncClient:
+        async with AsyncClient(
+            credentials=credentials(),
+            transport=httpx.MockTransport(twilio),
+            concurrency=concurrency,
+            retry=RetryPolicy(attempts=30, budget=600),
+            sleep=nap,
+            random=random.Random(1),
+        ) as bulk:
+            if not adapt:
+                bulk.pace.answered = lambda throttled, sent: None  # type: ignore[method-assign]
+            await asyncio.gather(
+                *(
+                    bulk.create_message(to="+14155550100", from_="+15005550006", body=f"n{n}")
+                    for n in range(sends)
+                )
+            )
+            return bulk
+
+    bulk = asyncio.run(main())
+    assert state["created"] == sends
+    return state["refused"], state["most"], bulk
+
+
+def test_the_client_backs_off_when_twilio_allows_fewer_at_once() -> None:
+    """Twilio allows 10 requests in flight; the client was told 50. It cuts its pace
+    instead of retrying into the limit: a fixed pace of 50 meets several times the 429s."""
+    refused, most, bulk = _sends(limit=10, concurrency=50, sends=600, adapt=True)
+    fixed, _, _ = _sends(limit=10, concurrency=50, sends=600, adapt=False)
+    assert bulk.pace.cuts >= 3 and bulk.pace.allowed <= 16
+    assert most == 10
+    assert refused * 4 < fixed, (refused, fixed)
+    assert refused < 600 * 0.5
+
+
 def test_async_client_pages_and_errors() -> None:
     async def main() -> None:
         async with AsyncClient(

@@ -129,10 +129,15 @@ class Sandbox:
         query: Sequence[tuple[str, str]],
         form: Sequence[tuple[str, str]],
         authorization: str | None,
+        crowded: bool = False,
     ) -> Reply:
         """Twilio's answer to one request; every answer, an error too, has its
-        ``Twilio-Request-Id``."""
-        fault = self.faults.draw(method) if self.faults else Fault()
+        ``Twilio-Request-Id``. ``crowded``: the account has as many requests in
+        flight as it may (faults.py), and this one is answered 429."""
+        if crowded and self.faults is not None:
+            fault = Fault(status=429, retry_after=self.faults.retry_after, delay=self.faults.latency)
+        else:
+            fault = self.faults.draw(method) if self.faults else Fault()
         reply = self._answer(method, path, query, form, authorization, fault)
         headers = (*reply.headers, ("Twilio-Request-Id", sids.random("RQ")))
         return reply.replace(headers=headers, delay=fault.delay)

@@ -91,6 +91,16 @@ class _Endpoint:
         await answer(scope, receive, send)
 
     async def answer(self, request: Request) -> Response:
+        """The answer to a request, counted in flight until it is given (faults.py)."""
+        faults = self.sandbox.faults
+        admitted = faults is None or faults.arrive()
+        try:
+            return await self._answer(request, crowded=not admitted)
+        finally:
+            if faults is not None and admitted:
+                faults.leave()
+
+    async def _answer(self, request: Request, crowded: bool) -> Response:
         scope = request.scope
         method = "GET" if request.method == "HEAD" else request.method
         path: str = scope["path"]
@@ -107,7 +117,7 @@ class _Endpoint:
         except UnicodeDecodeError:
             return response(error_reply(400, 20001, "The query string is not UTF-8"), close=pending)
         if pending and not await self.blocking(self.sandbox.admits, authorization):
-            reply = await self.blocking(self.sandbox.handle, method, path, query, [], authorization)
+            reply = await self.blocking(self.sandbox.handle, method, path, query, [], authorization, crowded)
             return await _answered(reply, close=True)
         try:
             body = await forms.body(request, MAX_BODY)
@@ -119,7 +129,7 @@ class _Endpoint:
             form = forms.fields(body)
         except UnicodeDecodeError:
             return response(error_reply(400, 20001, "The request body is not UTF-8 form fields"))
-        reply = await self.blocking(self.sandbox.handle, method, path, query, form, authorization)
+        reply = await self.blocking(self.sandbox.handle, method, path, query, form, authorization, crowded)
         return await _answered(reply)
 
     def __repr__(self) -> str:

@@ -1,9 +1,12 @@
 """Faults the sandbox can inject, seeded and deterministic.
 
 Latency added to every answer; 429s at a rate, with or without ``Retry-After``;
-5xx at a rate (the request is not processed); and answers lost after the
-request was committed (the transport fails as a dropped connection would).
-The same seed gives the same faults for the same sequence of requests.
+5xx at a rate (the request is not processed); answers lost after the request was
+committed (the transport fails as a dropped connection would); and Twilio's limit
+on the requests an account has in flight at once (``concurrent``): a request that
+arrives while that many are being answered gets 429 (error 20429), as Twilio
+answers an account over its concurrency. The same seed gives the same drawn
+faults for the same sequence of requests.
 
 >>> faults = Faults(seed=1, too_many=0.5)
 >>> [faults.draw("GET").status for _ in range(6)]
@@ -42,6 +45,7 @@ class Faults:
         retry_after: int | None = None,
         server_errors: float = 0.0,
         lost: float = 0.0,
+        concurrent: int | None = None,
         methods: tuple[str, ...] = ("GET", "POST", "DELETE"),
     ) -> None:
         for name, rate in (("too_many", too_many), ("server_errors", server_errors), ("lost", lost)):
@@ -49,6 +53,11 @@ class Faults:
                 raise ValueError(f"{name} is a rate from 0 to 1, not {rate}")
         if latency < 0:
             raise ValueError("latency cannot be negative")
+        if concurrent is not None and concurrent < 1:
+            raise ValueError(f"concurrent is a number of requests, 1 or more, not {concurrent}")
+        self.concurrent = concurrent
+        self.in_flight = 0
+        """Requests being answered now (counted by the HTTP layer: ``arrive`` and ``leave``)."""
         self.latency = latency
         self.too_many = too_many
         self.retry_after = retry_after
@@ -57,6 +66,21 @@ class Faults:
         self.methods = methods
         self._random = random.Random(seed)  # noqa: S311 - reproducible faults, not cryptography
         self._lock = threading.Lock()
+
+    def arrive(self) -> bool:
+        """A request arrives: whether it is admitted, under the account's limit of
+        requests in flight; one that is not is answered 429 and not counted. Each
+        admitted request is followed by ``leave``."""
+        with self._lock:
+            if self.concurrent is not None and self.in_flight >= self.concurrent:
+                return False
+            self.in_flight += 1
+            return True
+
+    def leave(self) -> None:
+        """An admitted request has been answered."""
+        with self._lock:
+            self.in_flight -= 1
 
     def draw(self, method: str) -> Fault:
         """The fault for the next request."""
@@ -77,5 +101,5 @@ class Faults:
     def __repr__(self) -> str:
         return (
             f"Faults(latency={self.latency}, too_many={self.too_many}, retry_after={self.retry_after}, "
-            f"server_errors={self.server_errors}, lost={self.lost})"
+            f"server_errors={self.server_errors}, lost={self.lost}, concurrent={self.concurrent})"
         )
