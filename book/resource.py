@@ -139,8 +139,13 @@ class Resource(Generic[C]):
     since Twilio would ignore it silently). ``rules``: how the English's filters
     are pushed down to them, by field (book/pushdown.py; none: Twilio filters
     nothing the English can name), which with the nouns make its ``pushdown``. ``order``: the fields that order a list, newest first,
-    as Twilio does. ``columns``: (heading, concept field) of a table, whose
-    ``title`` counts them (``1 SMS message``, ``3 SMS messages``).
+    as Twilio does. ``columns``: (heading, concept field) of a table, headed with
+    the English's names for the fields, whose ``title`` counts them (``1 SMS
+    message``, ``3 SMS messages``). ``drop``: the columns' fields in the order
+    they are left out of a table too wide for the terminal (any other column is
+    always shown). ``shorten``: field -> the fewest cells of a column of free
+    text that is cut with an ellipsis to fit (any other column is shown whole:
+    ids, numbers, statuses and dates are never cut).
     """
 
     def __init__(
@@ -159,6 +164,8 @@ class Resource(Generic[C]):
         rules: Mapping[str, Rule] | None = None,
         order: tuple[str, ...] = (),
         columns: tuple[tuple[str, str], ...] = (),
+        drop: tuple[str, ...] = (),
+        shorten: Mapping[str, int] | None = None,
         parent: Resource[Any] | None = None,
         title: tuple[str, str] | None = None,
     ) -> None:
@@ -173,6 +180,8 @@ class Resource(Generic[C]):
         self.pushdown = Pushdown(noun, plural, dict(rules or {}))
         self.order = order
         self.columns = columns
+        self.drop = drop
+        self.shorten = dict(shorten or {})
         self.parent = parent
         self._by_wire = {wire_key: name for name, (wire_key, _) in self.fields.items()}
         self._build = _builder(concept)

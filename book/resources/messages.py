@@ -163,12 +163,18 @@ MESSAGES: Resource[SmsMessage] = Resource(
     columns=(
         ("sid", "sid"),
         ("date sent", "date_sent"),
-        ("from", "sender_number"),
-        ("to", "recipient_number"),
+        ("sender number", "sender_number"),
+        ("recipient number", "recipient_number"),
         ("status", "status"),
         ("direction", "direction"),
         ("body", "body"),
+        ("price", "price"),
+        ("error code", "error_code"),
     ),
+    # Too wide for the terminal: these go first, in this order; the sid, the sender
+    # number, the status and the body always stay.
+    drop=("error_code", "price", "direction", "recipient_number", "date_sent"),
+    shorten={"body": 16},
 )
 
 

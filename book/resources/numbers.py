@@ -137,7 +137,9 @@ NUMBERS: Resource[IncomingNumber] = Resource(
         ("sid", "sid"),
         ("phone number", "phone_number"),
         ("friendly name", "friendly_name"),
-        ("SMS URL", "sms_url"),
+        ("sms url", "sms_url"),
         ("capabilities", "capabilities"),
     ),
+    drop=("capabilities", "friendly_name", "sms_url"),  # too wide: these go first, in this order
+    shorten={"friendly_name": 12, "sms_url": 24},
 )
