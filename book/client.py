@@ -328,13 +328,13 @@ class AsyncClient(_Shell):
             try:
                 async with self._gate as sent:
                     raw = await self._http.send(self._httpx(self._http, request))
-                    self.pace.answered(raw.status_code == 429, sent)
+                    crowded = self.pace.answered(raw.status_code == 429, sent)
             except (httpx.TransportError, httpx.DecodingError) as exc:
                 delay = attempts.after_failure(_failure(exc), request, type(exc).__name__)
             else:
                 response = self._response(raw)
                 log.debug("%s %s -> %d", request.method, request.path, response.status)
-                retry_in = attempts.after_response(response, request)
+                retry_in = attempts.after_response(response, request, crowded)
                 if retry_in is None:
                     return response, attempts
                 delay = retry_in

@@ -25,12 +25,12 @@ the time; a cut costs a quarter of the pace, and each window after it gives one
 back.
 
 >>> pace = Pace(20)
->>> for throttled in [True] * 5 + [False] * 2:
-...     pace.answered(throttled, sent=0)  # all sent before any cut
+>>> [pace.answered(throttled, sent=0) for throttled in [True] * 5 + [False] * 2]  # all sent before a cut
+[False, False, True, True, True, False, False]
 >>> pace.allowed, pace.cuts
 (15, 1)
 >>> for _ in range(20):
-...     pace.answered(False, sent=pace.cuts)
+...     _ = pace.answered(False, sent=pace.cuts)
 >>> pace.allowed
 16
 """
@@ -75,12 +75,18 @@ class Pace:
         """How many requests may be in flight now."""
         return max(1, int(self._limit))
 
-    def answered(self, throttled: bool, sent: int) -> None:
+    @property
+    def lowered(self) -> bool:
+        """Whether the pace is below what was asked for (after a cut)."""
+        return self.allowed < self.most
+
+    def answered(self, throttled: bool, sent: int) -> bool:
         """Count an answer: ``throttled`` when it was a 429; ``sent``, the number of
-        cuts when its request was sent (``Gate`` gives it)."""
+        cuts when its request was sent (``Gate`` gives it). Whether it was a 429 in a
+        crowd: one that cut the pace, or came while the pace is lowered."""
         self.throttled += throttled
         if sent != self.cuts:
-            return  # sent at a pace since cut
+            return throttled and self.lowered  # sent at a pace since cut
         self._answers += 1
         self._crowd += throttled
         window = max(WINDOW, self.allowed)
@@ -95,9 +101,9 @@ class Pace:
             )
         elif self._answers >= window:
             self._limit = min(float(self.most), self._limit + 1)
-        else:
-            return
-        self._answers = self._crowd = 0
+        if self._answers >= window or self.cuts != sent:
+            self._answers = self._crowd = 0
+        return throttled and self.lowered
 
     def __repr__(self) -> str:
         return f"Pace(allowed={self.allowed}, most={self.most}, cuts={self.cuts})"

@@ -11,7 +11,10 @@
   sent twice behind the caller's back.
 
 The wait honours ``Retry-After``; otherwise it is exponential with full jitter.
-Attempts are bounded, and so is the total time.
+Attempts are bounded, and so is the total time. A 429 met in a crowd (the
+account over Twilio's limit of requests in flight, while the client's pace is
+lowered to it: pace.py) is the pace's to mend, not the request's: it is retried
+within the total time without using up one of the request's attempts.
 
 >>> import random
 >>> attempts = Attempts(RetryPolicy(), Safety.READ, random=random.Random(1), clock=lambda: 0.0)
@@ -74,6 +77,8 @@ class Attempts:
         self.policy = policy
         self.safety = safety
         self.count = 1
+        self.crowded = 0
+        """Attempts answered 429 in a crowd, which do not use up ``policy.attempts``."""
         # whether an earlier attempt may have been carried out (a 5xx, an answer
         # lost): a retried update or delete may then meet its own earlier success
         self.uncertain = False
@@ -86,26 +91,29 @@ class Attempts:
         ceiling = min(self.policy.cap, self.policy.base * 2 ** (self.count - 1))
         return self._random.uniform(0, ceiling)
 
-    def _next(self, wait: float | None) -> float | None:
+    def _next(self, wait: float | None, crowded: bool = False) -> float | None:
         """The wait before the next attempt, or None when none is left."""
         delay = self._backoff() if wait is None else wait
         # Time spent so far: as measured, or as waited when the waits do not show
         # on the clock (a caller's own sleep function).
         spent = max(self._clock() - self._start, self._waited)
-        if self.count >= self.policy.attempts or spent + delay > self.policy.budget:
+        spent_attempts = self.count - self.crowded >= self.policy.attempts and not crowded
+        if spent_attempts or spent + delay > self.policy.budget:
             return None
         self.count += 1
+        self.crowded += crowded
         self._waited += delay
         return delay
 
-    def after_response(self, response: Response, request: Request) -> float | None:
+    def after_response(self, response: Response, request: Request, crowded: bool = False) -> float | None:
         """The wait before trying again, or None to take this response as the answer.
+        ``crowded``: a 429 met in a crowd (see the module's docstring).
 
         ``OutcomeUnknownError`` for a create that met a 5xx.
         """
         status = response.status
         if status == 429:
-            delay = self._next(_retry_after(response))
+            delay = self._next(_retry_after(response), crowded)
         elif status >= 500 and self.safety is Safety.CREATE:
             raise outcome_unknown(
                 request,

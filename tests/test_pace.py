@@ -11,7 +11,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from book.api import Request, Response, Safety
 from book.pace import Pace
+from book.retry import Attempts, RetryPolicy
 from book.sandbox import Faults
 from tests.sandbox_helpers import make
 
@@ -62,6 +64,20 @@ def test_a_pace_cut_grows_back_by_one_a_window() -> None:
         assert pace.allowed == allowed + 1
     with pytest.raises(ValueError, match="1 or more"):
         Pace(0)
+
+
+def test_429s_in_a_crowd_do_not_use_up_a_requests_attempts() -> None:
+    refused = Response(429, {}, b"")
+    request = Request("POST", "https://x/", (), Safety.CREATE)
+    attempts = Attempts(RetryPolicy(attempts=4, budget=1000), Safety.CREATE, clock=lambda: 0.0)
+    for _ in range(10):
+        assert attempts.after_response(refused, request, crowded=True) is not None
+    for _ in range(3):
+        assert attempts.after_response(refused, request) is not None
+    assert attempts.after_response(refused, request) is None
+    assert (attempts.count, attempts.crowded) == (14, 10)
+    lowered = Pace(20)
+    assert [lowered.answered(True, 0) for _ in range(4)] == [False, False, True, True]
 
 
 def test_the_sandbox_allows_so_many_requests_in_flight() -> None:
