@@ -171,10 +171,10 @@ MESSAGES: Resource[SmsMessage] = Resource(
         ("price", "price"),
         ("error code", "error_code"),
     ),
-    # Too wide for the terminal: these go first, in this order; the sid, the sender
-    # number, the status and the body always stay.
-    drop=("error_code", "price", "direction", "recipient_number", "date_sent"),
-    shorten={"body": 16},
+    # Too wide for the terminal: these go first, in this order; the sid, the status
+    # and the body always stay.
+    drop=("error_code", "price", "direction", "recipient_number", "date_sent", "sender_number"),
+    shorten={"body": 12},
 )
 
 
