@@ -307,3 +307,43 @@ def test_any_bytes_are_refused_unchanged_or_being_empty_become_a_sandbox(data: b
         with sqlite3.connect(path) as db:
             assert db.execute("PRAGMA application_id").fetchone() == (APPLICATION_ID,)
         db.close()
+
+
+def test_opening_a_sandbox_again_in_a_process_keeps_its_other_connections_locks(tmp_path: Path) -> None:
+    """A process that holds a sandbox's file through SQLite and opens it again must not
+    open and close the file itself (POSIX locks are per process: closing any of its
+    descriptors drops SQLite's locks). It did, and two runs of another process then
+    left the file malformed."""
+    path = tmp_path / "sandbox.sqlite3"
+    first = Sandbox(str(path))  # kept open, as a program (or a test) may
+    seed(first, 300, seed=3)
+    second = Sandbox(str(path))
+    assert len(list(second.client().list_messages())) == 300
+    script = tmp_path / "redact.english"
+    script.write_text('redact some SMS messages whose body contains "verification code"\n')
+    environment = {
+        key: value for key, value in os.environ.items() if not key.startswith(("TWILIO_", "SMS_BOOK_"))
+    }
+    for flag in ("--dry-run", "--yes"):
+        ran = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "from book.cli.main import entry; entry()",
+                "run",
+                str(script),
+                "--sandbox",
+                str(path),
+                flag,
+            ],
+            capture_output=True,
+            text=True,
+            env=environment,
+            timeout=120,
+        )
+        assert ran.returncode == 0, ran.stderr
+    with sqlite3.connect(path) as check:
+        assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert sum(1 for message in Sandbox(str(path)).client().list_messages() if message.body == "") > 1
+    first.state.close()
+    second.state.close()

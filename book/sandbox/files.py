@@ -5,6 +5,12 @@ Only no file, an empty one or a database with no tables becomes a sandbox
 refused, left exactly as it was. A sandbox's file is WAL-journalled, with a busy
 timeout for runs that overlap. SQLite's errors about a file never leave this
 module: they become ``SandboxError`` (``SchemaError`` for another schema).
+
+A file this process already holds through SQLite is never opened and closed by
+Python: POSIX locks belong to a process, so closing any descriptor of the file
+drops the locks SQLite keeps on it for the other connections, and another
+process's writes then corrupt it ("How To Corrupt An SQLite Database File",
+2.2). Such a file is examined through SQLite alone.
 """
 
 from __future__ import annotations
@@ -13,13 +19,17 @@ import random
 import sqlite3
 import stat
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
 from book.errors import SandboxError, SchemaError
 from book.sandbox.schema import APPLICATION_ID, MAGIC, META, SCHEMA_VERSION, STAMP, STATEMENTS, TABLES
 
-__all__ = ["connect", "discard"]
+__all__ = ["connect", "discard", "release"]
+
+_open_here: Counter[tuple[int, int]] = Counter()
+"""The files (device, inode) this process has sandbox connections to, and how many."""
 
 
 def _patiently(step: Callable[[], object], patience: float) -> None:
@@ -107,6 +117,8 @@ def _examine(path: Path, patience: float) -> str | None:
         raise _NotOurs("it is a directory")
     if not stat.S_ISREG(status.st_mode):
         raise _NotOurs("it is not a regular file")
+    if _open_here[(status.st_dev, status.st_ino)]:  # see the module's docstring
+        return _probe(path, "?mode=ro", patience)
     try:
         with path.open("rb") as file:
             header = file.read(100)
@@ -125,10 +137,13 @@ def _examine(path: Path, patience: float) -> str | None:
     # A read-only connection to a WAL file makes its -wal and -shm files; with no
     # -wal there is nothing in one, and an immutable read of the file makes none.
     quiet = 2 in header[18:20] and not Path(f"{path}-wal").exists()
+    return _probe(path, "?immutable=1" if quiet else "?mode=ro", patience)
+
+
+def _probe(path: Path, mode: str, patience: float) -> str | None:
+    """``_classify`` through a read-only connection (``mode``: its URI's query)."""
     try:
-        probe = sqlite3.connect(
-            path.resolve().as_uri() + ("?immutable=1" if quiet else "?mode=ro"), uri=True, timeout=patience
-        )
+        probe = sqlite3.connect(path.resolve().as_uri() + mode, uri=True, timeout=patience)
     except sqlite3.Error as exc:
         raise _unusable(path, exc) from exc
     try:
@@ -243,7 +258,27 @@ def connect(path: Path | None, *, patience: float) -> sqlite3.Connection:
     except BaseException:
         db.close()
         raise
+    if path is not None:
+        _open_here[_inode(path)] += 1
     return db
+
+
+def release(path: Path | None, db: sqlite3.Connection) -> None:
+    """Close a connection ``connect`` made."""
+    db.close()
+    if path is not None:
+        key = _inode(path)
+        _open_here[key] -= 1
+        if _open_here[key] <= 0:
+            del _open_here[key]
+
+
+def _inode(path: Path) -> tuple[int, int]:
+    try:
+        status = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (status.st_dev, status.st_ino)
 
 
 def _check(path: Path | None, found: str | None) -> None:

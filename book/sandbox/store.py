@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from book.errors import SandboxError
-from book.sandbox.files import connect
+from book.sandbox.files import connect, release
 
 __all__ = ["Store"]
 
@@ -67,4 +67,4 @@ class Store:
 
     def close(self) -> None:
         with self._lock:
-            self._db.close()
+            release(self.path, self._db)
