@@ -140,7 +140,7 @@ def run_test(path: Path, *, update: bool = False) -> Outcome:
     except (OSError, UnicodeDecodeError) as exc:
         return Outcome(path, "error", time.perf_counter() - start, f"cannot read {path}: {exc}")
     try:
-        settings, zone = _options(text)
+        settings, zone = run_with(text)
         script = parse_script(text)
         sandbox = _sandbox(script, path.parent, text)
         session = Session(
@@ -172,9 +172,11 @@ def run_test(path: Path, *, update: bool = False) -> Outcome:
     return outcome
 
 
-def _options(text: str) -> tuple[Settings, str]:
+def run_with(text: str) -> tuple[Settings, str]:
     """The settings a first line ``# run with: --dry-run`` (or ``--yes``,
-    ``--send-limit N``, ``--timezone ZONE``) asks for, as ``book run`` takes them."""
+    ``--send-limit N``, ``--timezone ZONE``) asks for, and the time zone, as the
+    command line gives them. ``book test`` takes them all; ``book run`` takes the
+    dry run only (permissions are the person's to give)."""
     first = text.split("\n", 1)[0].strip()
     if not first.startswith("# run with:"):
         return Settings(), "UTC"

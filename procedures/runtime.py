@@ -145,6 +145,12 @@ class Prepared(Record):
     plan: Any = None
 
 
+def answers(statement: Statement) -> bool:
+    """Whether a statement's value can be a script's answer: not an ``expect`` (a
+    check), a ``given`` (a test's set-up) or a ``when`` block (kept for its event)."""
+    return not isinstance(statement, (Expect, Given, Handler))
+
+
 class Runner:
     """Runs statements for a session: one ``now``, one list of things said."""
 
@@ -218,10 +224,15 @@ class Runner:
     # --------------------------------------------------------- statements
 
     async def run(self, statements: Iterable[Statement]) -> Any:
-        """Run statements in order; the value of the last one that has a value."""
+        """Run statements in order; the value of the last one that has a value: an
+        ``expect`` checks, a ``given`` sets up a test and a ``when`` block is kept,
+        and none of them is a script's answer (a script that reads, then expects,
+        gives what it read)."""
         value: Any = None
         for statement in statements:
-            value = await self.statement(statement)
+            result = await self.statement(statement)
+            if answers(statement):
+                value = result
         return value
 
     async def statement(self, statement: Statement) -> Any:

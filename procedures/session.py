@@ -54,7 +54,7 @@ from procedures.events import Event
 from procedures.jsonable import jsonable
 from procedures.names import split_owner
 from procedures.registry import Registry, Waiter
-from procedures.runtime import Runner, check_order, comparisons, loops
+from procedures.runtime import Runner, answers, check_order, comparisons, loops
 from procedures.scope import Scope
 from procedures.templates import check_templates
 
@@ -277,8 +277,11 @@ class Session:
             if not (safeguards.yes or safeguards.dry_run) and self._spread(runner, script, safeguards):
                 await self._rehearse(runner, script)
             for statement in script.statements:
-                before = len(said)
-                value = await runner.run([statement])
+                if answers(statement):
+                    before = len(said)
+                    value = await runner.run([statement])
+                else:
+                    await runner.run([statement])
         except BookError as error:
             raise error.locate(source) from error.__cause__
         lastly = len(said) - before

@@ -44,6 +44,25 @@ def test_every_example_is_a_test_that_passes(script: Path) -> None:
     assert "given the time is" in text  # each sets up its own sandbox: it repeats exactly
 
 
+@pytest.fixture(scope="module")
+def readme_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sandbox the README's first command makes: ``book sandbox seed --count 2000``."""
+    path = tmp_path_factory.mktemp("readme") / "sandbox.sqlite3"
+    made = _run([BOOK, "sandbox", "seed", "--count", "2000", "--sandbox", str(path)], ROOT)
+    assert made.returncode == 0, made.stderr
+    return path
+
+
+@pytest.mark.parametrize("script", sorted(EXAMPLES.glob("*.english")), ids=lambda path: path.stem)
+def test_every_example_runs_as_it_is_on_the_readmes_sandbox(script: Path, readme_sandbox: Path) -> None:
+    """No flags: a test's set-up and checks are skipped, a first line that asks for a
+    dry run is one, and each shows something."""
+    ran = _run([BOOK, "run", str(script), "--sandbox", str(readme_sandbox)], ROOT)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() and "nothing found" not in ran.stdout, ran.stderr
+    assert "Traceback" not in ran.stderr
+
+
 def test_every_example_checks_something() -> None:
     found = find([EXAMPLES])
     assert found == sorted(EXAMPLES.glob("*.english")) and len(found) >= 13

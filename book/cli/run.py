@@ -114,10 +114,19 @@ def session_for(
 
 
 def _run(arguments: argparse.Namespace, output: Output) -> int:
-    from grammar import BookError, Each, Given, Say, parse_script
+    from grammar import BookError, Each, Expect, Given, Say, parse_script
+    from procedures.runtime import answers
 
     text = english(arguments)
     script = parse_script(text)
+    _first_line(arguments, text, output)
+    test = any(isinstance(statement, Given) for statement in script.statements)
+    if test:  # its checks are of the world its set-up makes, which book run does not make
+        script = script.replace(
+            statements=tuple(
+                statement for statement in script.statements if not isinstance(statement, Expect)
+            )
+        )
     printing = not output.machine
     session, stop = session_for(arguments, output, output.said if printing else (lambda line: None))
     if output.format == "jsonl" and session.streams(script):
@@ -131,8 +140,10 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     finally:
         session.close()
     stop()
-    if any(isinstance(statement, Given) for statement in script.statements):
-        output.note("set-up lines ('given ...') set up a test: book test applies them; book run skips them")
+    if test:
+        output.note(
+            "a test's set-up ('given ...') and checks ('expect ...'): book test runs them; book run skips them"
+        )
     if session.handlers:  # kept, not run: events come to book listen
         output.note(
             f"the script's 'when' blocks ({len(session.handlers)}) run as events happen: "
@@ -140,10 +151,39 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
         )
     # For people, a script that ends by saying, or by a loop that said something,
     # has shown what it did; a silent loop's answers are printed.
-    last = script.statements[-1] if script.statements else None
+    last = next((statement for statement in reversed(script.statements) if answers(statement)), None)
     shown = isinstance(last, Say) or (isinstance(last, Each) and result.lastly > 0)
     output.result(result.value, result.to_dict(), said=result.said, shown=shown)
     return 0
+
+
+def _first_line(arguments: argparse.Namespace, text: str, output: Output) -> None:
+    """A script's first line ``# run with: --dry-run`` (book/testing.py) makes the run
+    a dry run, unless the command line says ``--yes``. What else it asks, ``--yes`` or
+    a ``--send-limit``, is a permission: the person's to give on the command line,
+    so it is only noted."""
+    from book.connection import Settings
+    from book.testing import SetupError, run_with
+
+    try:
+        asked, _ = run_with(text)
+    except SetupError as error:
+        raise UsageError(
+            f"line 1: {error}", hint="Write the script's first line as book test takes it."
+        ) from None
+    if asked.dry_run and not arguments.dry_run:
+        if arguments.yes:
+            output.note("the script's first line asks for a dry run; --yes runs it for real")
+        else:
+            arguments.dry_run = True
+            output.note("a dry run, as the script's first line asks: nothing is changed (--yes to do it)")
+    if asked.yes and not arguments.yes:
+        output.note("the script's first line asks for --yes: book run takes that only from its command line")
+    if asked.creates != Settings().creates and asked.creates != arguments.send_limit:
+        output.note(
+            f"the script's first line asks for --send-limit {asked.creates}: "
+            "book run takes that only from its command line"
+        )
 
 
 def _stream(session: Any, text: str, script: Any, output: Output, stop: Callable[[], None]) -> int:
