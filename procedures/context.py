@@ -93,13 +93,18 @@ class Context:
         if self.journal.interrupted:
             raise asyncio.CancelledError
 
-    def record(self, *, target: str | None = None, find: str | None = None) -> None:
-        """Say more of the effect under way: what it is for, the English that finds it."""
+    def record(
+        self, *, target: str | None = None, find: str | None = None, status: str | None = None
+    ) -> None:
+        """Say more of the effect under way: what it is for, the English that finds
+        it, and the status of what it made or changed (a sent message's "queued")."""
         if self.current is not None:
             if target is not None:
                 self.current.target = target
             if find is not None:
                 self.current.find = find
+            if status is not None:
+                self.current.status = status
 
     def resource(self, kind: type[T]) -> T:
         """The session's resource of this type (a connection, settings, ...)."""

@@ -93,9 +93,10 @@ class Act:
     """One effect of a run: ``verb`` on ``target`` (the thing changed, or what a
     created thing is for), its ``state`` (begun, done, refused, unknown), what it
     gave (``result``) or its ``error`` (as JSON-ready data), and, when known, the
-    English that finds what it did (``find``: for an unknown outcome)."""
+    status of what it made or changed (``status``) and the English that finds what
+    it did (``find``: for an unknown outcome)."""
 
-    __slots__ = ("effect", "error", "find", "item", "noun", "result", "state", "target", "verb")
+    __slots__ = ("effect", "error", "find", "item", "noun", "result", "state", "status", "target", "verb")
 
     def __init__(self, effect: Effect, verb: str, noun: str, target: str, item: int | None) -> None:
         self.effect = effect
@@ -105,6 +106,7 @@ class Act:
         self.item = item
         self.state = "begun"
         self.result: str | None = None
+        self.status: str | None = None
         self.error: dict[str, Any] | None = None
         self.find: str | None = None
 
@@ -114,6 +116,8 @@ class Act:
             data["item"] = self.item
         if self.result is not None:
             data["result"] = self.result
+        if self.status is not None:
+            data["status"] = self.status
         if self.error is not None:
             data["error"] = self.error
         if self.find is not None:

@@ -82,3 +82,31 @@ def test_a_test_run_by_book_run_skips_its_set_up_and_checks(sandbox: Path, tmp_p
     script.write_text("read the first 3 SMS messages\nexpect the number of SMS messages is 99\n")
     checked = book(script, "--sandbox", str(sandbox))  # no set-up: a check of this run, which fails
     assert checked.returncode == 1 and "expected the number of SMS messages is 99" in checked.stderr
+
+
+LOOP = """read the first 3 SMS messages whose recipient number is "+15005550006"
+process each SMS message as follows
+  send an SMS message where
+    the sender number is "+15005550006"
+    the recipient number is the SMS message's sender number
+    the message body is "Thanks"
+"""
+
+
+def test_a_silent_loop_that_sends_shows_each_send(sandbox: Path, tmp_path: Path) -> None:
+    """For people, what went out is shown: each send's sid, recipient and status."""
+    script = tmp_path / "loop.english"
+    script.write_text(LOOP)
+    ran = book(script, "--sandbox", str(sandbox))
+    assert ran.returncode == 0, ran.stderr
+    assert "What was done (3 done, 0 refused, 0 unknown)" in ran.stdout
+    client = Sandbox(str(sandbox)).client()
+    sent = [message for message in client.list_messages({"From": "+15005550006"}) if message.body == "Thanks"]
+    assert len(sent) == 3
+    for message in sent:
+        row = next(line for line in ran.stdout.splitlines() if message.sid and message.sid in line)
+        assert message.to and message.to in row and " queued" in row
+    script.write_text(LOOP + '  say "thanked"\n')  # a loop that says something: its lines show what it did
+    said = book(script, "--sandbox", str(sandbox))
+    assert said.returncode == 0, said.stderr
+    assert "What was done" not in said.stdout and said.stdout.count("thanked") == 3

@@ -153,13 +153,16 @@ class Output:
                     act["target"],
                     act["state"],
                     act.get("result") or "",
+                    act.get("status") or "",
                     (problem + error.get("message", ""))[:120] if error else "",
                 )
             )
         if rows:
             counts = ", ".join(f"{report[state]:,} {state}" for state in ("done", "refused", "unknown"))
             self.table(
-                f"What was done ({counts})", ("item", "verb", "target", "outcome", "result", "error"), rows
+                f"What was done ({counts})",
+                ("item", "verb", "target", "outcome", "result", "status", "error"),
+                rows,
             )
         for loop in report["not started"]:
             self.text(f"not started: items {loop['items']} of 'process each {loop['loop']}'")

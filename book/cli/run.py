@@ -153,6 +153,9 @@ def _run(arguments: argparse.Namespace, output: Output) -> int:
     # has shown what it did; a silent loop's answers are printed.
     last = next((statement for statement in reversed(script.statements) if answers(statement)), None)
     shown = isinstance(last, Say) or (isinstance(last, Each) and result.lastly > 0)
+    if isinstance(last, Each) and not shown and not output.machine and session.journal.acts:
+        output.outcomes(session.journal.report())  # a silent loop that did things: each one, as it went
+        return 0
     output.result(result.value, result.to_dict(), said=result.said, shown=shown)
     return 0
 

@@ -155,6 +155,7 @@ async def send_message(
         return "(dry run: not sent)"
     created = await connection.async_client(settings(context).concurrency).create_message(message)
     progress(context).tick("sent")
+    context.record(status=created.status)
     return created.sid or ""
 
 
@@ -250,6 +251,7 @@ async def _each(
             with context.act(message.sid or "") as act:
                 done = await _change(context, message, verb, change)
                 act.result = done.sid
+                act.status = None if context.dry_run else done.status
                 return done
 
     outcomes = await asyncio.gather(*(one(message) for message in messages), return_exceptions=True)
