@@ -96,6 +96,11 @@ class Plan(Record):
         return bool(self.window)
 
     @property
+    def fetches(self) -> bool:
+        """Whether every request is a fetch by sid: one item each, in no pages."""
+        return bool(self.queries) and all(query.kind == "fetch" for query in self.queries)
+
+    @property
     def empty(self) -> bool:
         """Whether the read is answered with no request (a contradiction)."""
         return not self.queries
@@ -130,7 +135,10 @@ class Plan(Record):
                 lines.append(f"Their answers are merged {self.order}, each {self.noun} once.")
             size = f"pages of {self.page_size}"
             early = self.limit and not self.oldest
-            lines.append(f"Asked in {size}, and no further than needed." if early else f"Asked in {size}.")
+            if not self.fetches:
+                lines.append(
+                    f"Asked in {size}, and no further than needed." if early else f"Asked in {size}."
+                )
             if self.windowed:
                 lines.append(
                     "If the first page is full, the days below its oldest are asked for as up to 8 "
@@ -141,14 +149,15 @@ class Plan(Record):
             else:
                 lines.append(f"Each {self.noun} is then kept here only if: {self.residual}")
         things = self.noun if self.limit == 1 else self.plural
-        if self.limit is not None and self.oldest:
-            lines.append(
-                f"Twilio lists {self.plural} newest first only: to find the oldest {self.limit}, every "
-                f"{self.noun} that matches is read, to the last page; the {self.limit} oldest are kept "
-                "as it goes (no more are held)."
-            )
-        elif self.limit is not None:
-            lines.append(f"The read stops at {self.limit} {things}.")
+        if self.limit is not None and not self.fetches:  # a fetch gives one item: no page, nothing to stop
+            if self.oldest:
+                lines.append(
+                    f"Twilio lists {self.plural} newest first only: to find the oldest {self.limit}, every "
+                    f"{self.noun} that matches is read, to the last page; the {self.limit} oldest are kept "
+                    "as it goes (no more are held)."
+                )
+            else:
+                lines.append(f"The read stops at {self.limit} {things}.")
         if self.ascending:
             lines.append(
                 f"They are given oldest first: Twilio lists them newest first, so the {things} read are "

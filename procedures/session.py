@@ -31,7 +31,6 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from grammar import (
-    Assignment,
     BookError,
     Call,
     Determiner,
@@ -39,7 +38,6 @@ from grammar import (
     Handler,
     NounPhrase,
     Script,
-    Use,
     Wait,
     find_all,
     parse_event,
@@ -51,10 +49,11 @@ from procedures.core import core
 from procedures.effects import ConfirmationError, Effect, InterruptedRunError, Journal, Safeguards, counted
 from procedures.errors import ExplainError
 from procedures.events import Event
+from procedures.explaining import Explained, explanations
 from procedures.jsonable import jsonable
 from procedures.names import split_owner
 from procedures.registry import Registry, Waiter
-from procedures.runtime import Runner, answers, check_order, comparisons, loops
+from procedures.runtime import Runner, answers, comparisons, loops
 from procedures.scope import Scope
 from procedures.templates import check_templates
 
@@ -393,46 +392,29 @@ class Session:
         )
 
     def explain(self, text: str) -> Any:
-        """How the read that ends ``text`` would be answered, without a request: its
+        """How the last read of ``text`` would be answered, without a request: its
         plan (the book's; ``explain()`` words it, ``to_json()`` gives it as data).
-        Earlier lines may only name values (they run, so the read can use them);
-        ``ExplainError`` for anything else, at its place in ``text``."""
+        ``explanations`` gives every read of a script; ``ExplainError`` when the
+        last cannot be planned before the run, or there is none."""
         return self._own_loop().run_until_complete(self.aexplain(text))
 
     async def aexplain(self, text: str) -> Any:
         """``explain`` for callers that already have an event loop."""
+        last = (await self.aexplanations(text))[-1]
+        if last.plan is None:
+            raise ExplainError(f"line {last.line} cannot be planned before the run: {last.why}").locate(text)
+        return last.plan
+
+    def explanations(self, text: str) -> list[Explained]:
+        """How each read of a script would be answered, with the values the lines
+        before it give, and without a request (explaining.py)."""
+        return self._own_loop().run_until_complete(self.aexplanations(text))
+
+    async def aexplanations(self, text: str) -> list[Explained]:
+        """``explanations`` for callers that already have an event loop."""
         try:
             script = parse_script(text)
-            if not script.statements:
-                raise ExplainError(
-                    "nothing to explain: give a read, such as 'read some SMS messages whose ...'"
-                )
-            *setup, last = script.statements
-            for statement in setup:
-                if not isinstance(statement, (Assignment, Use)):
-                    raise ExplainError(
-                        "explain runs nothing: only named values may come before the read",
-                        span=statement.span,
-                    )
-            if setup:
-                await self.arun(text, script.replace(statements=tuple(setup)))
-            if not isinstance(last, Call):
-                raise ExplainError(
-                    "explain shows the plan of a read, such as 'read some SMS messages whose ...'",
-                    span=last.span,
-                )
-            written = last.order
-            last = self.registry.expand(last)
-            entry = self.registry.resolve(last)
-            check_order(entry, last, written)
-            if entry.prepare is None:
-                raise ExplainError(
-                    f"'{entry.english}' is not planned: it takes no filter for Twilio to apply",
-                    span=last.span,
-                    hint="explain shows how a filter is answered: 'read some SMS messages whose ...', "
-                    "'count the SMS messages whose ...', 'read some phone numbers whose ...'.",
-                )
-            return self.runner().prepare(entry, last).plan  # as running the call would prepare it
+            return await explanations(self.runner(_quiet), self.registry, script.statements)
         except BookError as error:
             raise error.locate(text) from None
 

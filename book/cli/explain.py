@@ -1,4 +1,8 @@
-"""``book explain``: how a read would be answered: what Twilio is asked, what is checked here."""
+"""``book explain``: how the reads of a script would be answered: what Twilio is
+asked, what is checked here. It takes what ``book run`` takes and runs nothing but
+the lines that name values: a script with one read prints its plan; with more,
+each read's line, English and plan (JSON: ``{"reads": [{"line", "english", "plan"
+or "why"}]}``)."""
 
 from __future__ import annotations
 
@@ -18,14 +22,17 @@ def _explain(arguments: argparse.Namespace, output: Output) -> int:
     )
     session, stop = session_for(arguments, output, lambda line: None)
     try:
-        result = session.explain(text)
+        found = session.explanations(text)
     finally:
         stop()
         session.close()
-    if output.machine:
-        output.json(result.to_json())
+    if len(found) == 1 and found[0].plan is not None:
+        plan = found[0].plan
+        output.json(plan.to_json()) if output.machine else output.text(plan.explain())
+    elif output.machine:
+        output.json({"reads": [read.to_json() for read in found]})
     else:
-        output.text(result.explain())
+        output.text("\n\n".join(read.explain() for read in found))
     return 0
 
 
@@ -33,13 +40,15 @@ def add(commands: Any, common: Callable[[argparse.ArgumentParser], None]) -> Non
     explain = commands.add_parser(
         "explain", help="show how a read would be answered", description=plain(__doc__)
     )
-    explain.add_argument("file", nargs="?", help="a script file whose last statement is the read")
+    explain.add_argument(
+        "file", nargs="?", help="a script file ('-' reads stdin): each of its reads is explained"
+    )
     explain.add_argument(
         "-e",
         dest="expression",
         action="append",
         metavar="ENGLISH",
-        help="the read (earlier -e lines may name values it uses)",
+        help="English to explain; several -e are one script (earlier lines may name values a read uses)",
     )
     options(explain)
     common(explain)
