@@ -171,10 +171,10 @@ MESSAGES: Resource[SmsMessage] = Resource(
         ("price", "price"),
         ("error code", "error_code"),
     ),
-    # Too wide for the terminal: these go first, in this order; the sid, the status
-    # and the body always stay.
-    drop=("error_code", "price", "direction", "recipient_number", "date_sent", "sender_number"),
-    shorten={"body": 12},
+    # Too wide for the terminal: these go first, in this order (the body last, when
+    # not even 10 cells of it fit); the sid and the status always stay.
+    drop=("error_code", "price", "direction", "recipient_number", "date_sent", "sender_number", "body"),
+    shorten={"body": 10},
 )
 
 
