@@ -18,13 +18,15 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import types
+import typing
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Generic, TypeVar
 
 from book.errors import InvalidRequestError
 from book.pushdown import Pushdown, Rule
-from book.wire import API_VERSION, Page, Wire, format_rfc2822, is_twilio_form, parse_count, parse_rfc2822
+from book.wire import API_VERSION, Page, Wire, format_rfc2822, parse_count, read_rfc2822
 from grammar.node import Record
 from procedures import Concept
 
@@ -36,19 +38,16 @@ _UNREADABLE: Any = object()
 
 
 class Convert(Record):
-    """How one field is read from the wire (None: unreadable, kept as written)
-    and written back; ``same``, when given, says cheaply whether writing the value
-    back gives the raw text again (else ``write`` is asked)."""
+    """How one field is read from the wire (``_UNREADABLE``: kept as written) and
+    written back. ``exact``, when given, does both at once, cheaply: the value read
+    and whether writing it back gives the raw text again, or None when the raw
+    value cannot be read. ``held``: what a text reads as is the same each time and
+    cannot change (a number), so the last few hundred texts read are held."""
 
     read: Callable[[Any], Any]
     write: Callable[[Any], Any]
-    same: Callable[[Any, Any], bool] | None = None
-
-    def written_as(self, value: Any, raw: Any) -> bool:
-        """Whether ``value`` is written back as ``raw``."""
-        if self.same is not None and value is not None and isinstance(raw, str):
-            return self.same(raw, value)
-        return bool(self.write(value) == raw)
+    exact: Callable[[Any], tuple[Any, bool] | None] | None = None
+    held: bool = False
 
 
 def _same(value: Any) -> Any:
@@ -69,10 +68,8 @@ def _price(raw: Any) -> Any:
 
 
 def _date(raw: Any) -> Any:
-    try:
-        return parse_rfc2822(raw) if isinstance(raw, str) else _UNREADABLE
-    except ValueError:
-        return _UNREADABLE
+    found = read_rfc2822(raw)
+    return _UNREADABLE if found is None else found[0]
 
 
 def _text(value: Any) -> Any:
@@ -84,11 +81,42 @@ def _rfc2822(value: Any) -> Any:
 
 
 SAME = Convert(_same, _same)
-COUNT = Convert(_count, _text)  # "2" <-> 2
-PRICE = Convert(_price, _text)  # "-0.00750" <-> Decimal
-DATE = Convert(_date, _rfc2822, is_twilio_form)  # RFC 2822 <-> aware UTC datetime
+COUNT = Convert(_count, _text, held=True)  # "2" <-> 2
+PRICE = Convert(_price, _text, held=True)  # "-0.00750" <-> Decimal
+DATE = Convert(_date, _rfc2822, read_rfc2822)  # RFC 2822 <-> aware UTC datetime
 
 _ABSENT = "__absent__"
+_MISSING: Any = object()
+HELD = 256  # texts a held conversion remembers, then forgets at once
+
+Take = Callable[[Any], tuple[Any, bool] | None]
+
+
+def _taking(convert: Convert) -> Take:
+    """``convert`` as one call: a raw value -> (value, written back as raw?), or
+    None when it cannot be read; what texts read as is held when ``convert.held``."""
+    exact = convert.exact
+    if exact is None:
+
+        def exact(raw: Any) -> tuple[Any, bool] | None:
+            value = convert.read(raw)
+            return None if value is _UNREADABLE else (value, bool(convert.write(value) == raw))
+
+    if not convert.held:
+        return exact
+    read, held = exact, dict[str, tuple[Any, bool] | None]()
+
+    def remembered(raw: Any) -> tuple[Any, bool] | None:
+        if type(raw) is not str:
+            return read(raw)
+        found: tuple[Any, bool] | None = held.get(raw, _MISSING)
+        if found is _MISSING:
+            if len(held) >= HELD:
+                held.clear()
+            found = held[raw] = read(raw)
+        return found
+
+    return remembered
 
 
 def _default(factory: Any, default: Any) -> Callable[[], Any]:
@@ -96,34 +124,200 @@ def _default(factory: Any, default: Any) -> Callable[[], Any]:
     return factory if factory is not None else lambda: default
 
 
-def _builder(concept: type[C]) -> Callable[[dict[str, Any]], C]:
-    """How to make a concept of values that already have their fields' types: as
-    pydantic's ``model_construct`` does (no validation), without its generality
-    (aliases, post-init), which a concept does not use; ``model_construct`` itself
-    for one that does. Tests hold the result equal to a validated concept."""
-    fields = concept.model_fields
-    plain = (
+def _plain(concept: type[Concept]) -> bool:
+    """Whether a concept can be made by setting its ``__dict__`` (as pydantic's
+    ``model_construct`` does): no aliases, post-init or extra fields."""
+    return (
         not concept.__pydantic_post_init__
         and concept.model_config.get("extra") != "allow"
-        and not any(field.alias or field.validation_alias for field in fields.values())
+        and not any(field.alias or field.validation_alias for field in concept.model_fields.values())
     )
-    if not plain:
-        return lambda values: concept.model_construct(**values)
-    defaults: dict[str, Callable[[], Any]] = {
-        name: _default(field.default_factory, field.default) for name, field in fields.items()
-    }
-    setter = object.__setattr__
 
-    def build(values: dict[str, Any]) -> C:
+
+def _builder(concept: type[C]) -> Callable[[dict[str, Any], set[str]], C]:
+    """How to make a concept of values that already have their fields' types, and
+    the names of the fields set: as pydantic's ``model_construct`` does (no
+    validation), without its generality, which a plain concept does not use
+    (``model_construct`` itself for one that does); a field missing from the
+    values gets its default. Tests hold the result equal to a validated concept."""
+    if not _plain(concept):
+        return lambda values, _: concept.model_construct(**values)
+    defaults: dict[str, Callable[[], Any]] = {
+        name: _default(field.default_factory, field.default) for name, field in concept.model_fields.items()
+    }
+    setter, every = object.__setattr__, len(defaults)
+
+    def build(values: dict[str, Any], named: set[str]) -> C:
         item = concept.__new__(concept)
-        whole = {name: values[name] if name in values else made() for name, made in defaults.items()}
-        setter(item, "__dict__", whole)
-        setter(item, "__pydantic_fields_set__", set(values))
+        if len(values) != every:
+            values = {name: values[name] if name in values else made() for name, made in defaults.items()}
+        setter(item, "__dict__", values)
+        setter(item, "__pydantic_fields_set__", named)
         setter(item, "__pydantic_extra__", None)
         setter(item, "__pydantic_private__", None)
         return item
 
     return build
+
+
+_AS_IS = (str, int, bool, type(None))  # what JSON mode writes as it is
+
+
+def _copier(annotation: Any) -> Callable[[Any], Any] | None:
+    """How a wire field's value is written in JSON mode, for the simple types a wire
+    model uses: as it is (text, numbers, booleans, null), or a copy of a dict or
+    list of those; None for any other type (pydantic's serializer writes it)."""
+    if annotation in _AS_IS:
+        return _same
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        found = {_copier(member) for member in typing.get_args(annotation)}
+        if None in found:
+            return None
+        found.discard(_same)
+        return _same if not found else found.pop() if len(found) == 1 else None
+    origin, arguments = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (dict, list) and all(_copier(argument) is _same for argument in arguments):
+        return _copy_dict if origin is dict else _copy_list
+    return None
+
+
+def _copy_dict(value: Any) -> Any:
+    return dict(value) if type(value) is dict else value
+
+
+def _copy_list(value: Any) -> Any:
+    return list(value) if type(value) is list else value
+
+
+class _Reading:
+    """How one resource's wire items become concepts, worked out once: the concept's
+    fields in order, each with its wire key and how it is read (``take``, None: as
+    it is). ``from_json`` reads an item's JSON (``to_json()``); ``from_attributes``,
+    when the wire model's fields are all of simple types, gives the same concept
+    from the item's attributes, without writing its JSON: a function written out
+    for the resource (as ``dataclasses`` writes ``__init__``), with no loop, that
+    reads each field once and makes the concept without a second validation."""
+
+    def __init__(self, wire: type[Wire], concept: type[C], fields: Mapping[str, tuple[str, Convert]]) -> None:
+        order = list(concept.model_fields)
+        named = sorted(fields.items(), key=lambda pair: order.index(pair[0]))
+        self.steps = [
+            (name, key, None if convert is SAME else _taking(convert)) for name, (key, convert) in named
+        ]
+        self.build = _builder(concept)
+        self.from_attributes: Callable[[Wire], Any] | None = _direct(wire, concept, self.steps)
+
+    def from_json(self, data: dict[str, Any]) -> Any:
+        """The concept of an item's JSON (``to_json()``, which this takes apart)."""
+        values: dict[str, Any] = {}
+        kept: dict[str, Any] = {}
+        for name, key, take in self.steps:
+            if key not in data:
+                kept.setdefault(_ABSENT, []).append(key)
+                continue
+            raw = data.pop(key)
+            if take is None or raw is None:  # as it is: nothing to read, and written back the same
+                values[name] = raw
+                continue
+            found = take(raw)
+            if found is None:  # unreadable: kept as it was, the field left unset
+                kept[key] = raw
+                continue
+            values[name], same = found
+            if not same:  # readable, but written differently: keep how it was
+                kept[key] = raw
+        values["wire"] = {**data, **kept}
+        return self.build(values, set(values))
+
+
+Step = tuple[str, str, Take | None]
+
+
+def _direct(wire: type[Wire], concept: type[Concept], steps: list[Step]) -> Callable[[Wire], Any] | None:
+    """``from_json(item.to_json())`` as a function of the item's attributes, for an
+    item whose declared fields are all set and whose extra values are written as
+    they are (else it gives None); None when the wire model or the concept is not
+    simple enough (a field of another type, a serializer, a concept field read
+    from no wire key). Each step of ``from_json`` is a few lines of it, in order,
+    so the concept's values and the wire values it keeps come out in the same order."""
+    declared = wire.model_fields
+    attribute = {info.alias or name: name for name, info in declared.items()}
+    copies = {name: _copier(info.annotation) for name, info in declared.items()}
+    decorators = wire.__pydantic_decorators__
+    order = list(concept.model_fields)
+    if not (
+        _plain(concept)
+        and order == [*(name for name, _, _ in steps), "wire"]
+        and all(key in attribute for _, key, _ in steps)
+        and None not in copies.values()
+        and all(info.serialization_alias in (None, info.alias) for info in declared.values())
+        and not (decorators.field_serializers or decorators.model_serializers or wire.model_computed_fields)
+    ):
+        return None
+    space: dict[str, Any] = {
+        "_AS_IS": _AS_IS,
+        "concept": concept,
+        "new": concept.__new__,
+        "setter": object.__setattr__,
+        "every": {*order},
+    }
+
+    def read(key: str) -> str:  # the expression of a wire value, as JSON mode writes it
+        name = attribute[key]
+        copy = copies[name]
+        if copy is _same:
+            return f"a[{name!r}]"
+        space[f"copy_{name}"] = copy
+        return f"copy_{name}(a[{name!r}])"
+
+    mapped = {key for _, key, _ in steps}
+    rest = ", ".join(f"{key!r}: {read(key)}" for key in attribute if key not in mapped)
+    lines = [
+        "def from_attributes(item):",
+        "    extra = item.__pydantic_extra__",
+        f"    if len(item.__pydantic_fields_set__) != {len(declared)} + (len(extra) if extra else 0):",
+        "        return None",
+        "    if extra and not all(type(value) in _AS_IS for value in extra.values()):",
+        "        return None",
+        "    a = item.__dict__",
+        f"    kept = {{{rest}}}",
+        "    if extra:",
+        "        kept.update(extra)",
+        "    unread = None",
+    ]
+    values = []
+    for number, (name, key, take) in enumerate(steps):
+        if take is None:
+            values.append(f"{name!r}: {read(key)}")
+            continue
+        field = concept.model_fields[name]
+        space[f"take_{number}"] = take
+        space[f"default_{number}"] = _default(field.default_factory, field.default)
+        values.append(f"{name!r}: v{number}")
+        lines += [
+            f"    raw = {read(key)}",
+            "    if raw is None:",
+            f"        v{number} = None",
+            f"    elif (found := take_{number}(raw)) is None:  # unreadable: kept, the field left unset",
+            f"        kept[{key!r}] = raw",
+            f"        v{number} = default_{number}()",
+            f"        unread = (unread or set()) | {{{name!r}}}",
+            "    else:",
+            f"        v{number}, same = found",
+            "        if not same:  # readable, but written differently: keep how it was",
+            f"            kept[{key!r}] = raw",
+        ]
+    lines += [
+        "    made = new(concept)  # as _builder's build does",
+        f"    setter(made, '__dict__', {{{', '.join(values)}, 'wire': kept}})",
+        "    setter(made, '__pydantic_fields_set__', every - unread if unread else every.copy())",
+        "    setter(made, '__pydantic_extra__', None)",
+        "    setter(made, '__pydantic_private__', None)",
+        "    return made",
+    ]
+    exec("\n".join(lines), space)  # noqa: S102 - the code is written above, of names and keys the resource declares
+    function: Callable[[Wire], Any] = space["from_attributes"]
+    return function
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -184,7 +378,8 @@ class Resource(Generic[C]):
         self.shorten = dict(shorten or {})
         self.parent = parent
         self._by_wire = {wire_key: name for name, (wire_key, _) in self.fields.items()}
-        self._build = _builder(concept)
+        self._reading = _Reading(wire, concept, self.fields)
+        self._direct = self._reading.from_attributes
 
     def __repr__(self) -> str:
         return f"Resource({self.plural})"
@@ -236,27 +431,11 @@ class Resource(Generic[C]):
 
         Each value is converted to the type of its field (the wire model has
         checked the types it reads), so the concept is built without a second
-        validation (``model_construct``); tests hold it equal to a validated one."""
-        data = wire.to_json()
-        fields: dict[str, Any] = {}
-        kept: dict[str, Any] = {}
-        for name, (key, convert) in self.fields.items():
-            if key not in data:
-                kept.setdefault(_ABSENT, []).append(key)
-                continue
-            raw = data.pop(key)
-            if convert is SAME or raw is None:  # as it is: nothing to read, and written back the same
-                fields[name] = raw
-                continue
-            value = convert.read(raw)
-            if value is _UNREADABLE:
-                kept[key] = raw
-                continue
-            fields[name] = value
-            if not convert.written_as(value, raw):  # readable, but written differently: keep how it was
-                kept[key] = raw
-        fields["wire"] = {**data, **kept}
-        return self._build(fields)
+        validation; tests hold it equal to a validated one, and the direct reading
+        of an item's attributes equal to the reading of its JSON."""
+        direct = self._direct
+        made: C | None = direct(wire) if direct is not None else None
+        return made if made is not None else self._reading.from_json(wire.to_json())
 
     def to_wire(self, item: C) -> Wire:
         """The wire item of a concept; the inverse of ``from_wire``."""

@@ -28,6 +28,7 @@ __all__ = [
     "format_rfc2822",
     "parse_count",
     "parse_rfc2822",
+    "read_rfc2822",
 ]
 
 API_VERSION = "2010-04-01"
@@ -54,10 +55,56 @@ def parse_count(text: object) -> int | None:
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTH = {name: number for number, name in enumerate(_MONTHS, 1)}
-# The form Twilio writes, read without the general parser (which accepts far more).
-_TWILIO = re.compile(
-    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d\d) ([A-Z][a-z]{2}) (\d{4}) (\d\d):(\d\d):(\d\d) \+0000"
-)
+# The form Twilio writes ("Thu, 30 Jul 2015 20:12:31 +0000": 31 characters, ASCII
+# digits) is read without the general parser, which accepts far more: each day and
+# each minute read is held (a page's dates share their days, and a message's three
+# dates most often their minute), the hour, minute and second come from tables.
+_DAY = re.compile(r"(Mon|Tue|Wed|Thu|Fri|Sat|Sun), ([0-9]{2}) ([A-Z][a-z]{2}) ([0-9]{4})")
+_HOURS = {f" {hour:02d}:": dt.timedelta(hours=hour) for hour in range(24)}
+_SIXTY = {f"{number:02d}": number for number in range(60)}
+_MINUTES_OF_HOUR = {text: dt.timedelta(minutes=number) for text, number in _SIXTY.items()}
+_SECONDS = {text: dt.timedelta(seconds=number) for text, number in _SIXTY.items()}
+_DAYS_READ: dict[str, tuple[dt.datetime, bool]] = {}
+_MINUTES_READ: dict[str, tuple[dt.datetime, bool]] = {}
+HELD = 1024  # days and minutes held (a page's, about 0.4 MB at most), then forgotten at once
+
+
+def _day(text: str) -> tuple[dt.datetime, bool] | None:
+    """The midnight of a day as Twilio writes it (``Thu, 30 Jul 2015``) and whether
+    its day of the week is right; None for other text, for a day not in the calendar
+    and for a year below 100 (which the general parser reads as 19xx/20xx)."""
+    found = _DAYS_READ.get(text)
+    if found is not None:
+        return found
+    match = _DAY.fullmatch(text)
+    if match is None:
+        return None
+    weekday, day, month, year = match.groups()
+    number = _MONTH.get(month)
+    if number is None or int(year) < 100:
+        return None
+    try:
+        midnight = dt.datetime(int(year), number, int(day), tzinfo=dt.UTC)
+    except ValueError:
+        return None
+    if len(_DAYS_READ) >= HELD:
+        _DAYS_READ.clear()
+    found = _DAYS_READ[text] = (midnight, weekday == _DAYS[midnight.weekday()])
+    return found
+
+
+def _minute(text: str) -> tuple[dt.datetime, bool] | None:
+    """The minute a date of Twilio's form starts with (``Thu, 30 Jul 2015 20:12``) and
+    whether its day of the week is right; None for other text (see ``_day``)."""
+    day = _day(text[:16])
+    hour = _HOURS.get(text[16:20])
+    minute = _MINUTES_OF_HOUR.get(text[20:22])
+    if day is None or hour is None or minute is None:
+        return None
+    if len(_MINUTES_READ) >= HELD:
+        _MINUTES_READ.clear()
+    found = _MINUTES_READ[text] = (day[0] + hour + minute, day[1])
+    return found
 
 
 def parse_rfc2822(text: str) -> dt.datetime:
@@ -66,17 +113,12 @@ def parse_rfc2822(text: str) -> dt.datetime:
     The form Twilio writes (``Thu, 30 Jul 2015 20:12:31 +0000``) is read directly;
     any other goes through ``email.utils``, which gives the same instant for this
     form too (a property test holds the two together)."""
-    found = _TWILIO.fullmatch(text) if isinstance(text, str) else None
-    if found is not None:
-        day, month, year, hour, minute, second = found.groups()
-        number = _MONTH.get(month)
-        if number is not None and int(year) >= 100:  # email.utils reads years below 100 as 19xx/20xx
-            try:
-                return dt.datetime(
-                    int(year), number, int(day), int(hour), int(minute), int(second), tzinfo=dt.UTC
-                )
-            except ValueError:
-                pass  # not in the calendar: the general parser says what it makes of it
+    found = read_rfc2822(text)
+    return found[0] if found is not None else _general(text)
+
+
+def _general(text: str) -> dt.datetime:
+    """``parse_rfc2822`` by ``email.utils``, which reads every form RFC 2822 allows."""
     try:
         moment = email.utils.parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError) as exc:
@@ -86,16 +128,26 @@ def parse_rfc2822(text: str) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def is_twilio_form(raw: str, moment: dt.datetime) -> bool:
-    """Whether ``format_rfc2822(moment)`` gives ``raw`` back, checked cheaply: a raw
-    date in the form Twilio writes is, if its day of the week is right."""
-    return (
-        _TWILIO.fullmatch(raw) is not None
-        and raw[:3] == _DAYS[moment.weekday()]
-        and int(raw[12:16]) >= 100
-        and moment.microsecond == 0
-        and moment.tzinfo is dt.UTC
-    ) or format_rfc2822(moment) == raw
+def read_rfc2822(raw: object) -> tuple[dt.datetime, bool] | None:
+    """A wire date read as ``parse_rfc2822`` reads it, and whether ``format_rfc2822``
+    writes it back as ``raw`` (Twilio's own form does, if its day of the week is
+    right); None if ``raw`` is not a date.
+
+    >>> read_rfc2822("Thu, 30 Jul 2015 20:12:31 +0000")[1], read_rfc2822("Thu, 30 Jul 2015 20:12:31 GMT")[1]
+    (True, False)
+    """
+    if type(raw) is not str:
+        return None
+    if len(raw) == 31 and raw[25:] == " +0000" and raw[22] == ":":  # Twilio's form, read directly
+        minute = _MINUTES_READ.get(raw[:22]) or _minute(raw[:22])
+        second = _SECONDS.get(raw[23:25])
+        if minute is not None and second is not None:
+            return minute[0] + second, minute[1]
+    try:
+        moment = _general(raw)
+    except ValueError:
+        return None
+    return moment, format_rfc2822(moment) == raw
 
 
 def format_rfc2822(moment: dt.datetime) -> str:
