@@ -91,33 +91,29 @@ def token_span(token: Token) -> Span:
     return Span(token.line, token.column, token.end_line, token.end_column, token.start_pos, token.end_pos)  # type: ignore[arg-type]
 
 
-def _edge(item: Any, end: bool) -> tuple[int, int, int] | None:
-    """(line, column, offset) where ``item`` starts, or ends when ``end`` is set."""
-    if isinstance(item, Token):
-        if item.line is None:
-            return None
-        if end:
-            return (item.end_line, item.end_column, item.end_pos)  # type: ignore[return-value]
-        return (item.line, item.column, item.start_pos)  # type: ignore[return-value]
-    span: Span | None = getattr(item, "span", None)
-    if span is None:
-        return None
-    return (span.end_line, span.end_column, span.end) if end else (span.line, span.column, span.start)
-
-
 def span_of(items: list[Any]) -> Span | None:
-    """The span from the first to the last item that has a place in the source."""
+    """The span from the first to the last item that has a place in the source (a
+    token, or a node with a span); written out, as the builder asks it for most nodes."""
+    line: int
+    column: int
+    start: int
     for item in items:
-        first = _edge(item, False)
-        if first is not None:
+        if isinstance(item, Token):
+            if item.line is not None:
+                line, column, start = item.line, item.column, item.start_pos  # type: ignore[assignment]
+                break
+        elif (span := getattr(item, "span", None)) is not None:
+            line, column, start = span.line, span.column, span.start
             break
     else:
         return None
     for item in reversed(items):
-        last = _edge(item, True)
-        if last is not None:
-            return Span(first[0], first[1], last[0], last[1], first[2], last[2])
-    return None  # unreachable: the item that gave ``first`` gives an end too
+        if isinstance(item, Token):
+            if item.line is not None:
+                return Span(line, column, item.end_line, item.end_column, start, item.end_pos)  # type: ignore[arg-type]
+        elif (span := getattr(item, "span", None)) is not None:
+            return Span(line, column, span.end_line, span.end_column, start, span.end)
+    return None  # pragma: no cover - the item that gave the start gives an end too
 
 
 def _error(message: str, token: Token, hint: str | None = None) -> EnglishSyntaxError:
@@ -195,8 +191,8 @@ class _Target(Record):
 
 def _predicate(op: Op) -> Callable[[Any, list[Any]], _Predicate]:
     def build(self: Any, children: list[Any]) -> _Predicate:
-        values = tuple(child for child in children if isinstance(child, Value))
-        negated = any(isinstance(child, Token) and child.type == "NOT" for child in children)
+        values = tuple([child for child in children if isinstance(child, Value)])
+        negated = "NOT" in [child.type for child in children if isinstance(child, Token)]
         return _Predicate(op, values, negated, span_of(children))
 
     return build
@@ -225,10 +221,13 @@ class Transformer:
         (token,) = children
         raw = str(token)
         curly = raw.startswith("\u201c")
+        if "{" not in raw:
+            if curly or "\\" not in raw:  # nothing to decode: the text as written
+                return Text(_whole_characters(raw[1:-1], token), span=token_span(token))
+            with _escapes(token):
+                value = json.loads(raw, strict=False)
+            return Text(_whole_characters(value, token), span=token_span(token))
         with _escapes(token):
-            if "{" not in raw:
-                value = raw[1:-1] if curly or "\\" not in raw else json.loads(raw, strict=False)
-                return Text(_whole_characters(value, token), span=token_span(token))
             # references in braces ({the X}), or a brace itself ({{the)
             found = pieces(
                 raw[1:-1], curly, token.line or 1, (token.column or 1) + 1, (token.start_pos or 0) + 1
@@ -307,7 +306,7 @@ class Transformer:
         return Period(Which(first.lower()), children[1].type.lower(), span=span)
 
     def noun_phrase(self, children: list[Token]) -> NounPhrase:
-        return NounPhrase(tuple(str(token) for token in children), span=span_of(children))
+        return NounPhrase(tuple(map(str, children)), span=span_of(children))
 
     def reference(self, children: list[Any]) -> Reference:
         return Reference(tuple(_nodes(children, NounPhrase)), span=span_of(children))

@@ -25,6 +25,7 @@ from lark.lark import PostLex
 
 from grammar.builder import Transformer, token_span
 from grammar.errors import EnglishSyntaxError
+from grammar.lalr import Loop, Unsure
 from grammar.limits import DEPTH, LINE, SCRIPT
 from grammar.tree import EventName, Filter, ProcedureName, Script, Span
 
@@ -241,7 +242,17 @@ def _check(text: object) -> None:
         )
 
 
+@cache
+def _loop() -> Loop:
+    """The parser's tables run by one loop: see lalr.py."""
+    return Loop(parser())
+
+
 def _parse(text: str, start: str, source: str) -> Any:
+    try:
+        return _loop().parse(source, start)
+    except (Unsure, EnglishSyntaxError):
+        pass  # lark reads it again, and gives its tree or its error with all it carries
     try:
         return parser().parse(source, start=start)
     except EnglishSyntaxError as error:
