@@ -47,6 +47,12 @@ class Concept(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     english: ClassVar[str] = ""
+    called: ClassVar[str] = ""
+    """What people call it, when its English name says more than they write
+    (``SMS message`` for ``twilio sms message``): how messages name it."""
+    aliases: ClassVar[dict[str, str]] = {}
+    """Other names of its fields (a service's own: Twilio's ``from`` is the ``sender
+    number``), for the hint when one is written."""
     key: ClassVar[str | None] = None
     """The field that names one thing of the concept (an SMS message's ``sid``), if any."""
     _fields: ClassVar[dict[str, Field]]
@@ -75,6 +81,24 @@ class Concept(BaseModel):
         cls._fields = found
 
 
+def called(concept: type[Concept]) -> str:
+    """What messages call a concept: ``called``, else its English name."""
+    return concept.called or concept.english
+
+
+def a(noun: str) -> str:
+    """A noun with its indefinite article, as it is said: ``an SMS message``,
+    ``a phone number`` (an initialism by its first letter's sound).
+
+    >>> a("SMS message"), a("phone number"), a("item"), a("URL")
+    ('an SMS message', 'a phone number', 'an item', 'a URL')
+    """
+    first = noun.split(" ", 1)[0]
+    spelled = first.isupper() and len(first) > 1  # an initialism, said letter by letter
+    vowel = first[:1] in ("AEFHILMNORSX" if spelled else "aeiouAEIOU")
+    return f"{'an' if vowel else 'a'} {noun}"
+
+
 def fields_of(concept: type[Concept]) -> list[Field]:
     """The fields of a concept the English can name, in declaration order."""
     return list(concept._fields.values())
@@ -90,13 +114,16 @@ def field_of(concept: type[Concept], noun: NounPhrase) -> Field:
     known = list(concept._fields)
     close = closest(key, known)
     hint = f"Did you mean '{close[0]}'?" if close else None
+    if key in concept.aliases:
+        close = [concept.aliases[key]]
+        hint = f"'{key}' is {a(called(concept))}'s {close[0]} here: write '{close[0]}'."
     for keyword in ("whose", "and", "or", "not"):  # a keyword glued to the field: "or whosetitle"
         rest = key[len(keyword) :].strip()
         if key.startswith(keyword) and rest in concept._fields:
             close, hint = [rest], f"Did you mean '{keyword} {rest}'? Put a space after '{keyword}'."
             break
     raise UnknownFieldError(
-        f"a {concept.english} has no field '{noun}'; its fields are: {', '.join(known)}",
+        f"{a(called(concept))} has no field '{noun}'; its fields are: {', '.join(known)}",
         span=noun.span,
         hint=hint,
         suggestions=close,

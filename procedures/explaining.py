@@ -94,7 +94,7 @@ async def explanations(
     if isinstance(last, Call):
         entry = registry.resolve(registry.expand(last))
         raise ExplainError(
-            f"'{entry.english}' is not planned: it takes no filter for Twilio to apply",
+            f"'{entry.said}' is not planned: it takes no filter for Twilio to apply",
             span=last.span,
             hint="explain shows how a filter is answered: 'read some SMS messages whose ...', "
             "'count the SMS messages whose ...', 'read some phone numbers whose ...'.",

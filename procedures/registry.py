@@ -62,7 +62,7 @@ from grammar import (
 )
 from grammar.node import Record
 from procedures.annotations import is_filter, over
-from procedures.concepts import Concept, field_of, refers_to
+from procedures.concepts import Concept, a, called, field_of, refers_to
 from procedures.context import Context
 from procedures.conversations import Conversation, expand
 from procedures.docstrings import Docstring, read_docstring
@@ -95,6 +95,9 @@ class Input(Record):
     description: str
 
 
+_MARKUP = str.maketrans("", "", "*()")
+
+
 class Procedure(Record):
     """A registered procedure: its English name, what it takes and what it gives."""
 
@@ -122,6 +125,12 @@ class Procedure(Record):
     owner: NounPhrase | None = None  # "media of an SMS message": the SMS message (the subject is one)
 
     @property
+    def said(self) -> str:
+        """The name as a call is written, without the registry's markup:
+        ``read some SMS messages`` for ``to read some (*SMS* messages)``."""
+        return " ".join(self.english.removeprefix("to ").translate(_MARKUP).split())
+
+    @property
     def many(self) -> bool:
         """Whether it yields many things: a list of its plural noun (else one value)."""
         return self.plural and self.returns.kind is Kind.LIST
@@ -146,7 +155,7 @@ class Procedure(Record):
         known = [candidate.english for candidate in self.inputs]
         close = closest(" ".join(wanted), known)
         raise UnknownArgumentError(
-            f"'{self.english}' takes no '{noun}'; it takes "
+            f"'{self.said}' takes no '{noun}'; it takes "
             + (", ".join(f"the {name}" for name in known) or "nothing"),
             span=noun.span,
             hint=f"Did you mean 'the {close[0]}'?" if close else None,
@@ -468,7 +477,7 @@ class Registry:
         if isinstance(thing, list):
             kind = f"a list of {len(thing)}"
         elif isinstance(thing, Concept):
-            kind = f"a {type(thing).english}"
+            kind = a(called(type(thing)))
         elif isinstance(thing, str):
             kind = "text"
         else:
@@ -655,12 +664,12 @@ class Registry:
         said = f"{call.verb} {call.noun}" if call.value is None else f"{call.verb} ... to {call.noun}"
         # only procedures that do what the verb asks: "list" may be "read", never "delete"
         names = {
-            f"{entry.name.verb} {' '.join(words_of(entry.noun))}": entry.english
+            f"{entry.name.verb} {' '.join(words_of(entry.noun))}": entry.said
             for entry in self
             if related(call.verb, entry.name.verb)
         }
         suggestions = [names[key] for key in closest(" ".join([call.verb, *words_of(call.noun)]), names)]
-        takers = [entry.english for entry in self if entry.key == (call.verb, noun_key(call.noun))]
+        takers = [entry.said for entry in self if entry.key == (call.verb, noun_key(call.noun))]
         if takers and call.filter is not None:
             message = f"'{said}' cannot take a 'whose' filter: {', '.join(takers)} takes none"
         elif takers:

@@ -446,7 +446,7 @@ class Runner:
         answer = await self._invoke(entry, prepared.arguments, call, limit=prepared.limit)
         if isinstance(answer, bool) or not isinstance(answer, (int, Decimal)):
             raise RunError(
-                f"'{entry.english}' answered {describe(answer)!r}, not a number, so '{node}' has no value",
+                f"'{entry.said}' answered {describe(answer)!r}, not a number, so '{node}' has no value",
                 span=node.span,
             )
         return Number(Decimal(answer), span=node.span)
@@ -538,21 +538,19 @@ class Runner:
         arguments = self._arguments(entry, call)
         single = entry.many and call.determiner in (Determiner.A, Determiner.AN)
         if call.first is not None and not entry.many:
-            raise RunError(
-                f"'{entry.english}' gives one thing; '{_limited(call)}' needs a list", span=call.span
-            )
+            raise RunError(f"'{entry.said}' gives one thing; '{_limited(call)}' needs a list", span=call.span)
         if (
             not entry.plural
             and call.determiner in (Determiner.SOME, Determiner.ALL)
             and entry.subject is None
         ):
             raise RunError(
-                f"'{entry.english}' gives one thing at a time; write '{call.verb} a ...' or '{call.verb} an ...'",
+                f"'{entry.said}' gives one thing at a time; write '{call.verb} a ...' or '{call.verb} an ...'",
                 span=call.span,
             )
         if call.first is not None and entry.limit is None:
             raise RunError(
-                f"'{entry.english}' cannot take '{_limited(call)}'",
+                f"'{entry.said}' cannot take '{_limited(call)}'",
                 span=call.span,
                 hint="Give it a filter that selects just those, or read them first and then act on the result.",
             )
@@ -644,7 +642,7 @@ class Runner:
                     results = [found for items in results for found in items]
                 return self._store(entry, results)
             arguments[entry.subject.parameter] = self.binder.fit(
-                Reference((named,), span=call.noun.span), entry.subject.type, f"'{entry.english}'"
+                Reference((named,), span=call.noun.span), entry.subject.type, f"'{entry.said}'"
             )
         elif entry.subject is not None and entry.subject.required:
             owned = split_owner(call.noun) if entry.owner is not None else None
@@ -652,7 +650,7 @@ class Runner:
                 f"{written(owned[0])} of the {written(owned[2])}" if owned is not None else written(call.noun)
             )
             raise RunError(
-                f"'{entry.english}' acts on the {entry.subject.english}: write '{call.verb} the {written_as}' "
+                f"'{entry.said}' acts on the {entry.subject.english}: write '{call.verb} the {written_as}' "
                 "where that names one",
                 span=call.span,
             )
@@ -778,7 +776,7 @@ class Runner:
                 )
             raise
         except Exception as exc:
-            raise RunError(f"'{entry.english}' failed: {type(exc).__name__}: {exc}", span=call.span) from exc
+            raise RunError(f"'{entry.said}' failed: {type(exc).__name__}: {exc}", span=call.span) from exc
 
     @staticmethod
     def _accounted(entry: Procedure, on_subject: bool = False) -> bool:
@@ -817,7 +815,7 @@ class Runner:
             except (UnknownReferenceError, AmbiguousReferenceError, RunError):
                 if wanted.required:
                     raise MissingArgumentError(
-                        f"'{entry.english}' needs the {wanted.english}",
+                        f"'{entry.said}' needs the {wanted.english}",
                         span=call.span,
                         hint=f"Add 'the {wanted.english} is ...' under 'where', or name it before the call.",
                     ) from None
@@ -827,7 +825,7 @@ class Runner:
             )
         if entry.value is not None and call.value is not None:
             arguments[entry.value.parameter] = self.binder.fit(
-                call.value, entry.value.type, f"'{entry.english}'"
+                call.value, entry.value.type, f"'{entry.said}'"
             )
         if entry.filter is not None:
             concept = entry.concept
@@ -890,7 +888,7 @@ def check_order(entry: Procedure, call: Call, written: Order | None) -> None:
     """Refuse an order written on a call whose procedure gives no list (a send, a count)."""
     if written is not None and not entry.many:
         raise RunError(
-            f"'{written.value} first' orders a list, and '{entry.english}' gives none", span=call.span
+            f"'{written.value} first' orders a list, and '{entry.said}' gives none", span=call.span
         )
 
 

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 
 from grammar import NounPhrase, Span
 from grammar.limits import check_number
-from procedures.concepts import Concept, fields_of, names_concept, refers_to
+from procedures.concepts import Concept, called, fields_of, names_concept, refers_to
 from procedures.errors import AmbiguousReferenceError, UnknownReferenceError
 from procedures.evaluate import is_empty
 from procedures.kinds import Kind, Type
@@ -43,6 +43,8 @@ def describe(value: Any) -> str:
         except ValueError:  # out of the book's range (from a procedure): never written out digit by digit
             return format(value, "E") if value.is_finite() else str(value)
         return format(value, "f")
+    if isinstance(value, dt.datetime) and value.utcoffset() == dt.timedelta(0):
+        return value.isoformat().removesuffix("+00:00") + "Z"  # as tables and JSON print UTC
     if isinstance(value, (dt.date, dt.datetime)):
         return value.isoformat()
     if isinstance(value, Concept):
@@ -53,7 +55,8 @@ def describe(value: Any) -> str:
             for field in fields_of(type(value))
             if not is_empty(part := getattr(value, field.name))
         ]
-        return f"{value.english} ({', '.join(shown)})" if shown else value.english
+        name = called(type(value))
+        return f"{name} ({', '.join(shown)})" if shown else name
     if isinstance(value, (list, tuple)):
         if not value:
             return "nothing"

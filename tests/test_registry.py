@@ -61,8 +61,8 @@ def test_calls_resolve_by_verb_and_noun_in_singular_or_plural() -> None:
 def test_unknown_call_suggests_the_closest_procedures() -> None:
     with pytest.raises(UnknownCallError) as caught:
         library.books.find("find some bokos")
-    assert caught.value.suggestions[0] == "to find some (books)"
-    assert caught.value.hint == "Did you mean 'to find some (books)'?"
+    assert caught.value.suggestions[0] == "find some books"
+    assert caught.value.hint == "Did you mean 'find some books'?"
     with pytest.raises(UnknownCallError, match="cannot take a 'whose' filter"):
         library.books.find('add a library book whose title is "x"')
 

@@ -151,7 +151,7 @@ def _error(session: Session, text: str, kind: type[Exception]) -> object:
 def test_unknown_call(session: Session) -> None:
     error = _error(session, "say 1\nfind some bookz", UnknownCallError)
     assert (error.line, error.column) == (2, 1)
-    assert error.suggestions[0] == "to find some (books)"
+    assert error.suggestions[0] == "find some books"
     assert "no procedure answers to 'find bookz'" in str(error)
     assert "  find some bookz\n  ^^^^^^^^^^^^^^^" in str(error)
 

@@ -65,8 +65,8 @@ def test_info_seed_receive_load_reset(tmp_path: Path) -> None:
         )
     )
     assert (
-        received["from"] == "+14155550123"
-        and received["to"] == "+15005550006"
+        received["sender_number"] == "+14155550123"
+        and received["recipient_number"] == "+15005550006"
         and received["status"] == "received"
     )
     page = {"messages": [h.message(1, sent="Fri, 01 Mar 2024 10:00:00 +0000")], "page": 0}

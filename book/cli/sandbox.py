@@ -97,7 +97,22 @@ def _receive(arguments: argparse.Namespace, output: Output) -> int:
     sandbox = _open(arguments)
     sandbox.webhooks.hosts = tuple(arguments.webhook_host)
     message = sandbox.receive(sender=getattr(arguments, "from"), body=arguments.body, to=arguments.to)
-    shown = [(key, message[key]) for key in ("sid", "from", "to", "body", "status", "date_sent")]
+    from book.resources.messages import WireMessage, message_from_wire
+    from procedures import jsonable
+
+    wire = WireMessage.model_validate(
+        {key: value for key, value in message.items() if key not in ("webhook", "replies")}
+    )
+    received = jsonable(message_from_wire(wire))
+    fields = (
+        "sid",
+        "sender_number",
+        "recipient_number",
+        "body",
+        "status",
+        "date_sent",
+    )  # the concept's names
+    shown = [(field if output.machine else field.replace("_", " "), received[field]) for field in fields]
     if "webhook" in message:  # the number has an SmsUrl: what it answered, and the replies that made
         hook = message["webhook"]
         outcome = f"answered {hook['status']}" if hook["status"] is not None else hook["error"]

@@ -92,6 +92,8 @@ class SmsMessage(Concept):
     """An SMS (or MMS) message of a Twilio account."""
 
     english = "twilio sms message"
+    called = "SMS message"
+    aliases = {"from": "sender number", "to": "recipient number"}  # Twilio's names (MESSAGES.fields)
     key = "sid"
 
     sid: Annotated[str | None, Exact()] = None

@@ -61,6 +61,7 @@ class IncomingNumber(Concept):
     """One of the account's phone numbers, with where Twilio sends what it receives."""
 
     english = "twilio phone number"
+    called = "phone number"
     key = "sid"
 
     sid: Annotated[str | None, Exact()] = None
