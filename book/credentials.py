@@ -23,8 +23,6 @@ import re
 from collections.abc import Mapping
 from typing import Any, NoReturn
 
-import httpx
-
 from book.errors import ConfigurationError
 
 __all__ = ["Credentials", "Secret", "checked_url", "shown_url"]
@@ -208,6 +206,8 @@ def checked_url(url: str, name: str = "the base URL") -> str:
             hint=f"Give the URL as {_FORMS}, and the credentials in TWILIO_AUTH_TOKEN "
             "(or TWILIO_API_KEY and TWILIO_API_SECRET).",
         )
+    import httpx  # only when a URL is given: a run on the sandbox in process needs none
+
     try:
         scheme = httpx.URL(url).scheme
     except httpx.InvalidURL as exc:

@@ -12,6 +12,7 @@ is lazy; a new one fails here, and so does a listed one that no longer exists.
 from __future__ import annotations
 
 import ast
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -201,3 +202,40 @@ def test_the_command_parser_loads_no_parser_client_or_models() -> None:
     )
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert loaded.strip() == "[]"
+
+
+def _loaded_by_run(english: str, tmp_path: Path, modules: tuple[str, ...]) -> list[str]:
+    """Which of ``modules`` a ``book run -e ENGLISH`` on a new sandbox has loaded when it ends."""
+    code = (
+        "import sys; from book.cli.main import main; "
+        f"code = main(['run', '-e', {english!r}]); "
+        f"print(code, sorted(m for m in {modules!r} if m in sys.modules))"
+    )
+    environment = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("TWILIO_") and key != "SMS_BOOK_TWILIO_URL"
+    }
+    environment["SMS_BOOK_SANDBOX"] = str(tmp_path / "sandbox.sqlite3")
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=environment
+    )
+    code, loaded = done.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert code == "0", done.stderr
+    return list(ast.literal_eval(loaded))
+
+
+SERVING = ("starlette", "anyio", "uvicorn", "book.sandbox.transport", "book.sandbox.asgi")
+
+
+def test_a_run_that_makes_no_request_loads_no_web_framework(tmp_path: Path) -> None:
+    """`book run -e 'say "hi"'` opens the sandbox (SQLite) but sends it nothing:
+    the sandbox's ASGI app, Starlette and anyio load with the first request, through
+    its transport (issue 18). A read loads them, which shows the test can see them."""
+    assert _loaded_by_run('say "hi"', tmp_path, SERVING) == []
+    assert _loaded_by_run("read the first 5 SMS messages", tmp_path, SERVING) == [
+        "anyio",
+        "book.sandbox.asgi",
+        "book.sandbox.transport",
+        "starlette",
+    ]

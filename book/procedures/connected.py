@@ -7,14 +7,16 @@ connection is told how to make one the same way whichever procedure it called.
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from book.connection import Connection, Progress, Settings
-from book.reading import Reader
 from book.resource import Resource
 from book.resources.messages import MESSAGES
 from grammar import BookError
 from procedures import Context, RunError
+
+if TYPE_CHECKING:  # the reader, and the client with httpx, load with the first read
+    from book.reading import Reader
 
 __all__ = ["connection", "page_read", "progress", "reader", "settings"]
 
@@ -57,6 +59,8 @@ def reader(context: Context, resource: Resource[Any] = MESSAGES) -> Reader:
     """A reader of a resource (messages, unless told) on the session's connection,
     with the run's scan budget, that shows progress and stops when the run is
     interrupted."""
+    from book.reading import Reader
+
     return Reader(
         connection(context).client(),
         resource=resource,

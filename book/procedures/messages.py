@@ -19,12 +19,11 @@ import asyncio
 import datetime as dt
 import json
 from collections.abc import Awaitable, Callable, Iterator
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 from urllib.parse import urlencode
 
 from book import planner
 from book.api import MAX_MEDIA, CreateMessage
-from book.client import AsyncClient
 from book.errors import InvalidRequestError
 from book.phone import PhoneNumber
 from book.plan import Plan
@@ -36,6 +35,9 @@ from book.sandbox.segments import count
 from grammar.node import Record
 from procedures import Context, Filter, LoopError, Most, Registry, RunError
 from procedures.effects import ConfirmationError, Effect, failure_hint
+
+if TYPE_CHECKING:  # the client, with httpx, loads when a request is made
+    from book.client import AsyncClient
 
 __all__ = [
     "CHANGES",
@@ -308,7 +310,7 @@ CHANGES = {
         Change(
             "redact",
             "redacted",
-            AsyncClient.redact_message,
+            lambda client, sid: client.redact_message(sid),
             one="""Erases the body of one message (the current one in a loop).
 
     Output Concepts:
@@ -335,7 +337,7 @@ CHANGES = {
         Change(
             "cancel",
             "canceled",
-            AsyncClient.cancel_message,
+            lambda client, sid: client.cancel_message(sid),
             one="""Cancels one scheduled message, so that it is not sent.
 
     Output Concepts:
@@ -373,7 +375,7 @@ CHANGES = {
         Change(
             "delete",
             "deleted",
-            AsyncClient.delete_message,
+            lambda client, sid: client.delete_message(sid),
             one="""Deletes one message from the account (the current one in a loop).
 
     Output Concepts:

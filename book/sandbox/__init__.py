@@ -13,10 +13,10 @@ from book.sandbox.app import DEFAULT_NUMBERS, Reply, Sandbox
 from book.sandbox.faults import Fault, Faults
 from book.sandbox.seed import load, seed
 from book.sandbox.state import Account, State
-from book.sandbox.transport import SandboxTransport
 
 if TYPE_CHECKING:
     from book.sandbox.server import Server, serve
+    from book.sandbox.transport import SandboxTransport
 
 __all__ = [
     "DEFAULT_NUMBERS",
@@ -35,9 +35,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
-    """``Server`` and ``serve``, imported when first asked for: uvicorn loads only to serve."""
+    """``Server`` and ``serve``, imported when first asked for: uvicorn loads only to
+    serve; ``SandboxTransport`` too: Starlette and anyio load only for a request."""
     if name in ("Server", "serve"):
         from book.sandbox import server
 
         return getattr(server, name)
+    if name == "SandboxTransport":
+        from book.sandbox.transport import SandboxTransport
+
+        return SandboxTransport
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from book.client import AsyncClient, Client
+from book.api import SANDBOX_HEADER
 from book.credentials import Credentials
 from book.resources.messages import MESSAGES
 from book.sandbox import inbound, media, numbers, sids
@@ -33,6 +33,7 @@ from book.sandbox.webhooks import Delivery, Webhooks
 from procedures import Clock, SystemClock
 
 if TYPE_CHECKING:
+    from book.client import AsyncClient, Client
     from book.sandbox.transport import SandboxTransport
 
 __all__ = ["DEFAULT_NUMBERS", "Reply", "Sandbox"]
@@ -93,10 +94,14 @@ class Sandbox:
 
     def client(self, **options: Any) -> Client:
         """A sync client of this sandbox, in process."""
+        from book.client import Client
+
         return Client(credentials=self.credentials(), transport=self.transport(), **options)
 
     def async_client(self, **options: Any) -> AsyncClient:
         """An async client of this sandbox, in process."""
+        from book.client import AsyncClient
+
         return AsyncClient(credentials=self.credentials(), transport=self.transport(), **options)
 
     def count(self) -> int:
@@ -139,7 +144,7 @@ class Sandbox:
         else:
             fault = self.faults.draw(method) if self.faults else Fault()
         reply = self._answer(method, path, query, form, authorization, fault)
-        headers = (*reply.headers, ("Twilio-Request-Id", sids.random("RQ")))
+        headers = (*reply.headers, ("Twilio-Request-Id", sids.random("RQ")), (SANDBOX_HEADER, "local"))
         return reply.replace(headers=headers, delay=fault.delay)
 
     def _answer(

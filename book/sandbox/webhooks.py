@@ -21,12 +21,13 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-import httpx
-
 from book.signature import signature
+
+if TYPE_CHECKING:  # httpx loads when a webhook is delivered
+    import httpx
 
 __all__ = [
     "TIMEOUT",
@@ -153,6 +154,8 @@ class Webhooks:
         }
         if form:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
+        import httpx
+
         with httpx.Client(
             timeout=self.timeout, follow_redirects=False, trust_env=False, transport=self._transport
         ) as client:
