@@ -72,6 +72,18 @@ class _Scanner:
                 self.keywords[kind] = words
 
 
+class _OnFirstUse(dict[Any, Any]):
+    """A dict whose entries are made when first asked for, by ``make``."""
+
+    def __init__(self, make: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.make = make
+
+    def __missing__(self, key: Any) -> Any:
+        value = self[key] = self.make(key)
+        return value
+
+
 class Loop:
     """Parses text with a Lark parser's tables: ``Loop(parser).parse(text, start)``
     returns what ``parser.parse(text, start=start)`` returns, or raises ``Unsure``.
@@ -79,9 +91,9 @@ class Loop:
     as lark uses it."""
 
     def __init__(self, parser: Lark) -> None:
-        self._scanners: dict[Any, _Scanner] = {}  # parser state -> its scanner, made on first use
+        self._scanners = _OnFirstUse(self._scanner)  # parser state -> its scanner
         self._made: dict[int, _Scanner] = {}  # lark's basic lexer (by id) -> its scanner
-        self._reductions: dict[Any, tuple[int, Callable[[list[Any]], Any], str]] = {}
+        self._rows = _OnFirstUse(self._row)  # parser state -> its actions
         self._broken: str | None = None
         try:
             frontend: Any = parser.parser
@@ -104,11 +116,10 @@ class Loop:
         """The tree of ``text`` from the rule ``start``, as lark's parser gives it."""
         if self._broken:
             raise Unsure(self._broken)
-        states = self._states
+        rows = self._rows
         stack = [self._starts[start]]
         values: list[Any] = []
         end = self._ends[start]
-        reductions = self._reductions
         shifted = self._shifted
         tokens: Iterator[Token] = self._tokens(text, stack)
         if self._postlex is not None:
@@ -117,14 +128,14 @@ class Loop:
             kind = token.type
             while True:
                 try:
-                    action, target = states[stack[-1]][kind]
+                    action = rows[stack[-1]][kind]
                 except KeyError:
                     raise Unsure("no action for this token here") from None
-                if action is Shift:
-                    stack.append(target)
-                    values.append(shifted[kind](token) if kind in shifted else token)
+                if type(action) is not tuple:  # shift to that state
+                    stack.append(action)
+                    values.append(shifted[kind](token) if shifted and kind in shifted else token)
                     break
-                size, callback, origin = reductions.get(target) or self._reduction(target)
+                size, callback, origin = action
                 if size:
                     children = values[-size:]
                     del stack[-size:]
@@ -132,17 +143,22 @@ class Loop:
                 else:
                     children = []
                 values.append(callback(children))
-                stack.append(states[stack[-1]][origin][1])
+                stack.append(rows[stack[-1]][origin])
                 if kind == END and stack[-1] == end:
                     return values[-1]
-        raise Unsure(
-            "the input ended without reaching the end state"
-        )  # pragma: no cover - lark's $END always gets there or fails
+        raise Unsure("the input ended before the end state")  # pragma: no cover - lark's tables end or fail
 
-    def _reduction(self, rule: Any) -> tuple[int, Callable[[list[Any]], Any], str]:
-        reduction = (len(rule.expansion), self._callbacks[rule], rule.origin.name)
-        self._reductions[rule] = reduction
-        return reduction
+    def _row(self, state: Any) -> dict[str, Any]:
+        """The actions of ``state`` by token or rule name: the state to shift to, or
+        the reduction (how many values it takes, lark's callback, the rule's name)."""
+        row: dict[str, Any] = {}
+        for kind, (action, target) in self._states[state].items():
+            row[kind] = (
+                target
+                if action is Shift
+                else (len(target.expansion), self._callbacks[target], target.origin.name)
+            )
+        return row
 
     def _scanner(self, state: Any) -> _Scanner:
         lexer = self._lexers[state]
@@ -152,7 +168,6 @@ class Loop:
                 scanner = self._made[id(lexer)] = _Scanner(lexer)
             except AttributeError as exc:
                 raise Unsure(f"this lark's lexers are not laid out as the loop expects: {exc}") from exc
-        self._scanners[state] = scanner
         return scanner
 
     def _tokens(self, text: str, stack: list[Any]) -> Iterator[Token]:
@@ -161,8 +176,7 @@ class Loop:
         scanners = self._scanners
         position, line, line_start, length = 0, 1, 0, len(text)
         while position < length:
-            state = stack[-1]
-            scanner = scanners.get(state) or self._scanner(state)
+            scanner = scanners[stack[-1]]
             match, ignored, newlines = scanner.match, scanner.ignored, scanner.newlines
             while True:  # what is ignored (spaces, comments) is read in the same state
                 found = match(text, position)
