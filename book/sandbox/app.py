@@ -18,7 +18,6 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
-from book.api import SANDBOX_HEADER
 from book.credentials import Credentials
 from book.resources.messages import MESSAGES
 from book.sandbox import inbound, media, numbers, sids
@@ -144,7 +143,7 @@ class Sandbox:
         else:
             fault = self.faults.draw(method) if self.faults else Fault()
         reply = self._answer(method, path, query, form, authorization, fault)
-        headers = (*reply.headers, ("Twilio-Request-Id", sids.random("RQ")), (SANDBOX_HEADER, "local"))
+        headers = (*reply.headers, ("Twilio-Request-Id", sids.random("RQ")))
         return reply.replace(headers=headers, delay=fault.delay)
 
     def _answer(
