@@ -31,7 +31,7 @@ the read 0.55-0.61 s. A read cannot start in 0.35 s with these libraries: their
 floor alone is 0.40 s. ``say`` still loads httpx (with click, pygments and rich,
 which httpx's package imports for its command line when they are installed)
 because book.connection takes two constants from modules that import it; without
-them ``say`` measured 0.39 s against 0.49 s, side by side. Under load every figure
+them ``say`` measured 0.41 s against 0.49 s, side by side. Under load every figure
 doubles: compare rows of one run only.
 """
 
