@@ -16,6 +16,23 @@ Goals: issue 2, at least 5,000 sentences a second; issue 18, at least 10,000 by
 CPU time (where the bare lark parser did 11,000 to 12,100: the figures move with
 the machine, the ratio to the anchor much less); import and first parse within
 60 ms.
+
+Why there is no standalone parser (issue 18, measured on a quiet moment of the
+2-core machine where ``import grammar`` plus the first parse took 126-131 ms):
+``import grammar`` without any parser takes 28-29 ms (typing, re, enum, datetime,
+decimal and the tree's classes), ``import lark`` 48-57 ms, loading lark's cached
+analysis 33-35 ms and the first parse 11 ms (its lexers' expressions compiled).
+Lark's standalone generator (``python -m lark.tools.standalone``) writes a 558 KB
+module whose import takes 40-47 ms (its tables are Python literals) and whose
+parser takes 23-25 ms more to build from them: about 100 ms in all, not 60, for a
+generated file to keep in step with english.lark and the builder and hints moved
+to its own copies of lark's tokens and errors (the hints still need lark's
+interactive parser). Only a parser with no lark at all could get under 60 ms
+(not measured: ``import grammar`` leaves it about 30 ms for its tables, the
+expressions of the first states and the first parse), with tables of our own read
+by grammar/lalr.py's loop and lark's tokens and filtering of children written
+again: a second implementation of what lark does, kept equal to it, for about
+70 ms once per process. Not built.
 """
 
 from __future__ import annotations

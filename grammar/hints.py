@@ -70,6 +70,7 @@ _SYMBOLS = {
     "AND_LITERAL": "'and'",
     "ARE": "'are'",
     "ORDER": "'oldest first' or 'newest first'",
+    "NUMBER_OF": "'number of'",
 }
 # Words that follow "is" in an operator; written without it, they join the noun phrase.
 _AFTER_IS = {

@@ -144,3 +144,21 @@ def test_the_phrasing_table_explains_filters_too() -> None:
     with pytest.raises(EnglishSyntaxError) as caught:
         parse_filter("price = 3")
     assert "Write 'is' instead of '='." in str(caught.value)
+
+
+def test_every_terminal_is_named_in_words_where_it_is_expected() -> None:
+    """No error says what the parser expects by a terminal's name (NUMBER_OF)."""
+    from grammar.hints import describe_expected
+    from grammar.parser import parser
+
+    for terminal in parser().terminals:
+        if terminal.name.startswith("__"):  # lark's own, for what is ignored
+            continue
+        words = describe_expected({terminal.name})
+        assert terminal.name not in words, (terminal.name, words)
+
+
+def test_a_count_is_named_in_words_where_it_could_stand() -> None:
+    with pytest.raises(EnglishSyntaxError) as caught:
+        parse_script("say the \u201cthere\u201d")
+    assert "expected 'number of' or a word after 'the'" in str(caught.value)

@@ -100,6 +100,7 @@ def test_the_loop_alone_reads_names_events_and_indented_scripts() -> None:
         (parse_event, "when an SMS message's status changes"),
         (parse_script, '  # a note\n  if the count is 2 then\n\tsay "two"\n  else\n     say "other"\n'),
         (parse_filter, 'body contains "x"   '),  # space at the end: ignored, then the end
+        (parse_script, 'say "hi"  # a note\r\n\r\nsay \u201cthere\u201d # another\r\n'),
     ]
     for parse, text in cases:
         with _lark_alone():
@@ -158,7 +159,12 @@ def test_mutated_sentences_give_the_same_tree_or_error(text: str) -> None:
 
 
 @SETTINGS
-@given(st.text(alphabet=st.sampled_from(list(" \t\n#\"()*,:'abdeinorst0123-ſ\u212a")), max_size=40))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list(" \t\r\n#\"()*,:'\u2019\u201c\u201d{}abdeinorstTé0123-ſ\u212a")),
+        max_size=40,
+    )
+)
 def test_arbitrary_text_gives_the_same_tree_or_error(text: str) -> None:
     _same_through_both(text)
 
