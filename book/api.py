@@ -372,6 +372,15 @@ def _json(request: Request, response: Response, attempts: int) -> Any:
         ) from None
 
 
+SANDBOX_HEADER = "Sms-Book-Sandbox"
+"""A header the local sandbox adds to its answers, so that errors say who answered."""
+
+
+def answerer(response: Response) -> str:
+    """Who gave an answer: Twilio, or the local sandbox (which answers as Twilio would)."""
+    return "the local sandbox" if SANDBOX_HEADER.lower() in response.headers else "Twilio"
+
+
 def check(request: Request, response: Response, attempts: int = 1) -> None:
     """Nothing for a success; the project's error for an error response."""
     if 200 <= response.status < 300:
@@ -379,7 +388,7 @@ def check(request: Request, response: Response, attempts: int = 1) -> None:
     body = _json(request, response, attempts)
     if not isinstance(body, dict):
         raise UnexpectedResponseError(
-            f"Twilio answered {response.status} with JSON that is not an error body",
+            f"{answerer(response).capitalize()} answered {response.status} with JSON that is not an error body",
             status=response.status,
             method=request.method,
             path=request.path,
@@ -394,6 +403,7 @@ def check(request: Request, response: Response, attempts: int = 1) -> None:
         method=request.method,
         path=request.path,
         attempts=attempts,
+        answerer=answerer(response),
     )
 
 

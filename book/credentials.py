@@ -121,8 +121,10 @@ class Credentials:
     def from_environment(cls, environ: Mapping[str, str] | None = None) -> Credentials | None:
         """Credentials from TWILIO_ACCOUNT_SID with TWILIO_AUTH_TOKEN, or with
         TWILIO_API_KEY and TWILIO_API_SECRET, and TWILIO_REGION and TWILIO_EDGE;
-        None when TWILIO_ACCOUNT_SID is not set. Spaces around a value (easily
-        copied with it) are dropped: no sid, token or secret holds one."""
+        None when none of them is set (the book then runs on its sandbox), and
+        ``ConfigurationError`` for a secret without TWILIO_ACCOUNT_SID: a half-set
+        environment is a mistake, not a wish for the sandbox. Spaces around a value
+        (easily copied with it) are dropped: no sid, token or secret holds one."""
         environ = os.environ if environ is None else environ
 
         def value(name: str) -> str | None:
@@ -130,6 +132,16 @@ class Credentials:
 
         account_sid = value("TWILIO_ACCOUNT_SID")
         if not account_sid:
+            given = [
+                name for name in ("TWILIO_AUTH_TOKEN", "TWILIO_API_KEY", "TWILIO_API_SECRET") if value(name)
+            ]
+            if given:
+                raise ConfigurationError(
+                    f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} set but TWILIO_ACCOUNT_SID "
+                    "is not, so the book cannot use Twilio",
+                    hint="Set TWILIO_ACCOUNT_SID to the account's sid (AC...) to use Twilio, or unset "
+                    f"{' and '.join(given)} to use the local sandbox.",
+                )
             return None
         return cls(
             account_sid=account_sid,

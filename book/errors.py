@@ -103,7 +103,8 @@ class TwilioError(BookError):
 
 
 class ApiError(TwilioError):
-    """Twilio answered with an error: HTTP ``status``, Twilio ``code``, ``more_info``."""
+    """Twilio answered with an error: HTTP ``status``, Twilio ``code``, ``more_info``;
+    ``answerer``: who answered (``Twilio``, or ``the local sandbox`` as Twilio would)."""
 
     kind = "twilio api"
 
@@ -117,11 +118,13 @@ class ApiError(TwilioError):
         method: str,
         path: str,
         attempts: int = 1,
+        answerer: str = "Twilio",
     ) -> None:
         code_text = f" ({code})" if code is not None else ""
         tail = f"; see {more_info}" if more_info else ""
         super().__init__(
-            f"Twilio answered {status}{code_text}: {twilio_message} [{method} {path}]{tail}",
+            f"{answerer[:1].upper()}{answerer[1:]} answered {status}{code_text}: {twilio_message} "
+            f"[{method} {path}]{tail}",
             method=method,
             path=path,
             attempts=attempts,

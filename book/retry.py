@@ -33,7 +33,7 @@ import time
 from collections.abc import Callable
 from enum import Enum
 
-from book.api import Request, Response, Safety, outcome_unknown
+from book.api import Request, Response, Safety, answerer, outcome_unknown
 from book.errors import NetworkError, RequestTimeoutError
 from book.wire import parse_count
 from grammar.node import Record
@@ -117,8 +117,8 @@ class Attempts:
         elif status >= 500 and self.safety is Safety.CREATE:
             raise outcome_unknown(
                 request,
-                f"Twilio answered {status} to a new message, which may or may not have been sent; "
-                "it was not sent again",
+                f"{answerer(response)} answered {status} to a new message, which may or may not have "
+                "been sent; it was not sent again",
                 self.count,
             )
         elif status >= 500:

@@ -115,7 +115,7 @@ def test_a_twilio_error_exits_1_with_its_code_and_link(sandbox: Path) -> None:
         sandbox=sandbox,
     )
     assert result.returncode == 1
-    assert "Twilio answered 400 (21612)" in result.stderr
+    assert "The local sandbox answered 400 (21612)" in result.stderr
     assert "https://www.twilio.com/docs/errors/21612" in result.stderr
 
 

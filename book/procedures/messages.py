@@ -24,14 +24,16 @@ from urllib.parse import urlencode
 
 from book import planner
 from book.api import MAX_MEDIA, CreateMessage
-from book.errors import InvalidRequestError
+from book.errors import ApiError, InvalidRequestError
 from book.phone import PhoneNumber
 from book.plan import Plan
 from book.procedures.connected import connection as _connection
 from book.procedures.connected import progress, reader, settings
 from book.procedures.waiting import wait_for_message
 from book.resources.messages import STATUSES, SmsMessage, WireMessage, message_from_wire
+from book.resources.numbers import NUMBERS
 from book.sandbox.segments import count
+from grammar import BookError
 from grammar.node import Record
 from procedures import Context, Filter, LoopError, Most, Registry, RunError
 from procedures.effects import ConfirmationError, Effect, failure_hint
@@ -155,10 +157,34 @@ async def send_message(
             f"({counted.encoding}) to {recipient_number}:{body} POST {form}"
         )
         return "(dry run: not sent)"
-    created = await connection.async_client(settings(context).concurrency).create_message(message)
+    client = connection.async_client(settings(context).concurrency)
+    try:
+        created = await client.create_message(message)
+    except ApiError as error:
+        if error.code == 21606:  # the sender is not the account's: say which numbers are
+            error.hint = await _senders(client, error.hint)
+        raise
     progress(context).tick("sent")
     context.record(status=created.status)
     return created.sid or ""
+
+
+async def _senders(client: AsyncClient, hint: str | None) -> str | None:
+    """The hint of a 21606, with the account's SMS-capable numbers (read from Twilio;
+    the hint as it was if they cannot be read)."""
+    try:
+        numbers = [
+            number.phone_number
+            async for page in client.list_pages(resource=NUMBERS)
+            for number in map(NUMBERS.from_wire, NUMBERS.items(page))
+            if number.phone_number and "sms" in [capability.lower() for capability in number.capabilities]
+        ]
+    except BookError:
+        return hint
+    if not numbers:
+        return f"{hint} This account has no SMS-capable number yet."
+    more = " ..." if len(numbers) > 20 else ""
+    return f"{hint} This account's SMS-capable numbers: {', '.join(numbers[:20])}{more}"
 
 
 def _finding(message: CreateMessage, context: Context) -> str:

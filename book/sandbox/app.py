@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, Literal
 
+from book.api import SANDBOX_HEADER
 from book.credentials import Credentials
 from book.resources.messages import MESSAGES
 from book.sandbox import inbound, media, numbers, sids
@@ -143,7 +144,7 @@ class Sandbox:
         else:
             fault = self.faults.draw(method) if self.faults else Fault()
         reply = self._answer(method, path, query, form, authorization, fault)
-        headers = (*reply.headers, ("Twilio-Request-Id", sids.random("RQ")))
+        headers = (*reply.headers, ("Twilio-Request-Id", sids.random("RQ")), (SANDBOX_HEADER, "local"))
         return reply.replace(headers=headers, delay=fault.delay)
 
     def _answer(
