@@ -26,7 +26,7 @@ def test_an_error_says_whether_twilio_or_the_sandbox_answered() -> None:
     with pytest.raises(ApiError, match=r"^The local sandbox answered 404 \(20404\)"):
         check(request, Response(404, {"sms-book-sandbox": "local"}, body))
     sandbox = make()
-    with pytest.raises(ApiError, match="^The local sandbox answered 404"):
+    with pytest.raises(ApiError, match=r"^The local sandbox answered 404"):
         sandbox.client().fetch_message("SM" + "0" * 32)
     answer = httpx.Client(transport=sandbox.transport()).get(
         f"https://api.twilio.com/2010-04-01/Accounts/{sandbox.account.sid}/Messages.json",

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import Field
 
@@ -93,7 +93,7 @@ class SmsMessage(Concept):
 
     english = "twilio sms message"
     called = "SMS message"
-    aliases = {"from": "sender number", "to": "recipient number"}  # Twilio's names (MESSAGES.fields)
+    aliases: ClassVar[dict[str, str]] = {"from": "sender number", "to": "recipient number"}  # Twilio's names
     key = "sid"
 
     sid: Annotated[str | None, Exact()] = None
