@@ -7,7 +7,8 @@ in a thread of its own, at most ``depth`` pages ahead of the reader, and gives
 them in order; an error is raised where the page would have been given. Several
 lists read at once (an ``or`` of two numbers) each have their thread, so their
 queries are in flight together, and what is in flight is bounded: ``depth``
-pages a list.
+pages a list, counting the one being fetched (the next is asked for only once
+the reader has taken one: a list holds the page in use and one more, not three).
 
 A reader that stops early (a limit reached) closes the iterator: the thread
 stops at its next page, and closes the pages in its own thread. Used only with a
@@ -46,29 +47,29 @@ class _Ahead(Iterator[T]):
         if depth < 1:
             raise ValueError("read at least one page ahead")
         self._items = items
-        self._ready: queue.Queue[Any] = queue.Queue(maxsize=depth)
+        self._ready: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._room = threading.Semaphore(depth)  # items made and not yet taken, being made included
         self._stop = threading.Event()
         self._done = False
         self._thread = threading.Thread(target=self._produce, name="book-read-ahead", daemon=True)
         self._thread.start()
 
-    def _put(self, item: Any) -> bool:
+    def _wait_for_room(self) -> bool:
         while not self._stop.is_set():
-            try:
-                self._ready.put(item, timeout=_WAIT)
+            if self._room.acquire(timeout=_WAIT):
                 return True
-            except queue.Full:
-                continue
         return False
 
     def _produce(self) -> None:
         try:
-            for item in self._items:
-                if not self._put(item):
+            while self._wait_for_room():
+                item = next(self._items, _DONE)
+                self._ready.put(item)
+                if item is _DONE:
                     return
-            self._put(_DONE)
+                del item  # the reader holds it now, or the queue: not this thread too
         except BaseException as error:  # noqa: BLE001 - given to the reader, which raises it
-            self._put(_Failed(error))
+            self._ready.put(_Failed(error))
         finally:
             close = getattr(self._items, "close", None)
             if close is not None:
@@ -87,6 +88,7 @@ class _Ahead(Iterator[T]):
             if isinstance(item, _Failed):
                 self.close()
                 raise item.error
+            self._room.release()  # taken: the thread may make the next
             return cast(T, item)
         self.close()
         raise StopIteration

@@ -111,11 +111,17 @@ class Reader:
             pages = ahead(pages)  # the next page is fetched while this one is used
         for page in pages:
             items = resource.items(page)
+            del page
             tally.pages += 1
             tally.transferred += len(items)
             if self._on_page is not None:
                 self._on_page("read", len(items))
             yield items
+            # Used: its wire items go now, not when the next page has come. The page
+            # itself may still be held while the next is asked for (the client's paging
+            # keeps it, book/flows.py), so its list is emptied rather than let go.
+            items.clear()
+            del items
 
     def _stream(self, query: Query, page_size: int, tally: Tally) -> Iterator[Any]:
         """A query's items, each once: one met again because the list moved under the
@@ -125,10 +131,11 @@ class Reader:
         key = self.resource.concept.key or ""
         once = _Once()
         for items in self._pages(query, page_size, tally):
-            for item in items:
-                thing = convert(item)
+            thing = None
+            for thing in map(convert, items):
                 if once.first(getattr(thing, key, None)):
                     yield thing
+            del items, thing  # not held while the next page is fetched
 
     def _windowed(self, plan: Plan, tally: Tally) -> Iterator[Any]:
         """A list bounded below by a day (``DateSent>``), read whole: its first page
@@ -184,7 +191,8 @@ class Reader:
     ) -> Iterator[Any]:
         """A window of days: its list's items whose day is within it."""
         items = self._stream(query, page_size, tally)
-        started = ahead(items) if self.overlap else items
+        # Items, not pages, are read ahead here: two of them, the window's own list a page ahead.
+        started = ahead(items, depth=2) if self.overlap else items
         return (
             item
             for item in started

@@ -6,14 +6,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from book.planner import plan
+from book.reading import Reader
+from book.resources.messages import MESSAGES, SmsMessage
 from book.sandbox import Sandbox, seed
 from book.sandbox.faults import Fault, Faults
-from procedures import ExplainError, FixedClock, Session
+from grammar import parse_filter
+from procedures import Binder, ExplainError, FixedClock, Session
 from tests.sandbox_helpers import book_session
 
 NOW = dt.datetime(2024, 6, 1, 12, tzinfo=dt.UTC)
@@ -61,6 +67,34 @@ def test_a_stream_gives_what_a_run_gives_a_page_at_a_time(sandbox: Sandbox, sess
     finally:
         sandbox.faults = None
     assert first + rest == whole
+
+
+def test_a_read_lets_a_page_go_before_it_asks_for_the_next(sandbox: Sandbox) -> None:
+    """What a read holds does not grow with what it reads: when it asks for a page, no
+    wire message of the pages before it is alive any more, whoever holds those pages."""
+    client = sandbox.client()
+    listed = client.list_pages
+    messages: list[weakref.ref[Any]] = []
+    alive_when_asked: list[int] = []
+
+    def list_pages(*arguments: Any, **options: Any) -> Iterator[Any]:
+        pages = listed(*arguments, **options)
+        while True:
+            alive_when_asked.append(sum(message() is not None for message in messages))
+            page = next(pages, None)
+            if page is None:
+                return
+            messages.extend(weakref.ref(message) for message in MESSAGES.items(page))
+            yield page
+            del page
+
+    client.list_pages = list_pages  # type: ignore[method-assign]
+    bound = Binder(now=NOW, timezone=dt.UTC, resolve=None).filter(
+        parse_filter('sender number is "+15005550006"'), SmsMessage
+    )
+    read = sum(1 for _ in Reader(client, scan_budget=None).read(plan(bound)))
+    assert read > 1000 and len(alive_when_asked) >= 3  # pages asked for after the first
+    assert alive_when_asked == [0] * len(alive_when_asked)
 
 
 @pytest.mark.parametrize(
