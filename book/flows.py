@@ -111,5 +111,7 @@ def pages(api: Api, first: Request, resource: Resource[Any] = MESSAGES) -> Pagin
         sent = yield following
         assert sent is not None
         page = read_page(following, *sent, resource=resource)
+        del sent  # the answer's bytes: not held while the next page is asked for
         following = api.next_page(page)
         yield page
+        del page  # nor the page, once given out

@@ -333,7 +333,11 @@ def test_end_to_end_100_messages_each_handled_once_and_100_replays_run_nothing(t
         for done in sent:  # the command's JSON: its webhook in words
             shown = json.loads(done.stdout)
             assert shown["webhook"].endswith(": answered 200")
-            messages.append({**shown, "webhook": {"status": 200}})
+            wire = {
+                "from": shown["sender_number"],
+                "to": shown["recipient_number"],
+            }  # the command names as the book does
+            messages.append({**shown, **wire, "webhook": {"status": 200}})
         assert all(
             message["webhook"]["status"] == 200 and len(message["replies"]) == 1 for message in messages
         )
