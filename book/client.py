@@ -35,7 +35,7 @@ from book.api import Api, CreateMessage, Request, Response
 from book.credentials import Credentials, shown_url
 from book.errors import ConfigurationError
 from book.flows import Flow, Paging
-from book.pace import Gate, Pace
+from book.pace import CONCURRENCY, Gate, Pace
 from book.resource import Resource
 from book.resources.messages import MESSAGES, WireMessage
 from book.retry import Attempts, Failure, RetryPolicy
@@ -45,8 +45,6 @@ __all__ = ["CONCURRENCY", "DEFAULT_TIMEOUT", "AsyncClient", "Client"]
 
 log = logging.getLogger("book.client")
 
-CONCURRENCY = 20
-"""How many requests an async client (and a run) has in flight at most, unless told."""
 DEFAULT_TIMEOUT = httpx.Timeout(connect=5.0, read=30.0, write=30.0, pool=10.0)
 USER_AGENT = "sms-book/0.1 (httpx)"
 

@@ -15,16 +15,19 @@ import asyncio
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from book.client import CONCURRENCY, AsyncClient, Client
 from book.credentials import Credentials, checked_url, shown_url
+from book.pace import CONCURRENCY
 from book.places import SANDBOX_VARIABLE, default_sandbox
-from book.reading import DEFAULT_SCAN_BUDGET
 from procedures.effects import Safeguards
+
+if TYPE_CHECKING:  # the clients, with httpx, load when a request is to be made
+    from book.client import AsyncClient, Client
 
 __all__ = [
     "CONCURRENCY",
+    "DEFAULT_SCAN_BUDGET",
     "SANDBOX_VARIABLE",
     "Connection",
     "Progress",
@@ -32,6 +35,10 @@ __all__ = [
     "clock_from",
     "default_sandbox",
 ]
+
+
+DEFAULT_SCAN_BUDGET = 20_000
+"""How many messages a read may fetch only to discard before it stops, unless told."""
 
 
 class Settings(Safeguards):
@@ -120,6 +127,8 @@ class Connection:
     def client(self) -> Client:
         """The sync client (made once)."""
         if self._client is None:
+            from book.client import Client
+
             self._client = Client(**self._options())
         return self._client
 
@@ -127,6 +136,8 @@ class Connection:
         """The async client of the running event loop (made once per loop)."""
         loop = id(asyncio.get_running_loop())
         if loop not in self._async:
+            from book.client import AsyncClient
+
             self._async[loop] = AsyncClient(concurrency=concurrency, **self._options())
         return self._async[loop]
 

@@ -41,10 +41,12 @@ import asyncio
 import logging
 from types import TracebackType
 
-__all__ = ["CUT", "SHARE", "WINDOW", "Gate", "Pace"]
+__all__ = ["CONCURRENCY", "CUT", "SHARE", "WINDOW", "Gate", "Pace"]
 
 log = logging.getLogger("book.client")
 
+CONCURRENCY = 20
+"""How many requests an async client (and a run) has in flight at most, unless told."""
 WINDOW = 20
 """The fewest answers a window counts before it decides."""
 SHARE = 1 / 8

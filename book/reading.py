@@ -29,6 +29,7 @@ from typing import Any
 
 from book.ahead import ahead
 from book.client import Client
+from book.connection import DEFAULT_SCAN_BUDGET
 from book.errors import ApiError, PlanError
 from book.plan import Plan, Query
 from book.pushdown import Days
@@ -39,7 +40,6 @@ from procedures import field_of, holds
 
 __all__ = ["DEFAULT_SCAN_BUDGET", "Reader", "Tally"]
 
-DEFAULT_SCAN_BUDGET = 20_000
 WINDOWS = 8  # windows of days a long list bounded below by a day is read in, at once
 RECENT = 1_000  # keys a list remembers to give each item once: a page of Twilio's largest
 

@@ -225,17 +225,28 @@ def _loaded_by_run(english: str, tmp_path: Path, modules: tuple[str, ...]) -> li
     return list(ast.literal_eval(loaded))
 
 
-SERVING = ("starlette", "anyio", "uvicorn", "book.sandbox.transport", "book.sandbox.asgi")
+SERVING = (
+    "starlette",
+    "anyio",
+    "uvicorn",
+    "httpx",
+    "book.client",
+    "book.sandbox.transport",
+    "book.sandbox.asgi",
+)
 
 
 def test_a_run_that_makes_no_request_loads_no_web_framework(tmp_path: Path) -> None:
     """`book run -e 'say "hi"'` opens the sandbox (SQLite) but sends it nothing:
-    the sandbox's ASGI app, Starlette and anyio load with the first request, through
-    its transport (issue 18). A read loads them, which shows the test can see them."""
+    the clients and httpx, the sandbox's ASGI app, Starlette and anyio load with the
+    first request, through its transport (issue 18). A read loads them, which shows
+    the test can see them."""
     assert _loaded_by_run('say "hi"', tmp_path, SERVING) == []
     assert _loaded_by_run("read the first 5 SMS messages", tmp_path, SERVING) == [
         "anyio",
+        "book.client",
         "book.sandbox.asgi",
         "book.sandbox.transport",
+        "httpx",
         "starlette",
     ]
