@@ -458,13 +458,3 @@ class Resource(Generic[C]):
     def counted(self, count: int) -> str:
         """``1 SMS message``, ``3 SMS messages``: a table's title."""
         return f"{count:,} {self.title[0] if count == 1 else self.title[1]}"
-
-    def row(self, item: Concept) -> tuple[Any, ...]:
-        """Its table row: the ``columns``' fields, dates in ISO 8601 with ``Z``."""
-        return tuple(_shown(getattr(item, name)) for _, name in self.columns)
-
-
-def _shown(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.isoformat().replace("+00:00", "Z")
-    return value
