@@ -79,8 +79,9 @@ class Pace:
 
     @property
     def lowered(self) -> bool:
-        """Whether the pace is below what was asked for (after a cut)."""
-        return self.allowed < self.most
+        """Whether the pace is below what was asked for (after a cut), and not down
+        to one request: a 429 then is a crowd's, which a lower pace mends."""
+        return 1 < self.allowed < self.most
 
     def answered(self, throttled: bool, sent: int) -> bool:
         """Count an answer: ``throttled`` when it was a 429; ``sent``, the number of

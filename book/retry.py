@@ -14,7 +14,9 @@ The wait honours ``Retry-After``; otherwise it is exponential with full jitter.
 Attempts are bounded, and so is the total time. A 429 met in a crowd (the
 account over Twilio's limit of requests in flight, while the client's pace is
 lowered to it: pace.py) is the pace's to mend, not the request's: it is retried
-within the total time without using up one of the request's attempts.
+without using up one of the request's attempts, up to ``CROWDED`` times as many
+as the policy allows, within the total time. A pace down to one request is not
+a crowd: an account that refuses everything is given up on as before.
 
 >>> import random
 >>> attempts = Attempts(RetryPolicy(), Safety.READ, random=random.Random(1), clock=lambda: 0.0)
@@ -38,9 +40,13 @@ from book.errors import NetworkError, RequestTimeoutError
 from book.wire import parse_count
 from grammar.node import Record
 
-__all__ = ["Attempts", "Failure", "RetryPolicy"]
+__all__ = ["CROWDED", "Attempts", "Failure", "RetryPolicy"]
 
 log = logging.getLogger("book.client")
+
+CROWDED = 2
+"""How many 429s met in a crowd a request may take without using up an attempt,
+as a multiple of the attempts its policy allows."""
 
 
 class RetryPolicy(Record):
@@ -78,7 +84,8 @@ class Attempts:
         self.safety = safety
         self.count = 1
         self.crowded = 0
-        """Attempts answered 429 in a crowd, which do not use up ``policy.attempts``."""
+        """Attempts answered 429 in a crowd, which do not use up ``policy.attempts``
+        (at most ``CROWDED`` times as many as it allows)."""
         # whether an earlier attempt may have been carried out (a 5xx, an answer
         # lost): a retried update or delete may then meet its own earlier success
         self.uncertain = False
@@ -97,11 +104,12 @@ class Attempts:
         # Time spent so far: as measured, or as waited when the waits do not show
         # on the clock (a caller's own sleep function).
         spent = max(self._clock() - self._start, self._waited)
-        spent_attempts = self.count - self.crowded >= self.policy.attempts and not crowded
+        free = crowded and self.crowded < CROWDED * self.policy.attempts
+        spent_attempts = self.count - self.crowded >= self.policy.attempts and not free
         if spent_attempts or spent + delay > self.policy.budget:
             return None
         self.count += 1
-        self.crowded += crowded
+        self.crowded += free
         self._waited += delay
         return delay
 

@@ -334,7 +334,9 @@ def test_mistakes_in_the_english_exit_2(sandbox: Path, english: str, kind: str) 
 def test_a_unknown_verb_is_offered_a_procedure_that_does_what_it_asks(sandbox: Path) -> None:
     for verb, wanted in (("list", "read"), ("fetch", "read"), ("remove", "delete"), ("text", "send")):
         error = json.loads(book("run", "--format", "json", "-e", f"{verb} some SMS messages").stdout)["error"]
-        assert error["suggestions"] and all(f"to {wanted} " in name for name in error["suggestions"]), error
+        assert error["suggestions"] and all(name.startswith(f"{wanted} ") for name in error["suggestions"]), (
+            error
+        )
     listed = json.loads(book("run", "--format", "json", "-e", "list some SMS messages").stdout)["error"]
     assert not any("delete" in name or "redact" in name for name in listed["suggestions"])
 
@@ -382,7 +384,7 @@ def test_sandbox_commands_follow_the_fixed_clock(tmp_path: Path) -> None:
             env=env,
         )
     )
-    assert received["date_sent"] == "Sat, 01 Jun 2024 12:00:00 +0000"
+    assert received["date_sent"] == "2024-06-01T12:00:00Z"
     dates = data(book("run", "--format", "json", "-e", "read some SMS messages", sandbox=path, env=env))[
         "result"
     ]

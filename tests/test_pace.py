@@ -70,14 +70,17 @@ def test_429s_in_a_crowd_do_not_use_up_a_requests_attempts() -> None:
     refused = Response(429, {}, b"")
     request = Request("POST", "https://x/", (), Safety.CREATE)
     attempts = Attempts(RetryPolicy(attempts=4, budget=1000), Safety.CREATE, clock=lambda: 0.0)
-    for _ in range(10):
+    for _ in range(8):  # CROWDED (2) times the 4 attempts, free
         assert attempts.after_response(refused, request, crowded=True) is not None
-    for _ in range(3):
-        assert attempts.after_response(refused, request) is not None
-    assert attempts.after_response(refused, request) is None
-    assert (attempts.count, attempts.crowded) == (14, 10)
+    for _ in range(3):  # then even a crowd's 429s use them up
+        assert attempts.after_response(refused, request, crowded=True) is not None
+    assert attempts.after_response(refused, request, crowded=True) is None
+    assert (attempts.count, attempts.crowded) == (12, 8)
     lowered = Pace(20)
     assert [lowered.answered(True, 0) for _ in range(4)] == [False, False, True, True]
+    for _ in range(60):  # an account that refuses everything: the pace falls to one, and that is no crowd
+        lowered.answered(True, lowered.cuts)
+    assert lowered.allowed == 1 and not lowered.answered(True, lowered.cuts)
 
 
 def test_the_sandbox_allows_so_many_requests_in_flight() -> None:
