@@ -140,7 +140,9 @@ def main() -> None:
                             raise
                         attempt += 1
                         with lock:
-                            wait = jitter.uniform(0, 0.25 * 2 ** (attempt - 1))
+                            wait = jitter.uniform(
+                                0, min(8.0, 0.25 * 2 ** (attempt - 1))
+                            )  # as the book: capped at 8 s
                         time.sleep(wait)
 
             refused["pool"] = 0
