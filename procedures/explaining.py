@@ -73,8 +73,7 @@ async def explanations(
                     check_order(entry, call, written)
                     found.append(_planned(runner, entry, call, statement))
                 elif top and entry.function in converts:
-                    await runner.run([statement])
-                    ran = True
+                    ran = await _named(runner, statement)
             elif (
                 isinstance(statement, Assignment) and top and next(find_all(statement, Count), None) is None
             ) or (isinstance(statement, Use) and top and above):
@@ -115,9 +114,9 @@ def _planned(runner: Runner, entry: Any, call: Call, written: Call) -> Explained
     return Explained(line=line, english=english, plan=plan)
 
 
-async def _named(runner: Runner, statement: Assignment | Use) -> bool:
-    """Name a value as the run would: whether it could be (one that needs what only
-    a run gives stays unnamed)."""
+async def _named(runner: Runner, statement: Assignment | Use | Call) -> bool:
+    """Name a value as the run would (a conversion: "the above"): whether it could
+    be (one that needs what only a run gives stays unnamed)."""
     try:
         await runner.run([statement])
     except BookError:

@@ -105,3 +105,14 @@ def test_the_command_explains_the_examples_it_used_to_refuse(example: str, sandb
     data = json.loads(_explain(f"examples/{example}.english", "--format", "json", sandbox=sandbox).stdout)
     reads = data.get("reads", [{"plan": data}])
     assert all(read["plan"]["queries"] for read in reads)
+
+
+def test_a_conversion_of_what_only_a_run_gives_leaves_its_name_unknown() -> None:
+    with book_session(make()) as session:
+        found = session.explanations(
+            "read some SMS messages\n"
+            "convert the SMS message's body to a datetime\n"
+            "use the above as the start\n"
+            "read some SMS messages whose date sent is after the start"
+        )
+    assert [read.plan is None for read in found] == [False, True]
