@@ -165,6 +165,8 @@ def _first_line(arguments: argparse.Namespace, text: str, output: Output) -> Non
     a dry run, unless the command line says ``--yes``. What else it asks, ``--yes`` or
     a ``--send-limit``, is a permission: the person's to give on the command line,
     so it is only noted."""
+    if not text.split("\n", 1)[0].strip().startswith("# run with:"):
+        return  # most scripts: the test runner's module is not loaded for them
     from book.connection import Settings
     from book.testing import SetupError, run_with
 
