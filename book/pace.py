@@ -93,18 +93,18 @@ class Pace:
         self._answers += 1
         self._crowd += throttled
         window = max(WINDOW, self.allowed)
-        if self._crowd > SHARE * window:
+        if self._crowd > SHARE * window:  # a crowd: cut, and a new window
             before = self.allowed
             self._limit = max(1.0, self._limit * CUT)
             self.cuts += 1
+            self._answers = self._crowd = 0
             log.info(
                 "Twilio refuses requests as too many (429): %d in flight at once, not %d",
                 self.allowed,
                 before,
             )
-        elif self._answers >= window:
+        elif self._answers >= window:  # a window without one: one more, and a new window
             self._limit = min(float(self.most), self._limit + 1)
-        if self._answers >= window or self.cuts != sent:
             self._answers = self._crowd = 0
         return throttled and self.lowered
 
